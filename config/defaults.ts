@@ -1,0 +1,24 @@
+import type { Config } from './schema.ts';
+
+type Env = Config['env'];
+
+/** Defaults per environment; anything set in the config file or the environment wins. */
+export function defaultsFor(env: Env, port: number): Omit<Config, 'secret'> & { secret?: string } {
+  return {
+    env,
+    port,
+    host: '0.0.0.0',
+    trustProxy: false,
+    issuer: `http://localhost:${port}`,
+    database: { embeddedDir: '.data/pglite', poolMax: 10 },
+    mail: { from: 'Kontor <no-reply@localhost>' },
+    devFeatures: env === 'development',
+    demoPortal: { port: 3001, url: 'http://localhost:3001' },
+    logLevel: 'info',
+    session: { idleMinutes: 20, maxHours: 12 },
+    tokens: { accessTokenSeconds: 600, idTokenSeconds: 600, refreshTokenDays: 14, authorizationCodeSeconds: 60 },
+    keys: { defaultAlgorithm: 'RS256' },
+    password: { argon2MemoryKiB: 19 * 1024, argon2TimeCost: 2, argon2Parallelism: 1 },
+    purgeIntervalSeconds: 300,
+  };
+}

@@ -1,0 +1,57 @@
+import { z } from 'zod';
+
+/** Every setting Kontor knows. Environment variables and the optional config file both feed this schema. */
+export const configSchema = z.object({
+  env: z.enum(['development', 'production']),
+  port: z.coerce.number().int().min(0).max(65535),
+  host: z.string().min(1),
+  /** Trust X-Forwarded-* headers (set when a TLS-terminating proxy is in front). */
+  trustProxy: z.boolean(),
+  issuer: z.url({ protocol: /^https?$/ }),
+  /** Encrypts signing keys and client secrets at rest and derives cookie keys. */
+  secret: z.string().optional(),
+  database: z.object({
+    /** postgres://… ; unset means the embedded PostgreSQL (PGlite) under `embeddedDir`. */
+    url: z.string().regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://').optional(),
+    embeddedDir: z.string().min(1),
+    poolMax: z.coerce.number().int().min(1).max(200),
+  }),
+  mail: z.object({
+    smtpUrl: z.string().regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://').optional(),
+    from: z.string().min(3),
+  }),
+  /** Dev-only conveniences: demo account and demo portal client seeded, lenient cookies. */
+  devFeatures: z.boolean(),
+  demoPortal: z.object({
+    port: z.coerce.number().int().min(0).max(65535),
+    url: z.url(),
+  }),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  session: z.object({
+    /** Minutes without activity after which the IdP session ends (the seeds' portals use 20). */
+    idleMinutes: z.coerce.number().int().min(1).max(24 * 60),
+    /** Absolute session lifetime in hours (TR-03160-1: 12 h for trust level niedrig). */
+    maxHours: z.coerce.number().int().min(1).max(24 * 30),
+  }),
+  tokens: z.object({
+    accessTokenSeconds: z.coerce.number().int().min(60),
+    idTokenSeconds: z.coerce.number().int().min(60),
+    refreshTokenDays: z.coerce.number().int().min(1),
+    authorizationCodeSeconds: z.coerce.number().int().min(10).max(600),
+  }),
+  keys: z.object({
+    /** Algorithm of the key `keys rotate` creates when none is named; RS256 is what every RP accepts. */
+    defaultAlgorithm: z.enum(['RS256', 'ES256', 'EdDSA']),
+    /** Seconds an old key stays in the JWKS after rotation; defaults to the longest JWT lifetime. */
+    overlapSeconds: z.coerce.number().int().min(0).optional(),
+  }),
+  password: z.object({
+    /** argon2id parameters; OWASP's minimum is m=19 MiB, t=2, p=1. */
+    argon2MemoryKiB: z.coerce.number().int().min(19 * 1024),
+    argon2TimeCost: z.coerce.number().int().min(2),
+    argon2Parallelism: z.coerce.number().int().min(1),
+  }),
+  purgeIntervalSeconds: z.coerce.number().int().min(5),
+});
+
+export type Config = z.infer<typeof configSchema>;

@@ -1,0 +1,38 @@
+import Koa from 'koa';
+import compose from 'koa-compose';
+import { RequestContext } from '@mikro-orm/core';
+import type { Container } from './container.ts';
+import { csrfProtection } from './http/csrf.ts';
+import { errorHandler } from './http/error-handler.ts';
+import { healthRoutes } from './http/health.routes.ts';
+import { localeMiddleware } from './http/locale.ts';
+import { requestLogger } from './http/request-logger.ts';
+import { securityHeaders } from './http/security-headers.ts';
+import { staticRoutes } from './http/static.routes.ts';
+import { interactionRoutes } from '../interactions/routes.ts';
+
+/**
+ * The HTTP application. Order matters: logging and security headers wrap everything, our routers come
+ * first, and oidc-provider is mounted last with no body parser in front of it.
+ */
+export function createApp(container: Container): Koa {
+  const { config, logger, views, provider, db } = container;
+  const https = new URL(config.issuer).protocol === 'https:';
+  const app = new Koa({ proxy: config.trustProxy });
+  const csrf = csrfProtection(config.secret, https);
+
+  app.use(requestLogger(logger));
+  app.use(securityHeaders(https));
+  app.use(localeMiddleware(https));
+  app.use((ctx, next) => RequestContext.create(db.orm.em, next));
+  app.use(healthRoutes(db.orm).routes());
+  app.use(staticRoutes().routes());
+
+  const pageMiddleware = [errorHandler(logger, views), csrf.middleware];
+  const interactions = interactionRoutes({ provider, views, passwords: container.passwords, verifyCsrf: csrf.verify, logger }, pageMiddleware);
+  app.use(interactions.routes());
+  app.use(interactions.allowedMethods());
+
+  app.use(compose(provider.middleware as Koa.Middleware[]));
+  return app;
+}

@@ -1,0 +1,135 @@
+import Koa from 'koa';
+import Router from '@koa/router';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import Handlebars from 'handlebars';
+import * as oidc from 'openid-client';
+
+export interface DemoPortalOptions {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  /** Where the portal itself is reachable, e.g. http://localhost:3001 */
+  baseUrl: string;
+}
+
+interface PortalSession {
+  pending?: { state: string; nonce: string; codeVerifier: string };
+  idToken?: string;
+  claims?: Record<string, unknown>;
+  userinfo?: Record<string, unknown>;
+}
+
+const page = Handlebars.compile(readFileSync(fileURLToPath(new URL('../../templates/demo-portal/index.hbs', import.meta.url)), 'utf8'));
+
+const TRUST_LEVELS: Record<string, string> = {
+  'http://bsi.bund.de/eID/LoA/normal': 'niedrig (Passwort)',
+  'http://bsi.bund.de/eID/LoA/substantiell': 'substanziell',
+  'http://bsi.bund.de/eID/LoA/hoch': 'hoch (Online-Ausweis)',
+};
+
+/**
+ * "Online-Dienste Musterstadt": a relying portal as a city would run it, using openid-client with the
+ * authorization code flow + PKCE. It is a separate Koa app and talks to Kontor only over HTTP.
+ */
+export async function createDemoPortal(options: DemoPortalOptions): Promise<Koa> {
+  const issuerUrl = new URL(options.issuer);
+  const insecure = issuerUrl.protocol === 'http:' ? { execute: [oidc.allowInsecureRequests] } : undefined;
+  let configuration: oidc.Configuration | undefined;
+  const discover = async () => (configuration ??= await oidc.discovery(issuerUrl, options.clientId, options.clientSecret, undefined, insecure));
+  const sessions = new Map<string, PortalSession>();
+  const redirectUri = `${options.baseUrl.replace(/\/$/, '')}/callback`;
+
+  const app = new Koa();
+  const router = new Router();
+  const sessionOf = (ctx: Koa.Context): PortalSession => {
+    let id = ctx.cookies.get('demo.sid');
+    if (!id || !sessions.has(id)) {
+      id = randomBytes(16).toString('base64url');
+      sessions.set(id, {});
+      ctx.cookies.set('demo.sid', id, { httpOnly: true, sameSite: 'lax' });
+    }
+    return sessions.get(id)!;
+  };
+
+  router.get('/', (ctx) => {
+    const session = sessionOf(ctx);
+    const acr = session.claims?.acr as string | undefined;
+    ctx.type = 'html';
+    ctx.body = page({
+      loggedIn: Boolean(session.claims),
+      name: session.userinfo?.name ?? session.claims?.sub,
+      trustLevel: acr ? (TRUST_LEVELS[acr] ?? acr) : undefined,
+      claims: session.claims ? JSON.stringify(session.claims, null, 2) : undefined,
+      userinfo: session.userinfo ? JSON.stringify(session.userinfo, null, 2) : undefined,
+    });
+  });
+
+  router.get('/login', async (ctx) => {
+    const config = await discover();
+    const session = sessionOf(ctx);
+    const codeVerifier = oidc.randomPKCECodeVerifier();
+    session.pending = { state: oidc.randomState(), nonce: oidc.randomNonce(), codeVerifier };
+    const url = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: redirectUri,
+      scope: 'openid profile email',
+      code_challenge: await oidc.calculatePKCECodeChallenge(codeVerifier),
+      code_challenge_method: 'S256',
+      state: session.pending.state,
+      nonce: session.pending.nonce,
+      ui_locales: 'de',
+    });
+    ctx.redirect(url.href);
+  });
+
+  router.get('/callback', async (ctx) => {
+    const config = await discover();
+    const session = sessionOf(ctx);
+    const pending = session.pending;
+    if (!pending) {
+      ctx.redirect('/');
+      return;
+    }
+    session.pending = undefined;
+    const currentUrl = new URL(ctx.originalUrl, options.baseUrl);
+    const tokens = await oidc.authorizationCodeGrant(config, currentUrl, {
+      pkceCodeVerifier: pending.codeVerifier,
+      expectedState: pending.state,
+      expectedNonce: pending.nonce,
+      idTokenExpected: true,
+    });
+    const claims = tokens.claims()!;
+    session.idToken = tokens.id_token;
+    session.claims = claims as Record<string, unknown>;
+    session.userinfo = (await oidc.fetchUserInfo(config, tokens.access_token, claims.sub)) as Record<string, unknown>;
+    ctx.redirect('/');
+  });
+
+  router.post('/logout', async (ctx) => {
+    const config = await discover();
+    const session = sessionOf(ctx);
+    const idToken = session.idToken;
+    session.claims = undefined;
+    session.userinfo = undefined;
+    session.idToken = undefined;
+    const url = oidc.buildEndSessionUrl(config, {
+      post_logout_redirect_uri: `${options.baseUrl.replace(/\/$/, '')}/`,
+      ...(idToken ? { id_token_hint: idToken } : {}),
+    });
+    ctx.status = 303;
+    ctx.redirect(url.href);
+  });
+
+  app.use(async (ctx, next) => {
+    try {
+      await next();
+    } catch (error) {
+      ctx.status = 500;
+      ctx.type = 'text';
+      ctx.body = `Anmeldung fehlgeschlagen: ${(error as Error).message}`;
+    }
+  });
+  app.use(router.routes());
+  return app;
+}

@@ -1,0 +1,27 @@
+import type { Context, Next } from 'koa';
+import type { Logger } from '../shared/logger.ts';
+import { AppError } from '../shared/app-error.ts';
+import type { Views } from './views.ts';
+
+/** Our routes' errors become the error page (or JSON for API clients); internals are logged, never shown. */
+export function errorHandler(logger: Logger, views: Views) {
+  return async (ctx: Context, next: Next) => {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) {
+        views.render(ctx, 'error', { messageKey: 'error.not_found' }, { status: 404, title: 'error.title' });
+      }
+    } catch (error) {
+      const known = error instanceof AppError;
+      const status = known ? error.status : 500;
+      if (!known) logger.error({ err: error, path: ctx.path }, 'unhandled error');
+      const messageKey = known ? `error.${error.code}` : 'error.internal';
+      if (ctx.accepts('html', 'json') === 'json') {
+        ctx.status = status;
+        ctx.body = { error: known ? error.code : 'server_error' };
+        return;
+      }
+      views.render(ctx, 'error', { messageKey }, { status, title: 'error.title' });
+    }
+  };
+}

@@ -1,0 +1,73 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Handlebars from 'handlebars';
+import type { Context } from 'koa';
+import { loadCatalogues, translator, type Locale } from './i18n.ts';
+
+const templatesDir = fileURLToPath(new URL('../../templates/', import.meta.url));
+
+export interface PageOptions {
+  status?: number;
+  /** Translation key of the page title. */
+  title: string;
+}
+
+/**
+ * Server-rendered pages: one layout, partials, pages/<area>/<name>.hbs, compiled once at start.
+ * Output is escaped ({{ }}); templates hold translation keys, never literal UI text.
+ */
+export class Views {
+  private readonly handlebars = Handlebars.create();
+  private readonly pages = new Map<string, Handlebars.TemplateDelegate>();
+  private readonly layout: Handlebars.TemplateDelegate;
+  private readonly catalogues = loadCatalogues();
+
+  constructor(dir = templatesDir) {
+    this.handlebars.registerHelper('t', (key: string, options: Handlebars.HelperOptions) => {
+      const t = translator(this.catalogues, (options.data.root as { locale: Locale }).locale);
+      return t(key, options.hash as Record<string, unknown>);
+    });
+    this.handlebars.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+    for (const file of listHbs(join(dir, 'partials'))) {
+      this.handlebars.registerPartial(relative(join(dir, 'partials'), file).replace(/\.hbs$/, ''), readFileSync(file, 'utf8'));
+    }
+    for (const file of listHbs(join(dir, 'pages'))) {
+      this.pages.set(relative(join(dir, 'pages'), file).replace(/\.hbs$/, ''), this.handlebars.compile(readFileSync(file, 'utf8'), { strict: false }));
+    }
+    this.layout = this.handlebars.compile(readFileSync(join(dir, 'layouts', 'main.hbs'), 'utf8'));
+  }
+
+  translate(locale: Locale) {
+    return translator(this.catalogues, locale);
+  }
+
+  /** Renders `page` into the layout and writes it to the response with our page security headers. */
+  render(ctx: Context, page: string, model: Record<string, unknown>, options: PageOptions): void {
+    const template = this.pages.get(page);
+    if (!template) throw new Error(`unknown page template ${page}`);
+    const locale = (ctx.state.locale as Locale | undefined) ?? 'de';
+    const root = { ...model, locale, csrfToken: ctx.state.csrfToken };
+    const body = template(root);
+    ctx.status = options.status ?? 200;
+    ctx.type = 'html';
+    // Our pages run no script; the policy stops injected markup from loading or framing anything.
+    ctx.set('Content-Security-Policy', "default-src 'none'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'");
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = this.layout({ ...root, body, titleKey: options.title });
+  }
+}
+
+function listHbs(dir: string): string[] {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  return entries.flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return listHbs(path);
+    return entry.name.endsWith('.hbs') ? [path] : [];
+  });
+}

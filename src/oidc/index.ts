@@ -1,0 +1,5 @@
+export { createProvider, metadataValidator, CLAIMS } from './provider.ts';
+export { MikroOrmAdapter, purgeExpiredPayloads } from './mikro-orm-adapter.ts';
+export { KeyService, type RotationResult } from './keys/key.service.ts';
+export { SIGNING_ALGORITHMS, type SigningAlgorithm } from './keys/signing-key.entity.ts';
+export { ACR, LEVEL_TO_ACR, ACR_VALUES_SUPPORTED } from './trust.ts';

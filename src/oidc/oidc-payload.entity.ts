@@ -1,0 +1,23 @@
+import { defineEntity, p } from '@mikro-orm/core';
+
+/**
+ * One row per oidc-provider artifact (Session, Interaction, AuthorizationCode, AccessToken, Grant, …),
+ * keyed by model kind and id. Indexed columns serve the adapter's lookups and the expiry purge.
+ */
+export const OidcPayloadSchema = defineEntity({
+  name: 'OidcPayload',
+  tableName: 'oidc_payload',
+  properties: {
+    kind: p.string().length(40).primary(),
+    id: p.string().length(255).primary(),
+    payload: p.json<Record<string, unknown>>(),
+    grantId: p.string().length(255).nullable().index(),
+    userCode: p.string().length(255).nullable().index(),
+    uid: p.string().length(255).nullable().index(),
+    expiresAt: p.datetime().nullable().index(),
+    consumedAt: p.datetime().nullable(),
+  },
+});
+
+export class OidcPayload extends OidcPayloadSchema.class {}
+OidcPayloadSchema.setClass(OidcPayload);

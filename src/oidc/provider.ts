@@ -1,0 +1,111 @@
+import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type { JWK } from 'jose';
+import type { EntityManager } from '@mikro-orm/sql';
+import type { LoadedConfig } from '../../config/index.ts';
+import type { AccountService } from '../accounts/index.ts';
+import { ClientStoreAdapter, type ClientService } from '../clients/index.ts';
+import { deriveKey } from '../shared/crypto.ts';
+import type { Logger } from '../shared/logger.ts';
+import type { Views } from '../http/views.ts';
+import { MikroOrmAdapter } from './mikro-orm-adapter.ts';
+import { pairwiseSubject } from './pairwise.ts';
+import { ACR_VALUES_SUPPORTED } from './trust.ts';
+import { logoutPage, loggedOutPage, errorPage } from './provider-pages.ts';
+
+export interface ProviderDeps {
+  config: LoadedConfig;
+  em: EntityManager;
+  jwks: JWK[];
+  accounts: AccountService;
+  clients: ClientService;
+  views: Views;
+  logger: Logger;
+}
+
+export const CLAIMS = {
+  openid: ['sub'],
+  profile: ['given_name', 'family_name', 'name', 'locale'],
+  email: ['email', 'email_verified'],
+};
+
+/** Builds the OIDC provider: every protocol decision of Kontor is in this one configuration. */
+export function createProvider(deps: ProviderDeps): Provider {
+  const { config, em, accounts, clients, views } = deps;
+  const https = new URL(config.issuer).protocol === 'https:';
+  const pairwise = pairwiseSubject(config.secret);
+  const clientStore = new ClientStoreAdapter(clients);
+
+  const configuration: Configuration = {
+    adapter: (name: string) => (name === 'Client' ? clientStore : new MikroOrmAdapter(em, name)),
+    jwks: { keys: deps.jwks as NonNullable<Configuration['jwks']>['keys'] },
+    cookies: {
+      keys: [deriveKey(config.secret, 'cookies').toString('base64url')],
+      long: { signed: true, httpOnly: true, sameSite: 'lax', secure: https },
+      short: { signed: true, httpOnly: true, sameSite: 'lax', secure: https },
+    },
+    claims: CLAIMS,
+    scopes: ['openid', 'offline_access', 'profile', 'email'],
+    acrValues: ACR_VALUES_SUPPORTED,
+    subjectTypes: ['public', 'pairwise'],
+    pairwiseIdentifier: async (_ctx, accountId, client) => pairwise(String(client.sectorIdentifier), accountId),
+    clientDefaults: {
+      grant_types: ['authorization_code', 'refresh_token'],
+      id_token_signed_response_alg: 'RS256',
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+      subject_type: 'pairwise',
+    },
+    responseTypes: ['code'],
+    // OIDC Core §3.1.2.1: redirect_uri is required in every authorization request, matched exactly.
+    allowOmittingSingleRegisteredRedirectUri: false,
+    // RFC 7636 / RFC 9700: PKCE (S256 only) is mandatory for public clients, accepted from every client.
+    pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
+    // Browser-based public clients may call the token endpoint only from their own redirect origins.
+    clientBasedCORS: (_ctx, origin, client) => client.redirectUris?.some((uri) => new URL(uri).origin === origin) ?? false,
+    findAccount: async (_ctx, sub) => {
+      const account = await accounts.findById(sub);
+      if (!account || account.status !== 'active') return undefined;
+      return { accountId: account.id, claims: async () => ({ sub: account.id, ...accounts.claimsOf(account) }) };
+    },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    rotateRefreshToken: true,
+    ttl: {
+      AccessToken: config.tokens.accessTokenSeconds,
+      ClientCredentials: config.tokens.accessTokenSeconds,
+      AuthorizationCode: config.tokens.authorizationCodeSeconds,
+      IdToken: config.tokens.idTokenSeconds,
+      RefreshToken: config.tokens.refreshTokenDays * 86400,
+      Interaction: 3600,
+      Session: config.session.maxHours * 3600,
+      Grant: config.tokens.refreshTokenDays * 86400,
+    },
+    features: {
+      devInteractions: { enabled: false },
+      claimsParameter: { enabled: true },
+      introspection: { enabled: true },
+      revocation: { enabled: true },
+      clientCredentials: { enabled: true },
+      pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: false },
+      backchannelLogout: { enabled: true },
+      userinfo: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: async (ctx, _form) => logoutPage(views, ctx as KoaContextWithOIDC),
+        postLogoutSuccessSource: async (ctx) => loggedOutPage(views, ctx as KoaContextWithOIDC),
+      },
+    },
+    discovery: { ui_locales_supported: ['de', 'en'], claims_locales_supported: ['de', 'en'] },
+    renderError: async (ctx, out, error) => errorPage(views, deps.logger, ctx as KoaContextWithOIDC, out, error),
+  };
+
+  const provider = new Provider(config.issuer, configuration);
+  provider.proxy = config.trustProxy;
+  return provider;
+}
+
+/** Checks client metadata exactly as the provider will read it, before we store a client. */
+export function metadataValidator(provider: Provider) {
+  return async (metadata: Record<string, unknown>) => {
+    await (provider.Client as unknown as { validate(metadata: Record<string, unknown>): Promise<void> }).validate(metadata);
+  };
+}

@@ -1,0 +1,87 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { LoadedConfig } from '../config/index.ts';
+import { createApp } from './app.ts';
+import { createContainer, type Container } from './container.ts';
+import { openDatabase } from './db/orm.ts';
+import { Migrator } from '@mikro-orm/migrations';
+import { seedDevelopmentData } from './dev/seed.ts';
+import { purgeExpiredPayloads } from './oidc/index.ts';
+import type { Logger } from './shared/logger.ts';
+
+export interface RunningKontor {
+  container: Container;
+  server: Server;
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the database (migrating in development), builds the container and serves the app. With port 0
+ * the issuer follows the port the OS picked (tests), unless KONTOR_ISSUER fixed it.
+ */
+export async function startKontor(config: LoadedConfig, logger: Logger, options: { issuerFromPort?: boolean } = {}): Promise<RunningKontor> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, resolve);
+  });
+  const port = (server.address() as AddressInfo).port;
+  const effective: LoadedConfig = options.issuerFromPort ? { ...config, port, issuer: `http://localhost:${port}` } : config;
+
+  const db = await openDatabase(effective.database, { migrate: effective.env === 'development' }).catch(async (error) => {
+    server.close();
+    throw error;
+  });
+  let purgeTimer: NodeJS.Timeout | undefined;
+  try {
+    await refusePendingMigrations(db.orm);
+    const container = await createContainer(effective, logger, db);
+    if (effective.devFeatures) await seedDevelopmentData(container);
+    const app = createApp(container);
+    server.on('request', app.callback());
+
+    purgeTimer = setInterval(() => {
+      void purge(container, logger);
+    }, effective.purgeIntervalSeconds * 1000);
+    purgeTimer.unref();
+
+    const url = effective.issuer;
+    logger.info({ issuer: url, port, embeddedDatabase: db.embedded, env: effective.env }, 'Kontor is listening');
+    return {
+      container,
+      server,
+      url,
+      async close() {
+        clearInterval(purgeTimer);
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeAllConnections();
+        await db.close();
+      },
+    };
+  } catch (error) {
+    clearInterval(purgeTimer);
+    server.close();
+    await db.close();
+    throw error;
+  }
+}
+
+/** In production migrations are an explicit step (`npm run db:migrate`); starting on an old schema is refused. */
+async function refusePendingMigrations(orm: Awaited<ReturnType<typeof openDatabase>>['orm']): Promise<void> {
+  const pending = await (orm.migrator as Migrator).getPending();
+  if (pending.length) {
+    throw new Error(`The database schema is behind: ${pending.length} migration(s) pending (${pending.map((m) => m.name).join(', ')}). Run \`npm run db:migrate\` first.`);
+  }
+}
+
+/** Deletes expired protocol artifacts and retired keys past their overlap. */
+export async function purge(container: Container, logger: Logger): Promise<void> {
+  try {
+    const payloads = await purgeExpiredPayloads(container.db.orm.em);
+    const keys = await container.keys.purgeExpired();
+    if (payloads || keys) logger.info({ payloads, keys }, 'purged expired records');
+  } catch (error) {
+    logger.error({ err: error }, 'purge failed');
+  }
+}
