@@ -18,7 +18,8 @@ import { interactionRoutes } from '../interactions/routes.ts';
 export function createApp(container: Container): Koa {
   const { config, logger, views, provider, db } = container;
   const https = new URL(config.issuer).protocol === 'https:';
-  const app = new Koa({ proxy: config.trustProxy });
+  // The provider runs on our Koa context (mounted as middleware), so its signed cookies use our app's keys.
+  const app = new Koa({ proxy: config.trustProxy, keys: provider.keys as string[] });
   const csrf = csrfProtection(config.secret, https);
 
   app.use(requestLogger(logger));

@@ -26,7 +26,8 @@ export function loggedOutPage(views: Views, ctx: KoaContextWithOIDC): void {
 }
 
 export function errorPage(views: Views, logger: Logger, ctx: KoaContextWithOIDC, out: { error: string; error_description?: string }, error: errors.OIDCProviderError | Error): void {
-  logger.info({ error: out.error, description: out.error_description, path: ctx.path }, 'protocol error');
-  const status = 'status' in error && typeof error.status === 'number' ? error.status : 400;
+  const status = 'status' in error && typeof error.status === 'number' ? error.status : 500;
+  if (status >= 500) logger.error({ err: error, path: ctx.path }, 'provider error');
+  else logger.info({ error: out.error, description: out.error_description, path: ctx.path }, 'protocol error');
   views.render(ctx as never, 'error', { messageKey: 'error.protocol', protocolError: out.error, protocolDescription: out.error_description }, { status, title: 'error.title' });
 }

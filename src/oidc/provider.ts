@@ -23,7 +23,8 @@ export interface ProviderDeps {
 }
 
 export const CLAIMS = {
-  openid: ['sub'],
+  // acr/amr in the openid scope: every ID token states how the person logged in (OIDC Core §2, RFC 8176).
+  openid: ['sub', 'acr', 'amr', 'auth_time'],
   profile: ['given_name', 'family_name', 'name', 'locale'],
   email: ['email', 'email_verified'],
 };

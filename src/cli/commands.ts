@@ -1,0 +1,131 @@
+import { Migrator } from '@mikro-orm/migrations';
+import type { LoadedConfig } from '../../config/index.ts';
+import { createContainer, type Container } from '../container.ts';
+import { migrate, openDatabase, schemaDrift, type Database } from '../db/orm.ts';
+import { SIGNING_ALGORITHMS, type SigningAlgorithm } from '../oidc/index.ts';
+import type { CreateClientInput } from '../clients/index.ts';
+import { AppError } from '../shared/app-error.ts';
+import type { Logger } from '../shared/logger.ts';
+
+export interface CommandOutput {
+  data: unknown;
+  text: string;
+}
+
+type Flags = Record<string, string | boolean | string[] | undefined>;
+
+export const usage = `Usage: npm run kontor -- <command> [options] [--json]
+
+  client create --name N --redirect-uri U [--redirect-uri U2] [--post-logout-redirect-uri U]
+                [--auth-method client_secret_basic|client_secret_post|private_key_jwt|none]
+                [--grant-type G ...] [--jwks-uri U] [--backchannel-logout-uri U] [--client-id ID]
+                  registers a client; prints client_id and, once, client_secret
+  client list     lists registered clients
+  user create --email E --password P --given-name G --family-name F [--locale de|en]
+                  creates an account whose e-mail counts as verified
+  keys rotate [--alg RS256|ES256|EdDSA ...]
+                  replaces the active signing keys; old keys stay published for the overlap period
+  db migrate      applies pending migrations
+  db check        fails when the entities and the migrations disagree
+  db migration-create [--name N]
+                  generates a migration from the entity changes (developers)
+
+Configuration comes from the same environment variables as the server (DATABASE_URL, KONTOR_SECRET, ...).
+`;
+
+/** Runs one command against the configured database; every command closes what it opened. */
+export async function runCommand(positionals: string[], flags: Flags, config: LoadedConfig, logger: Logger): Promise<CommandOutput> {
+  const [area, action] = positionals;
+  const command = `${area ?? ''} ${action ?? ''}`.trim();
+  switch (command) {
+    case 'db migrate':
+      return withDatabase(config, false, async (db) => {
+        const applied = await migrate(db.orm);
+        return { data: { applied }, text: applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date' };
+      });
+    case 'db check':
+      return withDatabase(config, false, async (db) => {
+        const pending = await (db.orm.migrator as Migrator).getPending();
+        const drift = pending.length ? '' : await schemaDrift(db.orm);
+        if (pending.length) throw new AppError('db.migrations_pending', 1, pending.map((m) => m.name));
+        if (drift) throw new AppError('db.schema_drift', 1, ['entities and migrations disagree; generate a migration:', drift]);
+        return { data: { ok: true }, text: 'entities and migrations agree' };
+      });
+    case 'db migration-create':
+      return withDatabase(config, true, async (db) => {
+        const result = await (db.orm.migrator as Migrator).create(undefined, false, false, typeof flags.name === 'string' ? flags.name : undefined);
+        return { data: { fileName: result.fileName || null }, text: result.fileName ? `created migrations/${result.fileName}` : 'no changes: nothing to migrate' };
+      });
+    case 'client create':
+      return withContainer(config, logger, async (container) => {
+        const input: CreateClientInput = {
+          name: String(flags.name ?? ''),
+          redirectUris: list(flags['redirect-uri']),
+          postLogoutRedirectUris: list(flags['post-logout-redirect-uri']),
+          authMethod: (flags['auth-method'] as CreateClientInput['authMethod']) ?? undefined,
+          grantTypes: flags['grant-type'] ? (list(flags['grant-type']) as CreateClientInput['grantTypes']) : undefined,
+          jwksUri: flags['jwks-uri'] as string | undefined,
+          backchannelLogoutUri: flags['backchannel-logout-uri'] as string | undefined,
+          clientId: flags['client-id'] as string | undefined,
+        };
+        const created = await container.clients.create(input, container.validateClientMetadata);
+        const data = { client_id: created.clientId, ...(created.clientSecret ? { client_secret: created.clientSecret } : {}), ...created.metadata };
+        const text = [`client_id:     ${created.clientId}`, ...(created.clientSecret ? [`client_secret: ${created.clientSecret}`, '(shown once: store it now)'] : [])].join('\n');
+        return { data, text };
+      });
+    case 'client list':
+      return withContainer(config, logger, async (container) => {
+        const clients = await container.clients.list();
+        const text = clients.length ? clients.map((c) => `${c.clientId}\t${c.name}\t${c.authMethod}\t${c.redirectUris.join(' ')}`).join('\n') : 'no clients';
+        return { data: clients.map((c) => ({ client_id: c.clientId, client_name: c.name, token_endpoint_auth_method: c.authMethod, redirect_uris: c.redirectUris, grant_types: c.grantTypes, source: c.source, created_at: c.createdAt })), text };
+      });
+    case 'user create':
+      return withContainer(config, logger, async (container) => {
+        const account = await container.accounts.createVerified(
+          {
+            email: String(flags.email ?? ''),
+            password: String(flags.password ?? ''),
+            givenName: String(flags['given-name'] ?? ''),
+            familyName: String(flags['family-name'] ?? ''),
+            locale: (flags.locale as 'de' | 'en' | undefined) ?? undefined,
+          },
+          (em, accountId, password) => container.passwords.setPassword(em, accountId, password),
+        );
+        return { data: { id: account.id, email: account.email, email_verified: true }, text: `created account ${account.id} (${account.email})` };
+      });
+    case 'keys rotate':
+      return withContainer(config, logger, async (container) => {
+        const algs = list(flags.alg);
+        const unknown = algs.filter((alg) => !(SIGNING_ALGORITHMS as readonly string[]).includes(alg));
+        if (unknown.length) throw new AppError('keys.unknown_algorithm', 64, unknown);
+        const results = await container.keys.rotate(algs.length ? (algs as SigningAlgorithm[]) : SIGNING_ALGORITHMS);
+        const text = results.map((r) => `${r.alg}: new key ${r.newKid}${r.retiredKid ? `, ${r.retiredKid} published until ${r.retiredKeyPublishedUntil?.toISOString()}` : ''}`).join('\n');
+        return { data: results.map((r) => ({ alg: r.alg, new_kid: r.newKid, retired_kid: r.retiredKid, retired_key_published_until: r.retiredKeyPublishedUntil })), text: `${text}\nRestart the running instances so they sign with the new keys.` };
+      });
+    default:
+      throw new AppError('cli.unknown_command', 64, [`unknown command "${command}"`, 'run `npm run kontor -- --help`']);
+  }
+}
+
+function list(value: Flags[string]): string[] {
+  if (value === undefined || typeof value === 'boolean') return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+/** In development the CLI migrates like the server does, so it works on a fresh embedded database. */
+async function withDatabase<T>(config: LoadedConfig, migrateFirst: boolean, run: (db: Database) => Promise<T>): Promise<T> {
+  const db = await openDatabase(config.database, { migrate: migrateFirst });
+  try {
+    return await run(db);
+  } finally {
+    await db.close();
+  }
+}
+
+async function withContainer<T>(config: LoadedConfig, logger: Logger, run: (container: Container) => Promise<T>): Promise<T> {
+  return withDatabase(config, config.env === 'development', async (db) => {
+    const pending = await (db.orm.migrator as Migrator).getPending();
+    if (pending.length) throw new AppError('db.migrations_pending', 1, ['run `npm run db:migrate` first']);
+    return run(await createContainer(config, logger, db));
+  });
+}
