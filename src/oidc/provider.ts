@@ -10,6 +10,7 @@ import type { Views } from '../http/views.ts';
 import { MikroOrmAdapter } from './mikro-orm-adapter.ts';
 import { pairwiseSubject } from './pairwise.ts';
 import { ACR_VALUES_SUPPORTED } from './trust.ts';
+import { introspectionAllowed, revocationAllowed } from './token-policies.ts';
 import { logoutPage, loggedOutPage, errorPage } from './provider-pages.ts';
 
 export interface ProviderDeps {
@@ -83,8 +84,8 @@ export function createProvider(deps: ProviderDeps): Provider {
     features: {
       devInteractions: { enabled: false },
       claimsParameter: { enabled: true },
-      introspection: { enabled: true },
-      revocation: { enabled: true },
+      introspection: { enabled: true, allowedPolicy: introspectionAllowed as never },
+      revocation: { enabled: true, allowedPolicy: revocationAllowed as never },
       clientCredentials: { enabled: true },
       pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: false },
       backchannelLogout: { enabled: true },
