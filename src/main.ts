@@ -18,18 +18,10 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel);
-  if (config.secret === undefined || !process.env.KONTOR_SECRET) logger.warn('KONTOR_SECRET is not set: using the development secret (never do this in production)');
+  if (!process.env.KONTOR_SECRET) logger.warn('KONTOR_SECRET is not set: using the development secret (never do this in production)');
 
-  const kontor = await startKontor(config, logger);
-  const closers: Array<() => Promise<void>> = [() => kontor.close()];
-
-  if (process.argv.includes('--with-demo') && config.devFeatures) {
-    const portal = await createDemoPortal({ issuer: config.issuer, clientId: DEMO_CLIENT_ID, clientSecret: demoClientSecret(config.secret), baseUrl: config.demoPortal.url });
-    const portalServer = createServer(portal.callback()).listen(config.demoPortal.port, config.host);
-    closers.push(() => new Promise((resolve) => portalServer.close(() => resolve())));
-    logger.info({ url: config.demoPortal.url, demoAccount: DEMO_ACCOUNT.email }, 'demo portal "Online-Dienste Musterstadt" is listening');
-  }
-
+  // Handlers first: a SIGTERM that arrives while starting up must also shut down cleanly.
+  const closers: Array<() => Promise<void>> = [];
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -42,6 +34,16 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+
+  const kontor = await startKontor(config, logger);
+  closers.push(() => kontor.close());
+
+  if (process.argv.includes('--with-demo') && config.devFeatures) {
+    const portal = await createDemoPortal({ issuer: config.issuer, clientId: DEMO_CLIENT_ID, clientSecret: demoClientSecret(config.secret), baseUrl: config.demoPortal.url });
+    const portalServer = createServer(portal.callback()).listen(config.demoPortal.port, config.host);
+    closers.push(() => new Promise((resolve) => portalServer.close(() => resolve())));
+    logger.info({ url: config.demoPortal.url, demoAccount: DEMO_ACCOUNT.email }, 'demo portal "Online-Dienste Musterstadt" is listening');
+  }
 }
 
 main().catch((error) => {

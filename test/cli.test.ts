@@ -1,0 +1,110 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { createTestDatabase } from './helpers/kontor.ts';
+
+const run = promisify(execFile);
+const SECRET = 'cli-test-secret-0123456789-abcdefghijklmnop';
+
+/** Runs `npm run kontor -- …` the way operators do (node src/cli/main.ts), returning exit code and output. */
+async function kontor(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ['src/cli/main.ts', ...args], { env: { PATH: process.env.PATH ?? '', KONTOR_SECRET: SECRET, ...env }, cwd: process.cwd() });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+describe('kontor CLI against PostgreSQL', () => {
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    env = { DATABASE_URL: database.url, KONTOR_ENV: 'production', KONTOR_ISSUER: 'https://id.example.org', KONTOR_DEV_FEATURES: 'false' };
+  });
+  afterAll(() => database?.drop());
+
+  it('migrates explicitly in production and then reports the schema in agreement with the entities', async () => {
+    const refused = await kontor(['client', 'list', '--json'], env);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('db.migrations_pending');
+
+    const migrated = await kontor(['db', 'migrate', '--json'], env);
+    expect(migrated.code).toBe(0);
+    expect(JSON.parse(migrated.stdout).applied.length).toBeGreaterThan(0);
+    expect(JSON.parse((await kontor(['db', 'migrate', '--json'], env)).stdout)).toEqual({ applied: [] });
+    expect(JSON.parse((await kontor(['db', 'check', '--json'], env)).stdout)).toEqual({ ok: true });
+  });
+
+  it('creates a confidential client, prints its secret once, and lists it without the secret', async () => {
+    const created = await kontor(['client', 'create', '--name', 'Bürgerportal', '--redirect-uri', 'https://portal.example/cb', '--redirect-uri', 'https://portal.example/cb2', '--post-logout-redirect-uri', 'https://portal.example/', '--json'], env);
+    expect(created.code).toBe(0);
+    const client = JSON.parse(created.stdout);
+    expect(client).toMatchObject({ client_name: 'Bürgerportal', token_endpoint_auth_method: 'client_secret_basic', redirect_uris: ['https://portal.example/cb', 'https://portal.example/cb2'] });
+    expect(client.client_secret).toMatch(/^[A-Za-z0-9_-]{40,}$/);
+
+    const listed = await kontor(['client', 'list', '--json'], env);
+    expect(listed.stdout).not.toContain(client.client_secret);
+    expect(JSON.parse(listed.stdout)).toEqual(expect.arrayContaining([expect.objectContaining({ client_id: client.client_id, client_name: 'Bürgerportal' })]));
+  });
+
+  it('creates public and client-credentials clients with the requested auth method and grants', async () => {
+    const spa = JSON.parse((await kontor(['client', 'create', '--name', 'SPA', '--redirect-uri', 'https://spa.example/cb', '--auth-method', 'none', '--json'], env)).stdout);
+    expect(spa.client_secret).toBeUndefined();
+    expect(spa.token_endpoint_auth_method).toBe('none');
+    const service = JSON.parse((await kontor(['client', 'create', '--name', 'Fachverfahren', '--grant-type', 'client_credentials', '--auth-method', 'client_secret_post', '--json'], env)).stdout);
+    expect(service).toMatchObject({ grant_types: ['client_credentials'], token_endpoint_auth_method: 'client_secret_post', response_types: [] });
+  });
+
+  it('rejects bad input with a clear message and exit code 64', async () => {
+    const noRedirect = await kontor(['client', 'create', '--name', 'X', '--json'], env);
+    expect(noRedirect.code).toBe(64);
+    expect(JSON.parse(noRedirect.stderr)).toMatchObject({ error: 'client.invalid_input' });
+    const badMethod = await kontor(['client', 'create', '--name', 'X', '--redirect-uri', 'https://x.example/cb', '--auth-method', 'magic'], env);
+    expect(badMethod.code).toBe(64);
+    expect(badMethod.stderr).toContain('authMethod');
+    const fragment = await kontor(['client', 'create', '--name', 'X', '--redirect-uri', 'https://x.example/cb#frag'], env);
+    expect(fragment.code).toBe(64);
+    expect(fragment.stderr).toContain('client.invalid_metadata');
+    expect((await kontor(['frobnicate'], env)).code).toBe(64);
+    expect((await kontor(['client', 'create', '--unknown-flag'], env)).code).toBe(64);
+  });
+
+  it('creates a verified user once and refuses the same address twice', async () => {
+    const args = ['user', 'create', '--email', 'Max.Muster@Example.org', '--password', 'Sehr-geheim-42', '--given-name', 'Max', '--family-name', 'Muster', '--json'];
+    const created = await kontor(args, env);
+    expect(created.code).toBe(0);
+    expect(JSON.parse(created.stdout)).toMatchObject({ email: 'Max.Muster@Example.org', email_verified: true });
+    const again = await kontor(args.map((arg) => (arg === 'Max.Muster@Example.org' ? 'max.muster@example.org' : arg)), env);
+    expect(again.code).toBe(64);
+    expect(again.stderr).toContain('account.email_taken');
+    const umlaut = await kontor(['user', 'create', '--email', 'jürgen@example.org', '--password', 'Sehr-geheim-42', '--given-name', 'J', '--family-name', 'M'], env);
+    expect(umlaut.code).toBe(64);
+    expect(umlaut.stderr).toContain('account.email_ascii_only');
+  });
+
+  it('rotates signing keys and keeps the old ones published', async () => {
+    const rotated = await kontor(['keys', 'rotate', '--alg', 'RS256', '--json'], env);
+    expect(rotated.code).toBe(0);
+    const [result] = JSON.parse(rotated.stdout);
+    expect(result).toMatchObject({ alg: 'RS256', new_kid: expect.any(String), retired_kid: expect.any(String) });
+    expect(new Date(result.retired_key_published_until).getTime()).toBeGreaterThan(Date.now());
+    expect((await kontor(['keys', 'rotate', '--alg', 'HS256'], env)).code).toBe(64);
+  });
+});
+
+describe('kontor CLI on the embedded database', () => {
+  it('works on a fresh embedded database in development (migrating like the server)', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'kontor-cli-')), 'pglite');
+    const env = { KONTOR_EMBEDDED_DB_DIR: dir };
+    const created = await kontor(['client', 'create', '--name', 'Lokal', '--redirect-uri', 'http://localhost:8080/cb', '--json'], env);
+    expect(created.code).toBe(0);
+    const listed = JSON.parse((await kontor(['client', 'list', '--json'], env)).stdout);
+    expect(listed).toEqual([expect.objectContaining({ client_name: 'Lokal' })]);
+  });
+});
