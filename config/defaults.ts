@@ -9,6 +9,7 @@ export function defaultsFor(env: Env, port: number): Omit<Config, 'secret'> & { 
     port,
     host: '0.0.0.0',
     trustProxy: false,
+    allowPrivateNetworkFetch: false,
     issuer: `http://localhost:${port}`,
     database: { embeddedDir: '.data/pglite', poolMax: 10 },
     mail: { from: 'Kontor <no-reply@localhost>' },

@@ -83,6 +83,7 @@ function fromEnv(env: Env): Tree {
   const flag = (value: string | undefined) => (value === undefined || value === '' ? undefined : ['1', 'true', 'yes', 'on'].includes(value.toLowerCase()));
   if (flag(env.KONTOR_DEV_FEATURES) !== undefined) tree.devFeatures = flag(env.KONTOR_DEV_FEATURES);
   if (flag(env.KONTOR_TRUST_PROXY) !== undefined) tree.trustProxy = flag(env.KONTOR_TRUST_PROXY);
+  if (flag(env.KONTOR_ALLOW_PRIVATE_NETWORK_FETCH) !== undefined) tree.allowPrivateNetworkFetch = flag(env.KONTOR_ALLOW_PRIVATE_NETWORK_FETCH);
   return tree;
 }
 

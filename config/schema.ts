@@ -7,6 +7,12 @@ export const configSchema = z.object({
   host: z.string().min(1),
   /** Trust X-Forwarded-* headers (set when a TLS-terminating proxy is in front). */
   trustProxy: z.boolean(),
+  /**
+   * Let the provider fetch from loopback and private addresses (clients' jwks_uri, back-channel logout,
+   * sector_identifier_uri). Off by default as SSRF protection; authorities whose portals sit in internal
+   * networks turn it on.
+   */
+  allowPrivateNetworkFetch: z.boolean(),
   issuer: z.url({ protocol: /^https?$/ }),
   /** Encrypts signing keys and client secrets at rest and derives cookie keys. */
   secret: z.string().optional(),

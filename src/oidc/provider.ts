@@ -97,6 +97,11 @@ export function createProvider(deps: ProviderDeps): Provider {
       },
     },
     discovery: { ui_locales_supported: ['de', 'en'], claims_locales_supported: ['de', 'en'] },
+    // oidc-provider passes a dispatcher that drops connections to special-use addresses (SSRF protection).
+    fetch: (url, options) => {
+      if (config.allowPrivateNetworkFetch) delete (options as { dispatcher?: unknown }).dispatcher;
+      return fetch(url, options);
+    },
     renderError: async (ctx, out, error) => errorPage(views, deps.logger, ctx as KoaContextWithOIDC, out, error),
   };
 

@@ -27,6 +27,8 @@ export async function startTestKontor(backend: Backend, env: Record<string, stri
     KONTOR_LOG_LEVEL: process.env.KONTOR_TEST_LOG_LEVEL ?? 'silent',
     KONTOR_HOST: '127.0.0.1',
     PORT: '0',
+    // The tests' JWKS and back-channel endpoints listen on loopback.
+    KONTOR_ALLOW_PRIVATE_NETWORK_FETCH: 'true',
     ...(database ? { DATABASE_URL: database.url } : { KONTOR_EMBEDDED_DB_DIR: 'memory://' }),
     ...env,
   });
