@@ -58,6 +58,12 @@ export function createProvider(deps: ProviderDeps): Provider {
       subject_type: 'pairwise',
     },
     responseTypes: ['code'],
+    // Asymmetric or shared-secret-in-TLS client authentication only; no HMAC-signed assertions.
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+    enabledJWA: {
+      clientAuthSigningAlgValues: ['RS256', 'PS256', 'ES256', 'Ed25519', 'EdDSA'],
+      idTokenSigningAlgValues: ['RS256', 'ES256', 'EdDSA'],
+    },
     // OIDC Core §3.1.2.1: redirect_uri is required in every authorization request, matched exactly.
     allowOmittingSingleRegisteredRedirectUri: false,
     // RFC 7636 / RFC 9700: PKCE (S256 only) is mandatory for public clients, accepted from every client.

@@ -1,0 +1,46 @@
+import { startTestKontor, type TestKontor } from './helpers/kontor.ts';
+
+describe('discovery document', () => {
+  let kontor: TestKontor;
+  beforeAll(async () => {
+    kontor = await startTestKontor('embedded');
+  });
+  afterAll(() => kontor?.stop());
+
+  it('advertises exactly the protocol surface Kontor supports', async () => {
+    const response = await fetch(`${kontor.url}/.well-known/openid-configuration`);
+    expect(response.status).toBe(200);
+    const metadata = await response.json();
+    expect(metadata).toMatchObject({
+      issuer: kontor.url,
+      authorization_endpoint: `${kontor.url}/auth`,
+      token_endpoint: `${kontor.url}/token`,
+      userinfo_endpoint: `${kontor.url}/me`,
+      jwks_uri: `${kontor.url}/jwks`,
+      end_session_endpoint: `${kontor.url}/session/end`,
+      introspection_endpoint: `${kontor.url}/token/introspection`,
+      revocation_endpoint: `${kontor.url}/token/revocation`,
+      pushed_authorization_request_endpoint: `${kontor.url}/request`,
+      response_types_supported: ['code'],
+      code_challenge_methods_supported: ['S256'],
+      subject_types_supported: expect.arrayContaining(['pairwise', 'public']),
+      grant_types_supported: expect.arrayContaining(['authorization_code', 'refresh_token', 'client_credentials']),
+      claims_parameter_supported: true,
+      backchannel_logout_supported: true,
+      backchannel_logout_session_supported: true,
+      authorization_response_iss_parameter_supported: true,
+      ui_locales_supported: ['de', 'en'],
+      acr_values_supported: ['http://bsi.bund.de/eID/LoA/normal', 'http://bsi.bund.de/eID/LoA/substantiell', 'http://bsi.bund.de/eID/LoA/hoch'],
+    });
+    expect([...metadata.token_endpoint_auth_methods_supported].sort()).toEqual(['client_secret_basic', 'client_secret_post', 'none', 'private_key_jwt']);
+    expect([...metadata.id_token_signing_alg_values_supported].sort()).toEqual(['ES256', 'EdDSA', 'RS256']);
+    expect(metadata.claims_supported).toEqual(expect.arrayContaining(['sub', 'acr', 'amr', 'auth_time', 'given_name', 'family_name', 'email', 'email_verified']));
+  });
+
+  it('sends security headers with every response', async () => {
+    const response = await fetch(`${kontor.url}/.well-known/openid-configuration`);
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(response.headers.get('x-frame-options')).toBe('DENY');
+  });
+});
