@@ -1,5 +1,4 @@
 import type { z } from 'zod';
-import { AppError } from '../shared/app-error.ts';
 
 /** Parses untrusted input at the edge; field errors come back keyed by field for re-rendering forms. */
 export function parseForm<T extends z.ZodType>(schema: T, input: unknown): { ok: true; data: z.infer<T> } | { ok: false; fieldErrors: Record<string, string> } {
@@ -8,11 +7,4 @@ export function parseForm<T extends z.ZodType>(schema: T, input: unknown): { ok:
   const fieldErrors: Record<string, string> = {};
   for (const issue of parsed.error.issues) fieldErrors[String(issue.path[0] ?? 'form')] ??= issue.message;
   return { ok: false, fieldErrors };
-}
-
-/** Like parseForm, for bodies that have no form to re-render: throws a 400. */
-export function parseOrThrow<T extends z.ZodType>(schema: T, input: unknown, code = 'request.invalid'): z.infer<T> {
-  const parsed = schema.safeParse(input);
-  if (!parsed.success) throw new AppError(code, 400, parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
-  return parsed.data;
 }
