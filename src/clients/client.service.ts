@@ -25,10 +25,17 @@ export interface ClientSummary {
 /** Checks client metadata the way the OIDC provider will read it (supplied by the provider factory). */
 export type MetadataValidator = (metadata: Record<string, unknown>) => Promise<void>;
 
+/**
+ * How long a client's metadata is served from memory. Every token and userinfo request looks the client up;
+ * a change made on another instance is seen after at most this long.
+ */
+export const CLIENT_CACHE_MS = 5_000;
+
 /** Registered OIDC clients: creation by operators, listing, and the lookup oidc-provider uses. */
 export class ClientService {
   private readonly em: EntityManager;
   private readonly secretKey: Buffer;
+  private readonly cache = new Map<string, { metadata: Record<string, unknown>; until: number }>();
 
   constructor(em: EntityManager, secret: string) {
     this.em = em;
@@ -97,14 +104,22 @@ export class ClientService {
 
   /** The client's metadata as oidc-provider expects it, the secret decrypted. */
   async findMetadata(clientId: string): Promise<Record<string, unknown> | undefined> {
+    const cached = this.cache.get(clientId);
+    if (cached && cached.until > Date.now()) return { ...cached.metadata };
     const row = await this.em.fork().findOne(OidcClient, { clientId }, { disableIdentityMap: true });
-    if (!row) return undefined;
-    return { ...row.metadata, ...(row.encryptedSecret ? { client_secret: decrypt(this.secretKey, row.encryptedSecret, row.clientId) } : {}) };
+    if (!row) {
+      this.cache.delete(clientId);
+      return undefined;
+    }
+    const metadata = { ...row.metadata, ...(row.encryptedSecret ? { client_secret: decrypt(this.secretKey, row.encryptedSecret, row.clientId) } : {}) };
+    this.cache.set(clientId, { metadata, until: Date.now() + CLIENT_CACHE_MS });
+    return metadata;
   }
 
   /** Stores metadata the provider hands us (dynamic registration and its management API). */
   async saveMetadata(clientId: string, payload: Record<string, unknown>): Promise<void> {
     const { client_secret: secret, ...metadata } = payload;
+    this.cache.delete(clientId);
     const em = this.em.fork();
     const row = await em.findOne(OidcClient, { clientId });
     const encryptedSecret = typeof secret === 'string' ? encrypt(this.secretKey, secret, clientId) : null;
@@ -119,6 +134,7 @@ export class ClientService {
   }
 
   async remove(clientId: string): Promise<void> {
+    this.cache.delete(clientId);
     await this.em.fork().nativeDelete(OidcClient, { clientId });
   }
 }
