@@ -1,6 +1,5 @@
 import Koa from 'koa';
 import compose from 'koa-compose';
-import { RequestContext } from '@mikro-orm/core';
 import type { Container } from './container.ts';
 import { csrfProtection } from './http/csrf.ts';
 import { errorHandler } from './http/error-handler.ts';
@@ -13,7 +12,8 @@ import { interactionRoutes } from '../interactions/routes.ts';
 
 /**
  * The HTTP application. Order matters: logging and security headers wrap everything, our routers come
- * first, and oidc-provider is mounted last with no body parser in front of it.
+ * first, and oidc-provider is mounted last with no body parser in front of it. There is no request-scoped
+ * entity manager: services fork their own (the provider calls them outside any request context anyway).
  */
 export function createApp(container: Container): Koa {
   const { config, logger, views, provider, db } = container;
@@ -25,7 +25,6 @@ export function createApp(container: Container): Koa {
   app.use(requestLogger(logger));
   app.use(securityHeaders(https));
   app.use(localeMiddleware(https));
-  app.use((ctx, next) => RequestContext.create(db.orm.em, next));
   app.use(healthRoutes(db.orm).routes());
   app.use(staticRoutes().routes());
 
