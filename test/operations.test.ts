@@ -2,10 +2,11 @@ import { spawn } from 'node:child_process';
 import { Writable } from 'node:stream';
 import * as oidc from 'openid-client';
 import { loadConfig } from '../config/index.ts';
-import { startKontor } from '../src/server.ts';
+import { purge, startKontor } from '../src/server.ts';
+import { OidcPayload } from '../src/oidc/oidc-payload.entity.ts';
 import { createLogger } from '../src/shared/logger.ts';
 import { pino } from 'pino';
-import { createTestDatabase } from './helpers/kontor.ts';
+import { createTestDatabase, startTestKontor } from './helpers/kontor.ts';
 import { BrowserAgent, authorizationRequest, createUser, discover, loginAndConsent, registerClient } from './helpers/relying-party.ts';
 import type { TestKontor } from './helpers/kontor.ts';
 
@@ -45,6 +46,21 @@ describe('operations', () => {
       running.server.closeAllConnections();
       await running.container.db.close();
       await database.drop();
+    }
+  });
+
+  it('purges protocol artifacts whose lifetime has ended and keeps the rest', async () => {
+    const kontor = await startTestKontor('embedded');
+    try {
+      const em = kontor.container.db.orm.em.fork();
+      em.create(OidcPayload, { kind: 'AccessToken', id: 'expired', payload: {}, expiresAt: new Date(Date.now() - 1000) });
+      em.create(OidcPayload, { kind: 'AccessToken', id: 'current', payload: {}, expiresAt: new Date(Date.now() + 60_000) });
+      await em.flush();
+      await purge(kontor.container, createLogger('silent'));
+      const left = await kontor.container.db.orm.em.fork().find(OidcPayload, { kind: 'AccessToken' });
+      expect(left.map((row) => row.id)).toEqual(['current']);
+    } finally {
+      await kontor.stop();
     }
   });
 
