@@ -57,6 +57,8 @@ describe('kontor CLI against PostgreSQL', () => {
     const spa = JSON.parse((await kontor(['client', 'create', '--name', 'SPA', '--redirect-uri', 'https://spa.example/cb', '--auth-method', 'none', '--json'], env)).stdout);
     expect(spa.client_secret).toBeUndefined();
     expect(spa.token_endpoint_auth_method).toBe('none');
+    const es = JSON.parse((await kontor(['client', 'create', '--name', 'ES', '--redirect-uri', 'https://es.example/cb', '--id-token-alg', 'ES256', '--json'], env)).stdout);
+    expect(es.id_token_signed_response_alg).toBe('ES256');
     const service = JSON.parse((await kontor(['client', 'create', '--name', 'Fachverfahren', '--grant-type', 'client_credentials', '--auth-method', 'client_secret_post', '--json'], env)).stdout);
     expect(service).toMatchObject({ grant_types: ['client_credentials'], token_endpoint_auth_method: 'client_secret_post', response_types: [] });
   });
@@ -71,6 +73,7 @@ describe('kontor CLI against PostgreSQL', () => {
     const fragment = await kontor(['client', 'create', '--name', 'X', '--redirect-uri', 'https://x.example/cb#frag'], env);
     expect(fragment.code).toBe(64);
     expect(fragment.stderr).toContain('client.invalid_metadata');
+    expect((await kontor(['client', 'create', '--name', 'X', '--redirect-uri', 'https://x.example/cb', '--id-token-alg', 'HS256'], env)).code).toBe(64);
     expect((await kontor(['frobnicate'], env)).code).toBe(64);
     expect((await kontor(['client', 'create', '--unknown-flag'], env)).code).toBe(64);
   });

@@ -99,6 +99,16 @@ describe.each<Backend>(['postgres', 'embedded'])('authorization code flow with P
     await expect(oidc.fetchUserInfo(config, tokens.access_token, oidc.skipSubjectCheck)).rejects.toBeDefined();
   });
 
+  it.each(['ES256', 'EdDSA'] as const)('signs ID tokens with %s for a client registered for it', async (alg) => {
+    const client = await registerClient(kontor, { idTokenSignedResponseAlg: alg });
+    const algConfig = await discover(kontor, client.clientId, client.clientSecret);
+    const request = await authorizationRequest(algConfig);
+    const callback = await loginAndConsent(new BrowserAgent(kontor.url), request, user);
+    const tokens = await oidc.authorizationCodeGrant(algConfig, callback, { pkceCodeVerifier: request.codeVerifier, expectedState: request.state, expectedNonce: request.nonce });
+    const { protectedHeader } = await jwtVerify(tokens.id_token!, createRemoteJWKSet(new URL(`${kontor.url}/jwks`)), { issuer: kontor.url, audience: client.clientId });
+    expect(protectedHeader.alg).toBe(alg);
+  });
+
   it('rejects a code exchanged with the wrong PKCE verifier', async () => {
     const agent = new BrowserAgent(kontor.url);
     const request = await authorizationRequest(config);

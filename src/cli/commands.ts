@@ -18,7 +18,8 @@ export const usage = `Usage: npm run kontor -- <command> [options] [--json]
 
   client create --name N --redirect-uri U [--redirect-uri U2] [--post-logout-redirect-uri U]
                 [--auth-method client_secret_basic|client_secret_post|private_key_jwt|none]
-                [--grant-type G ...] [--jwks-uri U] [--backchannel-logout-uri U] [--client-id ID]
+                [--grant-type G ...] [--id-token-alg RS256|ES256|EdDSA] [--jwks-uri U]
+                [--backchannel-logout-uri U] [--client-id ID]
                   registers a client; prints client_id and, once, client_secret
   client list     lists registered clients
   user create --email E --password P --given-name G --family-name F [--locale de|en]
@@ -65,6 +66,7 @@ export async function runCommand(positionals: string[], flags: Flags, config: Lo
           authMethod: (flags['auth-method'] as CreateClientInput['authMethod']) ?? undefined,
           grantTypes: flags['grant-type'] ? (list(flags['grant-type']) as CreateClientInput['grantTypes']) : undefined,
           jwksUri: flags['jwks-uri'] as string | undefined,
+          idTokenSignedResponseAlg: flags['id-token-alg'] as CreateClientInput['idTokenSignedResponseAlg'],
           backchannelLogoutUri: flags['backchannel-logout-uri'] as string | undefined,
           clientId: flags['client-id'] as string | undefined,
         };

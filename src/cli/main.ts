@@ -23,6 +23,7 @@ async function main(argv: string[]): Promise<number> {
       'auth-method': { type: 'string' },
       'grant-type': { type: 'string', multiple: true },
       'jwks-uri': { type: 'string' },
+      'id-token-alg': { type: 'string' },
       'backchannel-logout-uri': { type: 'string' },
       'client-id': { type: 'string' },
       email: { type: 'string' },

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
 export const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const;
+export const ID_TOKEN_ALGORITHMS = ['RS256', 'ES256', 'EdDSA'] as const;
 export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
 
 const absoluteUri = z.string().refine((value) => URL.canParse(value), 'must be an absolute URI');
@@ -13,6 +14,8 @@ export const createClientInput = z
     postLogoutRedirectUris: z.array(absoluteUri).default([]),
     authMethod: z.enum(AUTH_METHODS).default('client_secret_basic'),
     grantTypes: z.array(z.enum(GRANT_TYPES)).min(1).default(['authorization_code', 'refresh_token']),
+    /** RS256 is what every relying party understands; ES256 and EdDSA are far cheaper to sign. */
+    idTokenSignedResponseAlg: z.enum(ID_TOKEN_ALGORITHMS).default('RS256'),
     jwksUri: z.url({ protocol: /^https?$/ }).optional(),
     backchannelLogoutUri: z.url({ protocol: /^https?$/ }).optional(),
     clientId: z.string().regex(/^[A-Za-z0-9._~-]{3,100}$/).optional(),

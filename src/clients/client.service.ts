@@ -61,6 +61,7 @@ export class ClientService {
       token_endpoint_auth_method: data.authMethod,
       grant_types: data.grantTypes,
       response_types: responseTypes,
+      id_token_signed_response_alg: data.idTokenSignedResponseAlg,
       ...(data.jwksUri ? { jwks_uri: data.jwksUri } : {}),
       ...(data.backchannelLogoutUri ? { backchannel_logout_uri: data.backchannelLogoutUri, backchannel_logout_session_required: true } : {}),
     };

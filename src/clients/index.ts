@@ -1,4 +1,4 @@
 export { ClientService, type CreatedClient, type ClientSummary, type MetadataValidator } from './client.service.ts';
 export { ClientStoreAdapter } from './client-store.adapter.ts';
-export { AUTH_METHODS, GRANT_TYPES, type CreateClientInput } from './client.schemas.ts';
+export { AUTH_METHODS, GRANT_TYPES, ID_TOKEN_ALGORITHMS, type CreateClientInput } from './client.schemas.ts';
 export { OidcClient } from './client.entity.ts';
