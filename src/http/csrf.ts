@@ -2,8 +2,12 @@ import type { Context, Next } from 'koa';
 import { constantTimeEqual, deriveKey, hmacBase64Url, randomToken } from '../shared/crypto.ts';
 import { AppError } from '../shared/app-error.ts';
 
-export const CSRF_COOKIE = 'kontor.csrf';
 export const CSRF_FIELD = 'csrf_token';
+
+/** Over https the __Host- prefix pins the cookie to this host and path / (no subdomain can plant one). */
+export function csrfCookieName(secureCookies: boolean): string {
+  return secureCookies ? '__Host-kontor.csrf' : 'kontor.csrf';
+}
 
 /**
  * Signed double-submit cookie (OWASP CSRF cheat sheet): a random value in an HttpOnly cookie and, in every
@@ -12,22 +16,23 @@ export const CSRF_FIELD = 'csrf_token';
  */
 export function csrfProtection(secret: string, secureCookies: boolean) {
   const key = deriveKey(secret, 'csrf');
+  const cookieName = csrfCookieName(secureCookies);
   const tokenFor = (cookieValue: string) => hmacBase64Url(key, cookieValue);
 
   const middleware = async (ctx: Context, next: Next) => {
-    let value = ctx.cookies.get(CSRF_COOKIE);
+    let value = ctx.cookies.get(cookieName);
     if (!value || !/^[A-Za-z0-9_-]{43}$/.test(value)) {
       value = randomToken(32);
-      ctx.cookies.set(CSRF_COOKIE, value, { httpOnly: true, sameSite: 'lax', secure: secureCookies, path: '/', overwrite: true });
+      ctx.cookies.set(cookieName, value, { httpOnly: true, sameSite: 'lax', secure: secureCookies, path: '/', overwrite: true });
     }
     ctx.state.csrfToken = tokenFor(value);
-    ctx.state.csrfCookiePresent = ctx.cookies.get(CSRF_COOKIE) === value;
+    ctx.state.csrfCookiePresent = ctx.cookies.get(cookieName) === value;
     await next();
   };
 
   /** Throws a 403 AppError unless the submitted token matches the request's cookie. */
   const verify = (ctx: Context, submitted: unknown) => {
-    const cookie = ctx.cookies.get(CSRF_COOKIE);
+    const cookie = ctx.cookies.get(cookieName);
     if (!cookie || typeof submitted !== 'string' || !constantTimeEqual(submitted, tokenFor(cookie))) {
       throw new AppError('csrf.invalid', 403);
     }
