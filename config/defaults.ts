@@ -18,7 +18,7 @@ export function defaultsFor(env: Env, port: number): Omit<Config, 'secret'> & { 
     logLevel: 'info',
     session: { idleMinutes: 20, maxHours: 12 },
     tokens: { accessTokenSeconds: 600, idTokenSeconds: 600, refreshTokenDays: 14, authorizationCodeSeconds: 60 },
-    keys: { defaultAlgorithm: 'RS256' },
+    keys: { reloadSeconds: 60 },
     password: { argon2MemoryKiB: 19 * 1024, argon2TimeCost: 2, argon2Parallelism: 1 },
     purgeIntervalSeconds: 300,
   };

@@ -80,6 +80,7 @@ function fromEnv(env: Env): Tree {
   set('logLevel', env.KONTOR_LOG_LEVEL);
   set('session.idleMinutes', env.KONTOR_SESSION_IDLE_MINUTES);
   set('demoPortal.port', env.KONTOR_DEMO_PORT);
+  set('keys.reloadSeconds', env.KONTOR_KEY_RELOAD_SECONDS);
   const flag = (value: string | undefined) => (value === undefined || value === '' ? undefined : ['1', 'true', 'yes', 'on'].includes(value.toLowerCase()));
   if (flag(env.KONTOR_DEV_FEATURES) !== undefined) tree.devFeatures = flag(env.KONTOR_DEV_FEATURES);
   if (flag(env.KONTOR_TRUST_PROXY) !== undefined) tree.trustProxy = flag(env.KONTOR_TRUST_PROXY);

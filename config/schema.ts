@@ -46,10 +46,10 @@ export const configSchema = z.object({
     authorizationCodeSeconds: z.coerce.number().int().min(10).max(600),
   }),
   keys: z.object({
-    /** Algorithm of the key `keys rotate` creates when none is named; RS256 is what every RP accepts. */
-    defaultAlgorithm: z.enum(['RS256', 'ES256', 'EdDSA']),
-    /** Seconds an old key stays in the JWKS after rotation; defaults to the longest JWT lifetime. */
+    /** Seconds an old key stays in the JWKS after its successor signs; defaults to the longest JWT lifetime. */
     overlapSeconds: z.coerce.number().int().min(0).optional(),
+    /** How often each instance looks for key changes (rotation, activation, expiry) and reloads them. */
+    reloadSeconds: z.coerce.number().int().min(1).max(3600),
   }),
   password: z.object({
     /** argon2id parameters; OWASP's minimum is m=19 MiB, t=2, p=1. */

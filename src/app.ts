@@ -1,5 +1,4 @@
 import Koa from 'koa';
-import compose from 'koa-compose';
 import type { Container } from './container.ts';
 import { csrfProtection } from './http/csrf.ts';
 import { errorHandler } from './http/error-handler.ts';
@@ -16,10 +15,10 @@ import { interactionRoutes } from '../interactions/routes.ts';
  * entity manager: services fork their own (the provider calls them outside any request context anyway).
  */
 export function createApp(container: Container): Koa {
-  const { config, logger, views, provider, db } = container;
+  const { config, logger, views, db } = container;
   const https = new URL(config.issuer).protocol === 'https:';
   // The provider runs on our Koa context (mounted as middleware), so its signed cookies use our app's keys.
-  const app = new Koa({ proxy: config.trustProxy, keys: provider.keys as string[] });
+  const app = new Koa({ proxy: config.trustProxy, keys: container.provider.keys as string[] });
   const csrf = csrfProtection(config.secret, https);
 
   app.use(requestLogger(logger));
@@ -29,10 +28,18 @@ export function createApp(container: Container): Koa {
   app.use(staticRoutes().routes());
 
   const pageMiddleware = [errorHandler(logger, views), csrf.middleware];
-  const interactions = interactionRoutes({ provider, views, passwords: container.passwords, verifyCsrf: csrf.verify, logger }, pageMiddleware);
+  const interactions = interactionRoutes(
+    {
+      get provider() {
+        return container.provider; // follows key reloads (LiveProvider)
+      },
+      views, passwords: container.passwords, verifyCsrf: csrf.verify, logger,
+    },
+    pageMiddleware,
+  );
   app.use(interactions.routes());
   app.use(interactions.allowedMethods());
 
-  app.use(compose(provider.middleware as Koa.Middleware[]));
+  app.use(container.live.middleware);
   return app;
 }

@@ -4,7 +4,7 @@ import type { Database } from './db/orm.ts';
 import { AccountService } from './accounts/index.ts';
 import { ClientService } from './clients/index.ts';
 import { PasswordHasher, PasswordService } from './credentials/index.ts';
-import { createProvider, KeyService, metadataValidator } from './oidc/index.ts';
+import { createProvider, KeyService, LiveProvider, metadataValidator } from './oidc/index.ts';
 import { Views } from './http/views.ts';
 import type { Logger } from './shared/logger.ts';
 
@@ -13,7 +13,9 @@ export interface Container {
   logger: Logger;
   db: Database;
   views: Views;
-  provider: Provider;
+  /** The provider in use now; see LiveProvider for why it can change. */
+  readonly provider: Provider;
+  live: LiveProvider;
   accounts: AccountService;
   clients: ClientService;
   passwords: PasswordService;
@@ -32,13 +34,18 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
   const keys = new KeyService(em, config.secret, keyOverlapSeconds(config));
   const created = await keys.ensureActiveKeys();
   if (created.length) logger.info({ kids: created }, 'generated signing keys');
-  const jwks = await keys.loadPrivateJwks();
 
   const hasher = new PasswordHasher({ memoryKiB: config.password.argon2MemoryKiB, timeCost: config.password.argon2TimeCost, parallelism: config.password.argon2Parallelism });
   const accounts = new AccountService(em);
   const clients = new ClientService(em, config.secret);
   const passwords = new PasswordService(em, hasher);
   const views = new Views();
-  const provider = createProvider({ config, em, jwks, accounts, clients, views, logger });
-  return { config, logger, db, views, provider, accounts, clients, passwords, keys, validateClientMetadata: metadataValidator(provider) };
+  const live = await LiveProvider.create((jwks) => createProvider({ config, em, jwks, accounts, clients, views, logger }), keys);
+  return {
+    config, logger, db, views, live, accounts, clients, passwords, keys,
+    get provider() {
+      return live.current;
+    },
+    validateClientMetadata: (metadata) => metadataValidator(live.current)(metadata),
+  };
 }

@@ -34,6 +34,7 @@ export async function startKontor(config: LoadedConfig, logger: Logger, options:
     throw error;
   });
   let purgeTimer: NodeJS.Timeout | undefined;
+  let keyTimer: NodeJS.Timeout | undefined;
   try {
     await refusePendingMigrations(db.orm);
     const container = await createContainer(effective, logger, db);
@@ -45,6 +46,10 @@ export async function startKontor(config: LoadedConfig, logger: Logger, options:
       void purge(container, logger);
     }, effective.purgeIntervalSeconds * 1000);
     purgeTimer.unref();
+    keyTimer = setInterval(() => {
+      void reloadKeys(container, logger);
+    }, effective.keys.reloadSeconds * 1000);
+    keyTimer.unref();
 
     const url = effective.issuer;
     logger.info({ issuer: url, port, embeddedDatabase: db.embedded, env: effective.env }, 'Kontor is listening');
@@ -54,6 +59,7 @@ export async function startKontor(config: LoadedConfig, logger: Logger, options:
       url,
       async close() {
         clearInterval(purgeTimer);
+        clearInterval(keyTimer);
         await new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections();
         await db.close();
@@ -61,6 +67,7 @@ export async function startKontor(config: LoadedConfig, logger: Logger, options:
     };
   } catch (error) {
     clearInterval(purgeTimer);
+    clearInterval(keyTimer);
     server.close();
     await db.close();
     throw error;
@@ -72,6 +79,15 @@ async function refusePendingMigrations(orm: Awaited<ReturnType<typeof openDataba
   const pending = await (orm.migrator as Migrator).getPending();
   if (pending.length) {
     throw new Error(`The database schema is behind: ${pending.length} migration(s) pending (${pending.map((m) => m.name).join(', ')}). Run \`npm run db:migrate\` first.`);
+  }
+}
+
+/** Picks up rotated, activated and expired signing keys (every instance, every keys.reloadSeconds). */
+export async function reloadKeys(container: Container, logger: Logger): Promise<void> {
+  try {
+    if (await container.live.refresh()) logger.info('signing keys changed: provider reloaded');
+  } catch (error) {
+    logger.error({ err: error }, 'key reload failed');
   }
 }
 

@@ -91,12 +91,16 @@ describe('kontor CLI against PostgreSQL', () => {
     expect(umlaut.stderr).toContain('account.email_ascii_only');
   });
 
-  it('rotates signing keys and keeps the old ones published', async () => {
+  it('rotates signing keys: the new key signs after two reload periods, the old one stays published', async () => {
     const rotated = await kontor(['keys', 'rotate', '--alg', 'RS256', '--json'], env);
     expect(rotated.code).toBe(0);
     const [result] = JSON.parse(rotated.stdout);
     expect(result).toMatchObject({ alg: 'RS256', new_kid: expect.any(String), retired_kid: expect.any(String) });
-    expect(new Date(result.retired_key_published_until).getTime()).toBeGreaterThan(Date.now());
+    const activation = new Date(result.new_key_activates_at).getTime();
+    expect(activation).toBeGreaterThan(Date.now() + 100_000); // 2 × 60 s default reload period
+    expect(new Date(result.retired_key_published_until).getTime()).toBeGreaterThan(activation);
+    const now = JSON.parse((await kontor(['keys', 'rotate', '--alg', 'ES256', '--now', '--json'], env)).stdout);
+    expect(new Date(now[0].new_key_activates_at).getTime()).toBeLessThanOrEqual(Date.now());
     expect((await kontor(['keys', 'rotate', '--alg', 'HS256'], env)).code).toBe(64);
   });
 });

@@ -1,64 +1,70 @@
 import * as oidc from 'openid-client';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
-import { startTestKontor, createTestDatabase } from './helpers/kontor.ts';
-import { BrowserAgent, authorizationRequest, createUser, discover, loginAndConsent, registerClient } from './helpers/relying-party.ts';
+import { startTestKontor, createTestDatabase, type TestKontor } from './helpers/kontor.ts';
+import { BrowserAgent, authorizationRequest, createUser, discover, loginAndConsent, registerClient, type TestUser } from './helpers/relying-party.ts';
 import { purge } from '../src/server.ts';
 import { SigningKey } from '../src/oidc/keys/signing-key.entity.ts';
 import { createLogger } from '../src/shared/logger.ts';
 
-async function jwksOf(url: string): Promise<JSONWebKeySet> {
-  return (await fetch(`${url}/jwks`)).json() as Promise<JSONWebKeySet>;
+async function jwksOf(kontor: TestKontor): Promise<JSONWebKeySet> {
+  return (await fetch(`${kontor.url}/jwks`)).json() as Promise<JSONWebKeySet>;
+}
+
+async function idTokenFrom(kontor: TestKontor, clientId: string, clientSecret: string, user: TestUser): Promise<string> {
+  const config = await discover(kontor, clientId, clientSecret);
+  const request = await authorizationRequest(config);
+  const callback = await loginAndConsent(new BrowserAgent(kontor.url), request, user);
+  const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: request.codeVerifier, expectedState: request.state, expectedNonce: request.nonce });
+  return tokens.id_token!;
 }
 
 describe('signing keys', () => {
-  it('are shared by every instance on the same database, stored encrypted, and rotated with an overlap', async () => {
+  it('are shared by every instance, stored encrypted, and rotated without a restart', async () => {
     const database = await createTestDatabase();
     const env = { DATABASE_URL: database.url };
     const first = await startTestKontor('postgres', env);
     const second = await startTestKontor('postgres', env);
     try {
       // Two instances, one JWKS: RS256 (default), ES256 and EdDSA, public parts only.
-      const jwks = await jwksOf(first.url);
-      expect(await jwksOf(second.url)).toEqual(jwks);
+      const jwks = await jwksOf(first);
+      expect(await jwksOf(second)).toEqual(jwks);
       expect(jwks.keys.map((key) => key.alg).sort()).toEqual(['ES256', 'EdDSA', 'RS256']);
       for (const key of jwks.keys) expect(key).not.toHaveProperty('d');
       const rsa = jwks.keys.find((key) => key.alg === 'RS256')!;
       expect(Buffer.from(rsa.n!, 'base64url').length * 8).toBe(3072);
-
-      const stored = await first.container.db.orm.em.fork().find(SigningKey, {});
-      for (const key of stored) expect(key.encryptedJwk).not.toMatch(/"d"|kty/);
+      for (const key of await first.container.db.orm.em.fork().find(SigningKey, {})) expect(key.encryptedJwk).not.toMatch(/"d"|kty/);
 
       const user = await createUser(first);
       const client = await registerClient(first);
-      const config = await discover(first, client.clientId, client.clientSecret);
-      const request = await authorizationRequest(config);
-      const oldTokens = await oidc.authorizationCodeGrant(config, await loginAndConsent(new BrowserAgent(first.url), request, user), { pkceCodeVerifier: request.codeVerifier, expectedState: request.state, expectedNonce: request.nonce });
-      const oldKid = decodeProtectedHeader(oldTokens.id_token!).kid;
-      expect(oldKid).toBe(rsa.kid);
+      const oldToken = await idTokenFrom(first, client.clientId, client.clientSecret!, user);
+      expect(decodeProtectedHeader(oldToken).kid).toBe(rsa.kid);
 
-      const [rotation] = await first.container.keys.rotate(['RS256']);
-      expect(rotation!.retiredKid).toBe(oldKid);
-
-      // An instance started after the rotation signs with the new key and still publishes the old one.
-      const third = await startTestKontor('postgres', env);
-      try {
-        const rotatedJwks = await jwksOf(third.url);
-        expect(rotatedJwks.keys.map((key) => key.kid)).toEqual(expect.arrayContaining([rotation!.newKid, oldKid]));
-        await expect(jwtVerify(oldTokens.id_token!, createLocalJWKSet(rotatedJwks))).resolves.toBeDefined();
-
-        const thirdConfig = await discover(third, client.clientId, client.clientSecret);
-        const next = await authorizationRequest(thirdConfig);
-        const newTokens = await oidc.authorizationCodeGrant(thirdConfig, await loginAndConsent(new BrowserAgent(third.url), next, user), { pkceCodeVerifier: next.codeVerifier, expectedState: next.state, expectedNonce: next.nonce });
-        expect(decodeProtectedHeader(newTokens.id_token!).kid).toBe(rotation!.newKid);
-
-        // Once the overlap has passed, the purge removes the retired key.
-        const em = third.container.db.orm.em.fork();
-        await em.nativeUpdate(SigningKey, { kid: oldKid! }, { publishUntil: new Date(Date.now() - 1000) });
-        await purge(third.container, createLogger('silent'));
-        expect(await em.count(SigningKey, { kid: oldKid! })).toBe(0);
-      } finally {
-        await third.stop();
+      // Rotation announces the new key before it signs: after their reload both instances publish it,
+      // and both still sign with the old one.
+      const activatesAt = new Date(Date.now() + 60_000);
+      const [rotation] = await first.container.keys.rotate(['RS256'], activatesAt);
+      expect(rotation!.retiredKid).toBe(rsa.kid);
+      for (const instance of [first, second]) expect(await instance.container.live.refresh()).toBe(true);
+      for (const instance of [first, second]) {
+        expect((await jwksOf(instance)).keys.map((key) => key.kid)).toEqual(expect.arrayContaining([rotation!.newKid, rsa.kid]));
       }
+      expect(decodeProtectedHeader(await idTokenFrom(second, client.clientId, client.clientSecret!, user)).kid).toBe(rsa.kid);
+
+      // Once the activation time has passed, the next reload makes the new key sign; the old key stays
+      // published, so tokens it signed still verify.
+      const later = new Date(activatesAt.getTime() + 1000);
+      for (const instance of [first, second]) expect(await instance.container.live.refresh(later)).toBe(true);
+      expect(decodeProtectedHeader(await idTokenFrom(second, client.clientId, client.clientSecret!, user)).kid).toBe(rotation!.newKid);
+      await expect(jwtVerify(oldToken, createLocalJWKSet(await jwksOf(first)))).resolves.toBeDefined();
+      expect(await first.container.live.refresh(later)).toBe(false); // nothing changed: no rebuild
+
+      // After the overlap the purge deletes the old key and the reload stops publishing it.
+      const em = first.container.db.orm.em.fork();
+      await em.nativeUpdate(SigningKey, { kid: rsa.kid! }, { publishUntil: new Date(Date.now() - 1000) });
+      await purge(first.container, createLogger('silent'));
+      expect(await em.count(SigningKey, { kid: rsa.kid! })).toBe(0);
+      await first.container.live.refresh(later);
+      expect((await jwksOf(first)).keys.map((key) => key.kid)).not.toContain(rsa.kid);
     } finally {
       await second.close();
       await first.close();

@@ -24,8 +24,9 @@ export const usage = `Usage: npm run kontor -- <command> [options] [--json]
   client list     lists registered clients
   user create --email E --password P --given-name G --family-name F [--locale de|en]
                   creates an account whose e-mail counts as verified
-  keys rotate [--alg RS256|ES256|EdDSA ...]
-                  replaces the active signing keys; old keys stay published for the overlap period
+  keys rotate [--alg RS256|ES256|EdDSA ...] [--activate-in SECONDS | --now]
+                  creates successor signing keys, published at once and signing after the delay
+                  (default: two key reload periods); old keys stay published for the overlap period
   db migrate      applies pending migrations
   db check        fails when the entities and the migrations disagree
   db migration-create [--name N]
@@ -100,9 +101,15 @@ export async function runCommand(positionals: string[], flags: Flags, config: Lo
         const algs = list(flags.alg);
         const unknown = algs.filter((alg) => !(SIGNING_ALGORITHMS as readonly string[]).includes(alg));
         if (unknown.length) throw new AppError('keys.unknown_algorithm', 64, unknown);
-        const results = await container.keys.rotate(algs.length ? (algs as SigningAlgorithm[]) : SIGNING_ALGORITHMS);
-        const text = results.map((r) => `${r.alg}: new key ${r.newKid}${r.retiredKid ? `, ${r.retiredKid} published until ${r.retiredKeyPublishedUntil?.toISOString()}` : ''}`).join('\n');
-        return { data: results.map((r) => ({ alg: r.alg, new_kid: r.newKid, retired_kid: r.retiredKid, retired_key_published_until: r.retiredKeyPublishedUntil })), text: `${text}\nRestart the running instances so they sign with the new keys.` };
+        // By default the new key is announced for two reload periods before it signs, so every running
+        // instance publishes it first. --now is for a compromised key.
+        const delaySeconds = flags.now ? 0 : flags['activate-in'] !== undefined ? Number(flags['activate-in']) : 2 * config.keys.reloadSeconds;
+        if (!Number.isInteger(delaySeconds) || delaySeconds < 0) throw new AppError('keys.invalid_activation_delay', 64, ['--activate-in takes whole seconds >= 0']);
+        const activatesAt = new Date(Date.now() + delaySeconds * 1000);
+        const results = await container.keys.rotate(algs.length ? (algs as SigningAlgorithm[]) : SIGNING_ALGORITHMS, activatesAt);
+        const text = results.map((r) => `${r.alg}: new key ${r.newKid} signs from ${r.newKeyActivatesAt.toISOString()}${r.retiredKid ? `; ${r.retiredKid} stays published until ${r.retiredKeyPublishedUntil?.toISOString()}` : ''}`).join('\n');
+        const data = results.map((r) => ({ alg: r.alg, new_kid: r.newKid, new_key_activates_at: r.newKeyActivatesAt, retired_kid: r.retiredKid, retired_key_published_until: r.retiredKeyPublishedUntil }));
+        return { data, text: `${text}\nRunning instances pick the change up within ${config.keys.reloadSeconds} s; no restart needed.` };
       });
     default:
       throw new AppError('cli.unknown_command', 64, [`unknown command "${command}"`, 'run `npm run kontor -- --help`']);

@@ -32,6 +32,8 @@ async function main(argv: string[]): Promise<number> {
       'family-name': { type: 'string' },
       locale: { type: 'string' },
       alg: { type: 'string', multiple: true },
+      'activate-in': { type: 'string' },
+      now: { type: 'boolean', default: false },
     },
   });
   const json = values.json ?? false;

@@ -1,5 +1,6 @@
 export { createProvider, metadataValidator, CLAIMS } from './provider.ts';
 export { MikroOrmAdapter, purgeExpiredPayloads } from './mikro-orm-adapter.ts';
 export { KeyService, type RotationResult } from './keys/key.service.ts';
+export { LiveProvider } from './live-provider.ts';
 export { SIGNING_ALGORITHMS, type SigningAlgorithm } from './keys/signing-key.entity.ts';
 export { ACR, LEVEL_TO_ACR, ACR_VALUES_SUPPORTED } from './trust.ts';

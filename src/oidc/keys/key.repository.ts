@@ -8,22 +8,23 @@ export class SigningKeyRepository {
     this.em = em;
   }
 
-  /** Keys to publish: active ones first (they sign), then retired ones still inside their overlap. */
+  /**
+   * Keys to publish, in signing order: keys already active, newest first (oidc-provider signs with the
+   * first key of an algorithm), then keys announced but not yet active.
+   */
   async published(now: Date): Promise<SigningKey[]> {
-    const keys = await this.em.find(
-      SigningKey,
-      { $or: [{ status: 'active' }, { publishUntil: { $gt: now } }] },
-      { orderBy: { createdAt: 'desc' } },
-    );
-    return [...keys.filter((key) => key.status === 'active'), ...keys.filter((key) => key.status !== 'active')];
+    const keys = await this.em.find(SigningKey, { $or: [{ publishUntil: null }, { publishUntil: { $gt: now } }] }, { orderBy: { activatesAt: 'desc', kid: 'asc' } });
+    const active = keys.filter((key) => key.activatesAt <= now);
+    return [...active, ...keys.filter((key) => key.activatesAt > now)];
   }
 
-  activeFor(alg: SigningAlgorithm): Promise<SigningKey | null> {
-    return this.em.findOne(SigningKey, { alg, status: 'active' });
+  /** The key of an algorithm that nothing has superseded yet. */
+  currentFor(alg: SigningAlgorithm): Promise<SigningKey | null> {
+    return this.em.findOne(SigningKey, { alg, publishUntil: null });
   }
 
   /**
-   * Serialises key creation across instances that start at the same moment (a transaction-scoped
+   * Serialises key changes across instances that start at the same moment (a transaction-scoped
    * advisory lock; on the embedded database there is only one process anyway).
    */
   async lockForKeyChanges(): Promise<void> {
@@ -31,6 +32,6 @@ export class SigningKeyRepository {
   }
 
   deleteExpired(now: Date): Promise<number> {
-    return this.em.nativeDelete(SigningKey, { status: 'retired', publishUntil: { $lte: now } });
+    return this.em.nativeDelete(SigningKey, { publishUntil: { $lte: now } });
   }
 }

@@ -8,8 +8,16 @@ import { SigningKeyRepository } from './key.repository.ts';
 export interface RotationResult {
   alg: SigningAlgorithm;
   newKid: string;
+  newKeyActivatesAt: Date;
   retiredKid: string | null;
   retiredKeyPublishedUntil: Date | null;
+}
+
+export interface PublishedKeys {
+  /** Private JWKs in signing order, for oidc-provider. */
+  jwks: JWK[];
+  /** Changes whenever the published set or the signing order changes. */
+  fingerprint: string;
 }
 
 /**
@@ -27,49 +35,49 @@ export class KeyService {
     this.overlapSeconds = overlapSeconds;
   }
 
-  /** Creates the missing active key of each algorithm (first start). Returns the kids it created. */
-  async ensureActiveKeys(): Promise<string[]> {
+  /** Creates the missing key of each algorithm, active at once (first start). Returns the kids it created. */
+  async ensureActiveKeys(now = new Date()): Promise<string[]> {
     return this.em.fork().transactional(async (em) => {
       const repository = new SigningKeyRepository(em);
       await repository.lockForKeyChanges();
       const created: string[] = [];
       for (const alg of SIGNING_ALGORITHMS) {
-        if (await repository.activeFor(alg)) continue;
-        created.push((await this.createKey(em, alg)).kid);
+        if (await repository.currentFor(alg)) continue;
+        created.push((await this.createKey(em, alg, now)).kid);
       }
       return created;
     });
   }
 
   /**
-   * Replaces the active key of each given algorithm. The old key keeps being published for the overlap
-   * period, so ID tokens it signed still verify until they expire.
+   * Creates a successor for the current key of each given algorithm. The new key is published at once
+   * and signs from `activatesAt` on; until then every instance has reloaded and publishes it, so no
+   * relying party meets a token signed with a key it could not have fetched. The superseded key stays
+   * published for the overlap after that, so tokens it signed verify until they expire.
    */
-  async rotate(algorithms: readonly SigningAlgorithm[] = SIGNING_ALGORITHMS, now = new Date()): Promise<RotationResult[]> {
+  async rotate(algorithms: readonly SigningAlgorithm[], activatesAt: Date): Promise<RotationResult[]> {
     return this.em.fork().transactional(async (em) => {
       const repository = new SigningKeyRepository(em);
       await repository.lockForKeyChanges();
       const results: RotationResult[] = [];
       for (const alg of algorithms) {
-        const previous = await repository.activeFor(alg);
-        const publishUntil = new Date(now.getTime() + this.overlapSeconds * 1000);
-        if (previous) {
-          previous.status = 'retired';
-          previous.retiredAt = now;
-          previous.publishUntil = publishUntil;
-        }
-        await em.flush(); // the old key must leave 'active' before the new one enters
-        const created = await this.createKey(em, alg);
-        results.push({ alg, newKid: created.kid, retiredKid: previous?.kid ?? null, retiredKeyPublishedUntil: previous ? publishUntil : null });
+        const previous = await repository.currentFor(alg);
+        const publishUntil = new Date(activatesAt.getTime() + this.overlapSeconds * 1000);
+        if (previous) previous.publishUntil = publishUntil;
+        const created = await this.createKey(em, alg, activatesAt);
+        results.push({ alg, newKid: created.kid, newKeyActivatesAt: activatesAt, retiredKid: previous?.kid ?? null, retiredKeyPublishedUntil: previous ? publishUntil : null });
       }
       return results;
     });
   }
 
-  /** Private JWKs for oidc-provider: active keys first, then retired keys still in their overlap. */
-  async loadPrivateJwks(now = new Date()): Promise<JWK[]> {
+  /** The keys to publish, in signing order, decrypted for oidc-provider. */
+  async loadPublished(now = new Date()): Promise<PublishedKeys> {
     const keys = await new SigningKeyRepository(this.em.fork()).published(now);
-    return keys.map((key) => ({ ...(JSON.parse(decrypt(this.encryptionKey, key.encryptedJwk, key.kid)) as JWK), kid: key.kid, alg: key.alg, use: 'sig' }));
+    return {
+      fingerprint: keys.map((key) => key.kid).join(','),
+      jwks: keys.map((key) => ({ ...(JSON.parse(decrypt(this.encryptionKey, key.encryptedJwk, key.kid)) as JWK), kid: key.kid, alg: key.alg, use: 'sig' })),
+    };
   }
 
   /** Removes retired keys whose overlap has ended. */
@@ -77,7 +85,7 @@ export class KeyService {
     return new SigningKeyRepository(this.em.fork()).deleteExpired(now);
   }
 
-  private async createKey(em: EntityManager, alg: SigningAlgorithm): Promise<SigningKey> {
+  private async createKey(em: EntityManager, alg: SigningAlgorithm, activatesAt: Date): Promise<SigningKey> {
     // BSI TR-02102-1 asks for RSA moduli of at least 3000 bits.
     const { privateKey } = await generateKeyPair(alg, { extractable: true, ...(alg === 'RS256' ? { modulusLength: 3072 } : {}) });
     const kid = randomUUID();
@@ -85,9 +93,9 @@ export class KeyService {
     const key = em.create(SigningKey, {
       kid,
       alg,
-      status: 'active',
       encryptedJwk: encrypt(this.encryptionKey, JSON.stringify(jwk), kid),
       createdAt: new Date(),
+      activatesAt,
     });
     await em.flush();
     return key;

@@ -5,8 +5,10 @@ export const SIGNING_ALGORITHMS = ['RS256', 'ES256', 'EdDSA'] as const;
 export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
 
 /**
- * A signing key. The private JWK is stored encrypted with KONTOR_SECRET. An active key signs; a retired key
- * stays in the JWKS until `publishUntil` so tokens it signed can still be verified.
+ * A signing key; the private JWK is stored encrypted with KONTOR_SECRET. Per algorithm, the newest key
+ * whose `activatesAt` has passed signs. A key is published from its creation (so relying parties can cache
+ * it before it signs) until `publishUntil`, which rotation sets on the key it supersedes; the current key
+ * has none.
  */
 export const SigningKeySchema = defineEntity({
   name: 'SigningKey',
@@ -15,9 +17,8 @@ export const SigningKeySchema = defineEntity({
     kid: p.string().length(64).primary().onCreate(() => randomUUID()),
     alg: p.enum(SIGNING_ALGORITHMS),
     encryptedJwk: p.text(),
-    status: p.enum(['active', 'retired'] as const),
     createdAt: p.datetime().onCreate(() => new Date()),
-    retiredAt: p.datetime().nullable(),
+    activatesAt: p.datetime(),
     publishUntil: p.datetime().nullable(),
   },
 });
