@@ -3,7 +3,7 @@ import type { Config } from './schema.ts';
 type Env = Config['env'];
 
 /** Defaults per environment; anything set in the config file or the environment wins. */
-export function defaultsFor(env: Env, port: number): Omit<Config, 'secret'> & { secret?: string } {
+export function defaultsFor(env: Env, port: number, demoPort: number): Omit<Config, 'secret'> & { secret?: string } {
   return {
     env,
     port,
@@ -14,9 +14,9 @@ export function defaultsFor(env: Env, port: number): Omit<Config, 'secret'> & { 
     database: { embeddedDir: '.data/pglite', poolMax: 10 },
     mail: { from: 'Kontor <no-reply@localhost>' },
     devFeatures: env === 'development',
-    demoPortal: { port: 3001, url: 'http://localhost:3001' },
+    demoPortal: { port: demoPort, url: `http://localhost:${demoPort}` },
     logLevel: 'info',
-    session: { idleMinutes: 20, maxHours: 12 },
+    session: { maxHours: 12 },
     tokens: { accessTokenSeconds: 600, idTokenSeconds: 600, refreshTokenDays: 14, authorizationCodeSeconds: 60 },
     keys: { reloadSeconds: 60 },
     password: { argon2MemoryKiB: 19 * 1024, argon2TimeCost: 2, argon2Parallelism: 1 },

@@ -8,7 +8,9 @@ describe('configuration', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({ env: 'development', port: 3000, issuer: 'http://localhost:3000', devFeatures: true, secret: DEVELOPMENT_SECRET });
     expect(config.database.url).toBeUndefined();
-    expect(config.session.idleMinutes).toBe(20);
+    expect(config.session.maxHours).toBe(12);
+    expect(config.demoPortal.url).toBe('http://localhost:3001');
+    expect(loadConfig({ KONTOR_DEMO_PORT: '4001' }).demoPortal.url).toBe('http://localhost:4001');
   });
 
   it('refuses insecure production settings and lists every problem at once', () => {
@@ -20,15 +22,34 @@ describe('configuration', () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems;
-    expect(problems).toHaveLength(3);
+    expect(problems).toHaveLength(4);
+    expect(problems.join('\n')).toMatch(/DATABASE_URL is required/);
     expect(problems.join('\n')).toMatch(/KONTOR_SECRET is required/);
     expect(problems.join('\n')).toMatch(/KONTOR_ISSUER must use https/);
     expect(problems.join('\n')).toMatch(/KONTOR_DEV_FEATURES must be off/);
   });
 
   it('accepts a secure production configuration', () => {
-    const config = loadConfig({ KONTOR_ENV: 'production', KONTOR_ISSUER: 'https://id.example.org', KONTOR_SECRET: 'x'.repeat(40), DATABASE_URL: 'postgres://db/kontor' });
+    const config = loadConfig({ KONTOR_ENV: 'production', KONTOR_ISSUER: 'https://id.example.org', KONTOR_TRUST_PROXY: 'true', KONTOR_SECRET: 'x'.repeat(40), DATABASE_URL: 'postgres://db/kontor' });
     expect(config).toMatchObject({ env: 'production', devFeatures: false, issuer: 'https://id.example.org' });
+  });
+
+  it('needs the proxy setting for an https issuer, since Kontor itself speaks plain HTTP', () => {
+    expect(() => loadConfig({ KONTOR_ENV: 'production', KONTOR_ISSUER: 'https://id.example.org', KONTOR_SECRET: 'x'.repeat(40), DATABASE_URL: 'postgres://db/kontor' })).toThrow(/KONTOR_TRUST_PROXY=true/);
+  });
+
+  it('reports schema problems and safety problems in one run', () => {
+    expect(() => loadConfig({ KONTOR_ENV: 'production', PORT: 'abc' })).toThrow(/port[\s\S]*KONTOR_SECRET is required/);
+  });
+
+  it('refuses an issuer with a trailing slash or a query, and a blank secret', () => {
+    expect(() => loadConfig({ KONTOR_ISSUER: 'http://localhost:3000/' })).toThrow(/trailing slash/);
+    expect(() => loadConfig({ KONTOR_ISSUER: 'http://localhost:3000?x=1' })).toThrow(/no query/);
+    expect(() => loadConfig({ KONTOR_ENV: 'production', KONTOR_ISSUER: 'https://id.example.org', KONTOR_TRUST_PROXY: 'true', KONTOR_SECRET: ' '.repeat(40), DATABASE_URL: 'postgres://db/k' })).toThrow(/at least 32/);
+  });
+
+  it('refuses development conveniences on a public issuer even outside production', () => {
+    expect(() => loadConfig({ KONTOR_ISSUER: 'https://id.example.org' })).toThrow(/KONTOR_DEV_FEATURES[\s\S]*KONTOR_SECRET must be set/);
   });
 
   it('rejects a short secret and malformed values with their names', () => {
@@ -40,9 +61,9 @@ describe('configuration', () => {
   it('reads the optional config file; environment variables win over it', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kontor-config-'));
     const file = join(dir, 'kontor.json');
-    writeFileSync(file, JSON.stringify({ session: { idleMinutes: 15 }, mail: { from: 'Stadt <noreply@stadt.example>' }, port: 4000 }));
+    writeFileSync(file, JSON.stringify({ session: { maxHours: 8 }, mail: { from: 'Stadt <noreply@stadt.example>' }, port: 4000 }));
     const config = loadConfig({ KONTOR_CONFIG_FILE: file, PORT: '5000' });
-    expect(config.session.idleMinutes).toBe(15);
+    expect(config.session.maxHours).toBe(8);
     expect(config.mail.from).toBe('Stadt <noreply@stadt.example>');
     expect(config.port).toBe(5000);
     expect(() => loadConfig({ KONTOR_CONFIG_FILE: join(dir, 'missing.json') })).toThrow(/missing\.json/);

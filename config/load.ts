@@ -30,33 +30,52 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
     throw new ConfigError([`KONTOR_ENV must be "development" or "production", not "${kontorEnv}"`]);
   }
   const fileTree = readConfigFile(env.KONTOR_CONFIG_FILE, problems);
+  // The issuer and the demo portal's URL follow the ports unless they are set themselves.
   const port = Number(env.PORT ?? (fileTree.port as number | undefined) ?? 3000);
-  const merged = deepMerge(deepMerge(defaultsFor(kontorEnv, Number.isFinite(port) ? port : 3000) as Tree, fileTree), fromEnv(env));
+  const demoPort = Number(env.KONTOR_DEMO_PORT ?? ((fileTree.demoPortal as Tree | undefined)?.port as number | undefined) ?? 3001);
+  const defaults = defaultsFor(kontorEnv, Number.isFinite(port) ? port : 3000, Number.isFinite(demoPort) ? demoPort : 3001);
+  const merged = deepMerge(deepMerge(defaults as Tree, fileTree), fromEnv(env));
 
   const parsed = configSchema.safeParse(merged);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.') || '(root)'}: ${issue.message}`);
-    throw new ConfigError(problems);
   }
-  const config = parsed.data;
-  problems.push(...productionProblems(config));
-  if (problems.length > 0) throw new ConfigError(problems);
-  return { ...config, secret: config.secret ?? DEVELOPMENT_SECRET };
+  // The safety checks read the raw values too, so one run reports schema and safety problems together.
+  problems.push(...safetyProblems(parsed.success ? parsed.data : (merged as Partial<Config>)));
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+  return { ...parsed.data, secret: parsed.data.secret ?? DEVELOPMENT_SECRET };
 }
 
-/** Settings that are fine on a developer's machine and dangerous anywhere else. */
-function productionProblems(config: Config): string[] {
-  if (config.env !== 'production') return [];
+const isLoopback = (hostname: string) => ['localhost', '127.0.0.1', '[::1]'].includes(hostname);
+
+/**
+ * Settings that are fine on a developer's machine and dangerous anywhere else. Production must be
+ * explicit; development conveniences (public demo secret, demo account) are refused on a public issuer.
+ */
+function safetyProblems(config: Partial<Config>): string[] {
   const problems: string[] = [];
+  const issuer = typeof config.issuer === 'string' && URL.canParse(config.issuer) ? new URL(config.issuer) : undefined;
+  if (issuer && (issuer.search || issuer.hash || config.issuer!.endsWith('/'))) {
+    problems.push(`KONTOR_ISSUER must have no query, fragment or trailing slash (OpenID Connect Discovery §2), got ${config.issuer}`);
+  }
+  const publicIssuer = issuer !== undefined && !isLoopback(issuer.hostname);
+  if (config.env !== 'production') {
+    if (publicIssuer && config.devFeatures) problems.push(`KONTOR_DEV_FEATURES (demo account with a published password) must be off for the public issuer ${config.issuer}`);
+    if (publicIssuer && !config.secret) problems.push(`KONTOR_SECRET must be set for the public issuer ${config.issuer} (the development secret is published)`);
+    return problems;
+  }
+  const secret = config.secret?.trim() ?? '';
   if (!config.secret) problems.push('KONTOR_SECRET is required in production (encrypts keys and secrets at rest)');
-  else if (config.secret.length < 32) problems.push('KONTOR_SECRET must be at least 32 characters long');
+  else if (secret.length < 32) problems.push('KONTOR_SECRET must be at least 32 characters long (not counting spaces)');
   else if (config.secret === DEVELOPMENT_SECRET) problems.push('KONTOR_SECRET must not be the development secret');
-  const issuer = new URL(config.issuer);
-  const localhost = ['localhost', '127.0.0.1', '[::1]'].includes(issuer.hostname);
-  if (issuer.protocol !== 'https:' && !localhost) {
+  if (issuer && issuer.protocol !== 'https:' && publicIssuer) {
     problems.push(`KONTOR_ISSUER must use https in production (got ${config.issuer})`);
   }
+  if (issuer?.protocol === 'https:' && !config.trustProxy) {
+    problems.push('an https KONTOR_ISSUER needs KONTOR_TRUST_PROXY=true: Kontor serves plain HTTP behind a TLS-terminating proxy');
+  }
   if (config.devFeatures) problems.push('KONTOR_DEV_FEATURES must be off in production (demo account, demo client)');
+  if (!config.database?.url) problems.push('DATABASE_URL is required in production (the embedded database is for development and trials)');
   return problems;
 }
 
@@ -78,8 +97,8 @@ function fromEnv(env: Env): Tree {
   set('mail.smtpUrl', env.SMTP_URL);
   set('mail.from', env.KONTOR_MAIL_FROM);
   set('logLevel', env.KONTOR_LOG_LEVEL);
-  set('session.idleMinutes', env.KONTOR_SESSION_IDLE_MINUTES);
   set('demoPortal.port', env.KONTOR_DEMO_PORT);
+  set('demoPortal.url', env.KONTOR_DEMO_URL);
   set('keys.reloadSeconds', env.KONTOR_KEY_RELOAD_SECONDS);
   const flag = (value: string | undefined) => (value === undefined || value === '' ? undefined : ['1', 'true', 'yes', 'on'].includes(value.toLowerCase()));
   if (flag(env.KONTOR_DEV_FEATURES) !== undefined) tree.devFeatures = flag(env.KONTOR_DEV_FEATURES);

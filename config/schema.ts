@@ -34,8 +34,6 @@ export const configSchema = z.object({
   }),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   session: z.object({
-    /** Minutes without activity after which the IdP session ends (the seeds' portals use 20). */
-    idleMinutes: z.coerce.number().int().min(1).max(24 * 60),
     /** Absolute session lifetime in hours (TR-03160-1: 12 h for trust level niedrig). */
     maxHours: z.coerce.number().int().min(1).max(24 * 30),
   }),

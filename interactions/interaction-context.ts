@@ -1,6 +1,8 @@
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
+import { errors } from 'oidc-provider';
 import { AppError } from '../src/shared/app-error.ts';
+import { negotiateLocale } from '../src/http/i18n.ts';
 
 export type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails']>>;
 
@@ -12,10 +14,18 @@ export async function loadInteraction(provider: Provider, ctx: Context, uid: str
   let details: InteractionDetails;
   try {
     details = await provider.interactionDetails(ctx.req, ctx.res);
-  } catch {
-    throw new AppError('interaction.expired', 400);
+  } catch (error) {
+    // No or unknown interaction cookie: the person's login has expired or belongs to another browser.
+    // Anything else (the database, say) is a real failure and must reach the error log.
+    if (error instanceof errors.SessionNotFound || error instanceof errors.InvalidRequest) throw new AppError('interaction.expired', 400);
+    throw error;
   }
   if (details.uid !== uid) throw new AppError('interaction.expired', 400);
+  // ui_locales may have come by PAR or POST, out of sight of the locale middleware (OIDC Core §3.1.2.1);
+  // an explicit ?lang= choice on our pages still wins.
+  if (typeof details.params.ui_locales === 'string' && typeof ctx.query.lang !== 'string') {
+    ctx.state.locale = negotiateLocale([details.params.ui_locales, ctx.state.locale as string]);
+  }
   return details;
 }
 

@@ -35,6 +35,7 @@ export async function submitLogin(deps: InteractionDeps, ctx: Context, details: 
   }
   deps.logger.info({ interaction: details.uid, accountId: result.accountId, amr: result.amr }, 'login succeeded');
   await finishInteraction(deps.provider, ctx, {
-    login: { accountId: result.accountId, acr: LEVEL_TO_ACR[result.level], amr: result.amr, remember: true },
+    // remember: false → a browser-session cookie: closing the browser on a shared computer ends the login.
+    login: { accountId: result.accountId, acr: LEVEL_TO_ACR[result.level], amr: result.amr, remember: false },
   });
 }

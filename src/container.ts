@@ -23,9 +23,12 @@ export interface Container {
   validateClientMetadata: (metadata: Record<string, unknown>) => Promise<void>;
 }
 
-/** Longest lifetime of anything we sign, plus clock skew: how long a retired key must stay published. */
+/**
+ * How long a superseded key stays published after its successor activates: instances may sign with it for
+ * up to one reload period more, and its tokens live for the longest token lifetime; plus clock skew.
+ */
 function keyOverlapSeconds(config: LoadedConfig): number {
-  return config.keys.overlapSeconds ?? Math.max(config.tokens.idTokenSeconds, config.tokens.accessTokenSeconds) + 300;
+  return config.keys.overlapSeconds ?? Math.max(config.tokens.idTokenSeconds, config.tokens.accessTokenSeconds) + config.keys.reloadSeconds + 300;
 }
 
 /** The composition root: builds every service once, with narrow dependencies. */
@@ -37,7 +40,7 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
 
   const hasher = new PasswordHasher({ memoryKiB: config.password.argon2MemoryKiB, timeCost: config.password.argon2TimeCost, parallelism: config.password.argon2Parallelism });
   const accounts = new AccountService(em);
-  const clients = new ClientService(em, config.secret);
+  const clients = new ClientService(em, config.secret, config.env === 'production');
   const passwords = new PasswordService(em, hasher);
   const views = new Views();
   const live = await LiveProvider.create((jwks) => createProvider({ config, em, jwks, accounts, clients, views, logger }), keys);

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { LoadedConfig } from '../config/index.ts';
 import { createApp } from './app.ts';
@@ -26,6 +26,11 @@ export async function startKontor(config: LoadedConfig, logger: Logger, options:
     server.once('error', reject);
     server.listen(config.port, config.host, resolve);
   });
+  // Until the app is ready (migrations, keys), answer instead of leaving probes hanging.
+  const notReady = (_req: IncomingMessage, res: ServerResponse) => {
+    res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '2' }).end('{"status":"starting"}');
+  };
+  server.on('request', notReady);
   const port = (server.address() as AddressInfo).port;
   const effective: LoadedConfig = options.issuerFromPort ? { ...config, port, issuer: `http://localhost:${port}` } : config;
 
@@ -40,6 +45,7 @@ export async function startKontor(config: LoadedConfig, logger: Logger, options:
     const container = await createContainer(effective, logger, db);
     if (effective.devFeatures) await seedDevelopmentData(container);
     const app = createApp(container);
+    server.off('request', notReady);
     server.on('request', app.callback());
 
     purgeTimer = setInterval(() => {

@@ -25,13 +25,13 @@ describe('kontor CLI against PostgreSQL', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    env = { DATABASE_URL: database.url, KONTOR_ENV: 'production', KONTOR_ISSUER: 'https://id.example.org', KONTOR_DEV_FEATURES: 'false' };
+    env = { DATABASE_URL: database.url, KONTOR_ENV: 'production', KONTOR_ISSUER: 'https://id.example.org', KONTOR_TRUST_PROXY: 'true', KONTOR_DEV_FEATURES: 'false' };
   });
   afterAll(() => database?.drop());
 
   it('migrates explicitly in production and then reports the schema in agreement with the entities', async () => {
     const refused = await kontor(['client', 'list', '--json'], env);
-    expect(refused.code).not.toBe(0);
+    expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('db.migrations_pending');
 
     const migrated = await kontor(['db', 'migrate', '--json'], env);
@@ -70,6 +70,11 @@ describe('kontor CLI against PostgreSQL', () => {
     const badMethod = await kontor(['client', 'create', '--name', 'X', '--redirect-uri', 'https://x.example/cb', '--auth-method', 'magic'], env);
     expect(badMethod.code).toBe(64);
     expect(badMethod.stderr).toContain('authMethod');
+    const plainHttp = await kontor(['client', 'create', '--name', 'X', '--redirect-uri', 'http://portal.example/cb', '--json'], env);
+    expect(plainHttp.code).toBe(64);
+    expect(JSON.parse(plainHttp.stderr)).toMatchObject({ error: 'client.https_required' });
+    const loopback = await kontor(['client', 'create', '--name', 'Local tool', '--redirect-uri', 'http://127.0.0.1:8400/cb', '--auth-method', 'none', '--json'], env);
+    expect(loopback.code).toBe(0);
     const fragment = await kontor(['client', 'create', '--name', 'X', '--redirect-uri', 'https://x.example/cb#frag'], env);
     expect(fragment.code).toBe(64);
     expect(fragment.stderr).toContain('client.invalid_metadata');

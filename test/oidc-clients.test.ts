@@ -89,6 +89,17 @@ describe.each<Backend>(['postgres', 'embedded'])('client authentication and toke
     expect(tokens.claims()?.sub).toBeDefined();
   });
 
+  it('shows the login page in the language asked for inside a pushed request', async () => {
+    const client = await registerClient(kontor);
+    const config = await discover(kontor, client.clientId, client.clientSecret);
+    const url = await oidc.buildAuthorizationUrlWithPAR(config, {
+      redirect_uri: 'http://127.0.0.1:4999/callback', scope: 'openid', ui_locales: 'en',
+      code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()), code_challenge_method: 'S256',
+    });
+    const page = await open(new BrowserAgent(kontor.url), url);
+    expect(page.body).toContain('<html lang="en">');
+  });
+
   it('authenticates a client with private_key_jwt against its published JWKS', async () => {
     const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
     const jwks = { keys: [{ ...(await exportJWK(publicKey)), kid: 'rp-key-1', alg: 'ES256', use: 'sig' }] };

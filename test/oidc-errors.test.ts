@@ -54,6 +54,30 @@ describe.each<Backend>(['postgres', 'embedded'])('refusals on %s', (backend) => 
     expect(genuine.status).toBe(303);
   });
 
+  it('refuses consent and abort POSTs without the CSRF token', async () => {
+    const { agent, form } = await loginPage();
+    const consentPage = await agent.follow(await agent.post(form.action, { ...form.fields, username: user.email, password: user.password }), (location) => location.startsWith(REDIRECT_URI));
+    const consent = formEndingWith(consentPage.body, '/consent');
+    const abort = formEndingWith(consentPage.body, '/abort');
+    expect((await agent.post(consent.action, {})).status).toBe(403);
+    expect((await agent.post(abort.action, { csrf_token: 'forged' })).status).toBe(403);
+    // Still on the consent step: the genuine form goes through.
+    expect((await agent.post(consent.action, consent.fields)).status).toBe(303);
+  });
+
+  it('answers requests carrying NUL bytes with protocol errors, not server errors', async () => {
+    const request = await authorizationRequest(config, { state: 'a\u0000b', login_hint: 'x\u0000y' });
+    const page = await open(new BrowserAgent(kontor.url), request.url);
+    expect(page.status).toBe(200); // the login page; the NUL is dropped from what is stored
+    const unknownClient = await new BrowserAgent(kontor.url).get(`${kontor.url}/auth?client_id=x%00&response_type=code&scope=openid&redirect_uri=${encodeURIComponent(REDIRECT_URI)}`);
+    expect(unknownClient.status).toBe(400);
+    await expect(oidc.authorizationCodeGrant(config, new URL(`${REDIRECT_URI}?code=abc%00&iss=${encodeURIComponent(kontor.url)}`), { pkceCodeVerifier: 'x'.repeat(43) }))
+      .rejects.toMatchObject({ error: 'invalid_grant' });
+    const { agent, form } = await loginPage();
+    const login = await agent.post(form.action, { ...form.fields, username: 'a\u0000b', password: 'x' });
+    expect(login.status).toBe(400);
+  });
+
   it('refuses a CSRF token taken from another browser', async () => {
     const victim = await loginPage();
     const attacker = await loginPage();

@@ -52,7 +52,9 @@ async function main(argv: string[]): Promise<number> {
     const code = error instanceof AppError ? error.code : error instanceof ConfigError ? 'config.invalid' : 'error';
     if (json) process.stderr.write(`${JSON.stringify({ error: code, message })}\n`);
     else process.stderr.write(`kontor: ${message}\n`);
-    return error instanceof AppError || error instanceof ConfigError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? 64 : 1;
+    // 64 (EX_USAGE) for bad input, 1 for failures such as pending migrations or schema drift.
+    if (error instanceof AppError) return error.status === 1 ? 1 : 64;
+    return error instanceof ConfigError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? 64 : 1;
   }
 }
 

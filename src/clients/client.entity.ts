@@ -2,7 +2,8 @@ import { defineEntity, p } from '@mikro-orm/core';
 
 /**
  * A registered OIDC client. `metadata` is the client's registered metadata (RFC 7591 names) without the
- * secret; the secret is kept encrypted because HMAC-based client auth and algorithms need it in the clear.
+ * secret; the secret is kept encrypted, not hashed, because oidc-provider compares the presented secret
+ * with the stored one in the clear.
  */
 export const OidcClientSchema = defineEntity({
   name: 'OidcClient',

@@ -31,15 +31,24 @@ export type MetadataValidator = (metadata: Record<string, unknown>) => Promise<v
  */
 export const CLIENT_CACHE_MS = 5_000;
 
+function tlsOrLoopback(uri: string): boolean {
+  const url = new URL(uri);
+  return url.protocol !== 'http:' || ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+}
+
 /** Registered OIDC clients: creation by operators, listing, and the lookup oidc-provider uses. */
 export class ClientService {
   private readonly em: EntityManager;
   private readonly secretKey: Buffer;
   private readonly cache = new Map<string, { metadata: Record<string, unknown>; until: number }>();
 
-  constructor(em: EntityManager, secret: string) {
+  private readonly requireHttps: boolean;
+
+  /** `requireHttps`: in production every client URI must use TLS, loopback addresses excepted (RFC 9700 §2.1). */
+  constructor(em: EntityManager, secret: string, requireHttps = false) {
     this.em = em;
     this.secretKey = deriveKey(secret, 'client-secrets');
+    this.requireHttps = requireHttps;
   }
 
   /** Validates the input and the resulting metadata, stores the client, returns its secret once. */
@@ -49,6 +58,10 @@ export class ClientService {
       throw new AppError('client.invalid_input', 400, parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
     }
     const data = parsed.data;
+    if (this.requireHttps) {
+      const plain = [...data.redirectUris, ...data.postLogoutRedirectUris, data.jwksUri, data.backchannelLogoutUri].filter((uri): uri is string => uri !== undefined && !tlsOrLoopback(uri));
+      if (plain.length) throw new AppError('client.https_required', 400, plain.map((uri) => `${uri}: use https (plain http only for loopback addresses)`));
+    }
     const clientId = data.clientId ?? randomUUID();
     const needsSecret = data.authMethod === 'client_secret_basic' || data.authMethod === 'client_secret_post';
     const clientSecret = needsSecret ? (fixedSecret ?? randomToken(32)) : undefined;
@@ -105,6 +118,7 @@ export class ClientService {
 
   /** The client's metadata as oidc-provider expects it, the secret decrypted. */
   async findMetadata(clientId: string): Promise<Record<string, unknown> | undefined> {
+    if (clientId.includes('\u0000')) return undefined; // never a registered id; PostgreSQL rejects it
     const cached = this.cache.get(clientId);
     if (cached && cached.until > Date.now()) return { ...cached.metadata };
     const row = await this.em.fork().findOne(OidcClient, { clientId }, { disableIdentityMap: true });

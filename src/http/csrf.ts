@@ -26,7 +26,6 @@ export function csrfProtection(secret: string, secureCookies: boolean) {
       ctx.cookies.set(cookieName, value, { httpOnly: true, sameSite: 'lax', secure: secureCookies, path: '/', overwrite: true });
     }
     ctx.state.csrfToken = tokenFor(value);
-    ctx.state.csrfCookiePresent = ctx.cookies.get(cookieName) === value;
     await next();
   };
 

@@ -13,9 +13,12 @@ export function errorHandler(logger: Logger, views: Views) {
       }
     } catch (error) {
       const known = error instanceof AppError;
-      const status = known ? error.status : 500;
-      if (!known) logger.error({ err: error, path: ctx.path }, 'unhandled error');
-      const messageKey = known ? `error.${error.code}` : 'error.internal';
+      // Client errors raised by middleware (koa-body's 413 for an oversized form, say) keep their status.
+      const httpStatus = (error as { status?: unknown }).status;
+      const clientError = !known && typeof httpStatus === 'number' && httpStatus >= 400 && httpStatus < 500;
+      const status = known ? error.status : clientError ? httpStatus : 500;
+      if (!known && !clientError) logger.error({ err: error, path: ctx.path }, 'unhandled error');
+      const messageKey = known ? `error.${error.code}` : clientError ? 'error.request.invalid' : 'error.internal';
       if (ctx.accepts('html', 'json') === 'json') {
         ctx.status = status;
         ctx.body = { error: known ? error.code : 'server_error' };

@@ -38,10 +38,6 @@ export class Views {
     this.layout = this.handlebars.compile(readFileSync(join(dir, 'layouts', 'main.hbs'), 'utf8'));
   }
 
-  translate(locale: Locale) {
-    return translator(this.catalogues, locale);
-  }
-
   /** Renders `page` into the layout and writes it to the response with our page security headers. */
   render(ctx: Context, page: string, model: Record<string, unknown>, options: PageOptions): void {
     const template = this.pages.get(page);

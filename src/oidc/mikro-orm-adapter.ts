@@ -19,6 +19,14 @@ const UPSERT = `insert into oidc_payload (kind, id, payload, grant_id, user_code
     user_code = excluded.user_code, uid = excluded.uid, expires_at = excluded.expires_at, consumed_at = null`;
 
 /**
+ * PostgreSQL text and jsonb cannot hold U+0000, yet request parameters (state, login_hint, …) that end up
+ * in payloads may carry it; dropping it keeps a crafted request from turning into a server error.
+ */
+function withoutNul(_key: string, value: unknown): unknown {
+  return typeof value === 'string' && value.includes('\u0000') ? value.replaceAll('\u0000', '') : value;
+}
+
+/**
  * oidc-provider's storage contract on the `oidc_payload` table (entity OidcPayload). Every protocol
  * request runs several of these, so they are single statements on the connection: no unit of work, no
  * entity mapping (the ORM's per-query overhead was most of the token endpoint's cost, docs/performance.md).
@@ -34,7 +42,7 @@ export class MikroOrmAdapter implements Adapter {
 
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
     const expiresAt = expiresIn ? new Date(Date.now() + expiresIn * 1000).toISOString() : null;
-    await this.run(UPSERT, [this.kind, id, JSON.stringify(payload), payload.grantId ?? null, payload.userCode ?? null, payload.uid ?? null, expiresAt], 'run');
+    await this.run(UPSERT, [this.kind, id, JSON.stringify(payload, withoutNul), payload.grantId ?? null, payload.userCode ?? null, payload.uid ?? null, expiresAt], 'run');
   }
 
   find(id: string): Promise<AdapterPayload | undefined> {
@@ -62,6 +70,7 @@ export class MikroOrmAdapter implements Adapter {
   }
 
   private async findOne(sql: string, key: string): Promise<AdapterPayload | undefined> {
+    if (key.includes('\u0000')) return undefined; // no stored key has one, and PostgreSQL rejects it in text
     const rows = await this.run<PayloadRow[]>(sql, [this.kind, key], 'all');
     const row = rows[0];
     if (!row) return undefined;

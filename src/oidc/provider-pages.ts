@@ -27,7 +27,7 @@ export function loggedOutPage(views: Views, ctx: KoaContextWithOIDC): void {
 
 export function errorPage(views: Views, logger: Logger, ctx: KoaContextWithOIDC, out: { error: string; error_description?: string }, error: errors.OIDCProviderError | Error): void {
   const status = 'status' in error && typeof error.status === 'number' ? error.status : 500;
-  if (status >= 500) logger.error({ err: error, path: ctx.path }, 'provider error');
-  else logger.info({ error: out.error, description: out.error_description, path: ctx.path }, 'protocol error');
+  // Server errors are logged with their stack by the provider's server_error event (provider.ts).
+  logger.info({ error: out.error, description: out.error_description, path: ctx.path, status }, 'protocol error');
   views.render(ctx as never, 'error', { messageKey: 'error.protocol', protocolError: out.error, protocolDescription: out.error_description }, { status, title: 'error.title' });
 }

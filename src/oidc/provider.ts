@@ -102,7 +102,7 @@ export function createProvider(deps: ProviderDeps): Provider {
         postLogoutSuccessSource: async (ctx) => loggedOutPage(views, ctx as KoaContextWithOIDC),
       },
     },
-    discovery: { ui_locales_supported: ['de', 'en'], claims_locales_supported: ['de', 'en'] },
+    discovery: { ui_locales_supported: ['de', 'en'] },
     // oidc-provider passes a dispatcher that drops connections to special-use addresses (SSRF protection).
     fetch: (url, options) => {
       if (config.allowPrivateNetworkFetch) delete (options as { dispatcher?: unknown }).dispatcher;
@@ -112,7 +112,10 @@ export function createProvider(deps: ProviderDeps): Provider {
   };
 
   const provider = new Provider(config.issuer, configuration);
-  provider.proxy = config.trustProxy;
+  // The provider answers its own errors (JSON or our error page); these events are where the causes are.
+  provider.on('server_error', (ctx: KoaContextWithOIDC, error: Error) => deps.logger.error({ err: error, path: ctx.path }, 'provider error'));
+  provider.on('backchannel.error', (_ctx: KoaContextWithOIDC, error: Error, client: { clientId: string }) =>
+    deps.logger.warn({ err: error, clientId: client.clientId }, 'back-channel logout delivery failed'));
   return provider;
 }
 

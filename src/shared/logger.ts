@@ -12,8 +12,8 @@ export function createLogger(level: string): Logger {
     base: { service: 'kontor' },
     redact: {
       paths: [
-        'password', '*.password', 'secret', '*.secret', 'client_secret', '*.client_secret', 'code', '*.code',
-        'token', '*.token', 'access_token', 'refresh_token', 'id_token', '*.authorization', '*.cookie',
+        'password', '*.password', 'secret', '*.secret', 'client_secret', '*.client_secret', 'code', 'body.code',
+        'query.code', 'token', '*.token', 'access_token', 'refresh_token', 'id_token', '*.authorization', '*.cookie',
         'req.headers.authorization', 'req.headers.cookie',
       ],
       censor: '[redacted]',

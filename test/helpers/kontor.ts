@@ -19,7 +19,7 @@ export interface TestKontor extends RunningKontor {
  * or on an in-memory embedded PGlite. Migrations run exactly as on `npm start`.
  */
 export async function startTestKontor(backend: Backend, env: Record<string, string> = {}): Promise<TestKontor> {
-  const database = backend === 'postgres' ? await createTestDatabase() : undefined;
+  const database = backend === 'postgres' && !env.DATABASE_URL ? await createTestDatabase() : undefined;
   const config = loadConfig({
     KONTOR_ENV: 'development',
     KONTOR_DEV_FEATURES: 'false',
@@ -32,7 +32,10 @@ export async function startTestKontor(backend: Backend, env: Record<string, stri
     ...(database ? { DATABASE_URL: database.url } : { KONTOR_EMBEDDED_DB_DIR: 'memory://' }),
     ...env,
   });
-  const kontor = await startKontor(config, createLogger(config.logLevel), { issuerFromPort: !env.KONTOR_ISSUER });
+  const kontor = await startKontor(config, createLogger(config.logLevel), { issuerFromPort: !env.KONTOR_ISSUER }).catch(async (error: unknown) => {
+    await database?.drop();
+    throw error;
+  });
   return {
     ...kontor,
     config: kontor.container.config,
