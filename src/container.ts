@@ -39,6 +39,7 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
   if (created.length) logger.info({ kids: created }, 'generated signing keys');
 
   const hasher = new PasswordHasher({ memoryKiB: config.password.argon2MemoryKiB, timeCost: config.password.argon2TimeCost, parallelism: config.password.argon2Parallelism });
+  await hasher.warmUp();
   const accounts = new AccountService(em);
   const clients = new ClientService(em, config.secret, config.env === 'production');
   const passwords = new PasswordService(em, hasher);

@@ -2,6 +2,12 @@ import type { EntityManager } from '@mikro-orm/sql';
 import { Account } from './account.entity.ts';
 import { normalizeEmail } from './email.ts';
 
+/** Matches the account a login name denotes: the e-mail (case-insensitive) or the exact username. */
+export function loginFilter(identifier: string) {
+  const trimmed = identifier.trim();
+  return { $or: [{ emailNormalized: normalizeEmail(trimmed) }, { username: trimmed }] };
+}
+
 export class AccountRepository {
   private readonly em: EntityManager;
   constructor(em: EntityManager) {
@@ -14,8 +20,7 @@ export class AccountRepository {
 
   /** The login name is the e-mail (case-insensitive) or, in username mode, the exact username. */
   findByLogin(identifier: string): Promise<Account | null> {
-    const trimmed = identifier.trim();
-    return this.em.findOne(Account, { $or: [{ emailNormalized: normalizeEmail(trimmed) }, { username: trimmed }] });
+    return this.em.findOne(Account, loginFilter(identifier));
   }
 
   findByEmail(email: string): Promise<Account | null> {

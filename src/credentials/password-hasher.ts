@@ -43,6 +43,12 @@ export class PasswordHasher {
     });
   }
 
+  /** Computes the dummy hash ahead of the first login, so the first unknown user costs no more than others. */
+  warmUp(): Promise<void> {
+    this.dummyHash ??= this.hash('kontor-timing-equaliser');
+    return this.dummyHash.then(() => undefined);
+  }
+
   /** Spends the same time as a real verification, for unknown users, so timing reveals no account. */
   async verifyAgainstDummy(password: string): Promise<false> {
     this.dummyHash ??= this.hash('kontor-timing-equaliser');

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/sql';
-import { AccountRepository } from '../accounts/index.ts';
+import { loginFilter } from '../accounts/index.ts';
 import { PasswordCredential } from './password-credential.entity.ts';
 import type { PasswordHasher } from './password-hasher.ts';
 
@@ -22,8 +22,9 @@ export class PasswordService {
 
   async authenticate(identifier: string, password: string): Promise<AuthenticationResult | null> {
     const em = this.em.fork();
-    const account = await new AccountRepository(em).findByLogin(identifier);
-    const credential = account ? await em.findOne(PasswordCredential, { account: account.id }) : null;
+    // One query whether or not the account exists, so the database round trips reveal nothing either.
+    const credential = await em.findOne(PasswordCredential, { account: loginFilter(identifier) }, { populate: ['account'] });
+    const account = credential?.account;
     if (!account || !credential) return this.hasher.verifyAgainstDummy(password).then(() => null);
     const valid = await this.hasher.verify(credential.hash, password);
     if (!valid || account.status !== 'active' || !account.emailVerified) return null;
