@@ -73,6 +73,16 @@ describe.each<Backend>(['postgres', 'embedded'])('client authentication and toke
     await expect(oidc.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
   });
 
+  it('lets only one of several concurrent requests redeem the same refresh token', async () => {
+    const client = await registerClient(kontor);
+    const config = await discover(kontor, client.clientId, client.clientSecret);
+    const request = await authorizationRequest(config, { scope: 'openid offline_access', prompt: 'consent' });
+    const tokens = await oidc.authorizationCodeGrant(config, await loginAndConsent(new BrowserAgent(kontor.url), request, user), { pkceCodeVerifier: request.codeVerifier, expectedState: request.state, expectedNonce: request.nonce });
+    const results = await Promise.allSettled(Array.from({ length: 4 }, () => oidc.refreshTokenGrant(config, tokens.refresh_token!)));
+    expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+    for (const result of results.filter((r): r is PromiseRejectedResult => r.status === 'rejected')) expect(result.reason).toMatchObject({ error: 'invalid_grant' });
+  });
+
   it('starts an authorization with a pushed authorization request (PAR)', async () => {
     const client = await registerClient(kontor);
     const config = await discover(kontor, client.clientId, client.clientSecret);

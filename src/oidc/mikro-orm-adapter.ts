@@ -1,4 +1,4 @@
-import type { Adapter, AdapterPayload } from 'oidc-provider';
+import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import type { EntityManager } from '@mikro-orm/sql';
 import { OidcPayload } from './oidc-payload.entity.ts';
 
@@ -57,8 +57,13 @@ export class MikroOrmAdapter implements Adapter {
     return this.findOne(FIND.userCode, userCode);
   }
 
+  /**
+   * Marks a code or refresh token used, atomically: of two requests racing with the same one, only the
+   * first gets it (the provider's own check reads before it writes). The loser gets invalid_grant.
+   */
   async consume(id: string): Promise<void> {
-    await this.run('update oidc_payload set consumed_at = now() where kind = ? and id = ?', [this.kind, id], 'run');
+    const result = await this.run<{ affectedRows: number }>('update oidc_payload set consumed_at = now() where kind = ? and id = ? and consumed_at is null', [this.kind, id], 'run');
+    if (result.affectedRows === 0) throw new errors.InvalidGrant(`${this.kind} already used`);
   }
 
   async destroy(id: string): Promise<void> {
