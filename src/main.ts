@@ -35,8 +35,10 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 
-  const kontor = await startKontor(config, logger);
-  closers.push(() => kontor.close());
+  // A signal during start-up waits for it to finish (migrations, lock file) and then closes cleanly.
+  const starting = startKontor(config, logger);
+  closers.push(async () => (await starting).close());
+  await starting;
 
   if (process.argv.includes('--with-demo') && config.devFeatures) {
     const portal = await createDemoPortal({ issuer: config.issuer, clientId: DEMO_CLIENT_ID, clientSecret: demoClientSecret(config.secret), baseUrl: config.demoPortal.url });

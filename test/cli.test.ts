@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { createTestDatabase } from './helpers/kontor.ts';
+import { createTestDatabase, startTestKontor } from './helpers/kontor.ts';
 
 const run = promisify(execFile);
 const SECRET = 'cli-test-secret-0123456789-abcdefghijklmnop';
@@ -81,6 +81,25 @@ describe('kontor CLI against PostgreSQL', () => {
     expect((await kontor(['client', 'create', '--name', 'X', '--redirect-uri', 'https://x.example/cb', '--id-token-alg', 'HS256'], env)).code).toBe(64);
     expect((await kontor(['frobnicate'], env)).code).toBe(64);
     expect((await kontor(['client', 'create', '--unknown-flag'], env)).code).toBe(64);
+  });
+
+  it('reads the password from standard input with --password-stdin', async () => {
+    const child = execFile(process.execPath, ['src/cli/main.ts', 'user', 'create', '--email', 'stdin.user@example.org', '--password-stdin', '--given-name', 'S', '--family-name', 'T', '--json'], { env: { PATH: process.env.PATH ?? '', KONTOR_SECRET: SECRET, ...env } });
+    child.stdin!.end('Aus-der-Eingabe-42\n');
+    const output = await new Promise<string>((resolve, reject) => {
+      let stdout = '';
+      child.stdout!.on('data', (chunk) => (stdout += chunk));
+      child.on('exit', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`exit ${code}`))));
+    });
+    expect(JSON.parse(output)).toMatchObject({ email: 'stdin.user@example.org' });
+    // The password from standard input is the one that logs in.
+    const server = await startTestKontor('postgres', { DATABASE_URL: database.url, KONTOR_SECRET: SECRET });
+    try {
+      await expect(server.container.passwords.authenticate('stdin.user@example.org', 'Aus-der-Eingabe-42')).resolves.toMatchObject({ amr: ['pwd'] });
+      await expect(server.container.passwords.authenticate('stdin.user@example.org', 'wrong')).resolves.toBeNull();
+    } finally {
+      await server.close();
+    }
   });
 
   it('creates a verified user once and refuses the same address twice', async () => {

@@ -22,7 +22,7 @@ export const usage = `Usage: npm run kontor -- <command> [options] [--json]
                 [--backchannel-logout-uri U] [--client-id ID]
                   registers a client; prints client_id and, once, client_secret
   client list     lists registered clients
-  user create --email E --password P --given-name G --family-name F [--locale de|en]
+  user create --email E (--password P | --password-stdin) --given-name G --family-name F [--locale de|en]
                   creates an account whose e-mail counts as verified
   keys rotate [--alg RS256|ES256|EdDSA ...] [--activate-in SECONDS | --now]
                   creates successor signing keys, published at once and signing after the delay

@@ -28,6 +28,7 @@ async function main(argv: string[]): Promise<number> {
       'client-id': { type: 'string' },
       email: { type: 'string' },
       password: { type: 'string' },
+      'password-stdin': { type: 'boolean', default: false },
       'given-name': { type: 'string' },
       'family-name': { type: 'string' },
       locale: { type: 'string' },
@@ -42,6 +43,7 @@ async function main(argv: string[]): Promise<number> {
     return positionals.length === 0 && !values.help ? 64 : 0;
   }
   try {
+    if (values['password-stdin']) values.password = await readStdinLine();
     const config = loadConfig();
     const logger = createLogger(process.env.KONTOR_LOG_LEVEL ?? 'warn');
     const output = await runCommand(positionals, values, config, logger);
@@ -56,6 +58,16 @@ async function main(argv: string[]): Promise<number> {
     if (error instanceof AppError) return error.status === 1 ? 1 : 64;
     return error instanceof ConfigError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? 64 : 1;
   }
+}
+
+/** The first line of standard input, so a password need not appear in argv (process list, history). */
+async function readStdinLine(): Promise<string> {
+  let input = '';
+  for await (const chunk of process.stdin) {
+    input += String(chunk);
+    if (input.includes('\n')) break;
+  }
+  return input.split(/\r?\n/)[0] ?? '';
 }
 
 function print(output: CommandOutput, json: boolean): void {
