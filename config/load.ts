@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { configSchema, type Config } from './schema.ts';
 import { defaultsFor } from './defaults.ts';
+import { isLoopbackHost } from '../src/shared/urls.ts';
 
 /** Used only in development when KONTOR_SECRET is unset; production refuses to start without a real secret. */
 export const DEVELOPMENT_SECRET = 'kontor-development-secret-not-for-production-use';
@@ -46,8 +47,6 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
   return { ...parsed.data, secret: parsed.data.secret ?? DEVELOPMENT_SECRET };
 }
 
-const isLoopback = (hostname: string) => ['localhost', '127.0.0.1', '[::1]'].includes(hostname);
-
 /**
  * Settings that are fine on a developer's machine and dangerous anywhere else. Production must be
  * explicit; development conveniences (public demo secret, demo account) are refused on a public issuer.
@@ -58,7 +57,7 @@ function safetyProblems(config: Partial<Config>): string[] {
   if (issuer && (issuer.search || issuer.hash || config.issuer!.endsWith('/'))) {
     problems.push(`KONTOR_ISSUER must have no query, fragment or trailing slash (OpenID Connect Discovery §2), got ${config.issuer}`);
   }
-  const publicIssuer = issuer !== undefined && !isLoopback(issuer.hostname);
+  const publicIssuer = issuer !== undefined && !isLoopbackHost(issuer.hostname);
   if (config.env !== 'production') {
     if (publicIssuer && config.devFeatures) problems.push(`KONTOR_DEV_FEATURES (demo account with a published password) must be off for the public issuer ${config.issuer}`);
     if (publicIssuer && !config.secret) problems.push(`KONTOR_SECRET must be set for the public issuer ${config.issuer} (the development secret is published)`);

@@ -8,6 +8,7 @@ import { requestLogger } from './http/request-logger.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { staticRoutes } from './http/static.routes.ts';
 import { interactionRoutes } from '../interactions/routes.ts';
+import { usesHttps } from './shared/urls.ts';
 
 /**
  * The HTTP application. Order matters: logging and security headers wrap everything, our routers come
@@ -16,7 +17,7 @@ import { interactionRoutes } from '../interactions/routes.ts';
  */
 export function createApp(container: Container): Koa {
   const { config, logger, views, db } = container;
-  const https = new URL(config.issuer).protocol === 'https:';
+  const https = usesHttps(config.issuer);
   // The provider runs on our Koa context (mounted as middleware), so its signed cookies use our app's keys.
   const app = new Koa({ proxy: config.trustProxy, keys: container.provider.keys as string[] });
   const csrf = csrfProtection(config.secret, https);

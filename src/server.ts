@@ -3,8 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { LoadedConfig } from '../config/index.ts';
 import { createApp } from './app.ts';
 import { createContainer, type Container } from './container.ts';
-import { openDatabase } from './db/orm.ts';
-import { Migrator } from '@mikro-orm/migrations';
+import { openDatabase, pendingMigrations } from './db/orm.ts';
 import { seedDevelopmentData } from './dev/seed.ts';
 import { purgeExpiredPayloads } from './oidc/index.ts';
 import type { Logger } from './shared/logger.ts';
@@ -82,9 +81,9 @@ export async function startKontor(config: LoadedConfig, logger: Logger, options:
 
 /** In production migrations are an explicit step (`npm run db:migrate`); starting on an old schema is refused. */
 async function refusePendingMigrations(orm: Awaited<ReturnType<typeof openDatabase>>['orm']): Promise<void> {
-  const pending = await (orm.migrator as Migrator).getPending();
+  const pending = await pendingMigrations(orm);
   if (pending.length) {
-    throw new Error(`The database schema is behind: ${pending.length} migration(s) pending (${pending.map((m) => m.name).join(', ')}). Run \`npm run db:migrate\` first.`);
+    throw new Error(`The database schema is behind: ${pending.length} migration(s) pending (${pending.join(', ')}). Run \`npm run db:migrate\` first.`);
   }
 }
 

@@ -18,11 +18,6 @@ export class AccountRepository {
     return this.em.findOne(Account, { id });
   }
 
-  /** The login name is the e-mail (case-insensitive) or, in username mode, the exact username. */
-  findByLogin(identifier: string): Promise<Account | null> {
-    return this.em.findOne(Account, loginFilter(identifier));
-  }
-
   findByEmail(email: string): Promise<Account | null> {
     return this.em.findOne(Account, { emailNormalized: normalizeEmail(email) });
   }

@@ -1,7 +1,7 @@
 import { Migrator } from '@mikro-orm/migrations';
 import type { LoadedConfig } from '../../config/index.ts';
 import { createContainer, type Container } from '../container.ts';
-import { migrate, openDatabase, schemaDrift, type Database } from '../db/orm.ts';
+import { migrate, openDatabase, pendingMigrations, schemaDrift, type Database } from '../db/orm.ts';
 import { SIGNING_ALGORITHMS, type SigningAlgorithm } from '../oidc/index.ts';
 import type { CreateClientInput } from '../clients/index.ts';
 import { AppError } from '../shared/app-error.ts';
@@ -47,9 +47,9 @@ export async function runCommand(positionals: string[], flags: Flags, config: Lo
       });
     case 'db check':
       return withDatabase(config, false, async (db) => {
-        const pending = await (db.orm.migrator as Migrator).getPending();
-        const drift = pending.length ? '' : await schemaDrift(db.orm);
-        if (pending.length) throw new AppError('db.migrations_pending', 1, pending.map((m) => m.name));
+        const pending = await pendingMigrations(db.orm);
+        if (pending.length) throw new AppError('db.migrations_pending', 1, pending);
+        const drift = await schemaDrift(db.orm);
         if (drift) throw new AppError('db.schema_drift', 1, ['entities and migrations disagree; generate a migration:', drift]);
         return { data: { ok: true }, text: 'entities and migrations agree' };
       });
@@ -133,8 +133,7 @@ async function withDatabase<T>(config: LoadedConfig, migrateFirst: boolean, run:
 
 async function withContainer<T>(config: LoadedConfig, logger: Logger, run: (container: Container) => Promise<T>): Promise<T> {
   return withDatabase(config, config.env === 'development', async (db) => {
-    const pending = await (db.orm.migrator as Migrator).getPending();
-    if (pending.length) throw new AppError('db.migrations_pending', 1, ['run `npm run db:migrate` first']);
+    if ((await pendingMigrations(db.orm)).length) throw new AppError('db.migrations_pending', 1, ['run `npm run db:migrate` first']);
     return run(await createContainer(config, logger, db));
   });
 }

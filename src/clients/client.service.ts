@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/sql';
 import { AppError } from '../shared/app-error.ts';
+import { isLoopbackHost } from '../shared/urls.ts';
 import { decrypt, deriveKey, encrypt, randomToken } from '../shared/crypto.ts';
 import { OidcClient } from './client.entity.ts';
 import { createClientInput, type CreateClientInput } from './client.schemas.ts';
@@ -33,7 +34,7 @@ export const CLIENT_CACHE_MS = 5_000;
 
 function tlsOrLoopback(uri: string): boolean {
   const url = new URL(uri);
-  return url.protocol !== 'http:' || ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+  return url.protocol !== 'http:' || isLoopbackHost(url.hostname);
 }
 
 /** Registered OIDC clients: creation by operators, listing, and the lookup oidc-provider uses. */

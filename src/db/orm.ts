@@ -41,6 +41,11 @@ export async function migrate(orm: MikroORM): Promise<string[]> {
   return applied.map((migration) => migration.name);
 }
 
+/** Names of migrations not yet applied to this database. */
+export async function pendingMigrations(orm: MikroORM): Promise<string[]> {
+  return (await (orm.migrator as Migrator).getPending()).map((migration) => migration.name);
+}
+
 /** SQL that would still be needed to bring the database to the entities' shape; empty when they agree. */
 export async function schemaDrift(orm: Orm): Promise<string> {
   return (await orm.schema.getUpdateSchemaSQL({ wrap: false })).trim();

@@ -28,7 +28,6 @@ export class Views {
       const t = translator(this.catalogues, (options.data.root as { locale: Locale }).locale);
       return t(key, options.hash as Record<string, unknown>);
     });
-    this.handlebars.registerHelper('eq', (a: unknown, b: unknown) => a === b);
     for (const file of listHbs(join(dir, 'partials'))) {
       this.handlebars.registerPartial(relative(join(dir, 'partials'), file).replace(/\.hbs$/, ''), readFileSync(file, 'utf8'));
     }

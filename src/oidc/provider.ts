@@ -5,6 +5,7 @@ import type { LoadedConfig } from '../../config/index.ts';
 import type { AccountService } from '../accounts/index.ts';
 import { ClientStoreAdapter, type ClientService } from '../clients/index.ts';
 import { deriveKey } from '../shared/crypto.ts';
+import { usesHttps } from '../shared/urls.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { Views } from '../http/views.ts';
 import { MikroOrmAdapter } from './mikro-orm-adapter.ts';
@@ -33,7 +34,7 @@ export const CLAIMS = {
 /** Builds the OIDC provider: every protocol decision of Kontor is in this one configuration. */
 export function createProvider(deps: ProviderDeps): Provider {
   const { config, em, accounts, clients, views } = deps;
-  const https = new URL(config.issuer).protocol === 'https:';
+  const https = usesHttps(config.issuer);
   const pairwise = pairwiseSubject(config.secret);
   const clientStore = new ClientStoreAdapter(clients);
 
