@@ -1,4 +1,5 @@
 import type { Config } from './schema.ts';
+import { DEFAULT_CONSENTS } from './registration.ts';
 
 type Env = Config['env'];
 
@@ -12,11 +13,30 @@ export function defaultsFor(env: Env, port: number, demoPort: number): Omit<Conf
     allowPrivateNetworkFetch: false,
     issuer: `http://localhost:${port}`,
     database: { embeddedDir: '.data/pglite', poolMax: 10 },
-    mail: { from: 'Kontor <no-reply@localhost>' },
+    mail: { from: 'Kontor <no-reply@localhost>', dispatchIntervalSeconds: 10, retryBaseSeconds: 30, maxAttempts: 12, keepSentDays: 7 },
     devFeatures: env === 'development',
     demoPortal: { port: demoPort, url: `http://localhost:${demoPort}` },
     logLevel: 'info',
-    session: { maxHours: 12 },
+    session: { maxHours: 12, idleMinutes: 20 },
+    registration: {
+      usernameMode: 'email',
+      passwordPolicy: 'sachsen-anhalt',
+      profileFields: [],
+      consents: DEFAULT_CONSENTS,
+      confirmationHours: 24,
+      resetMinutes: 60,
+    },
+    rateLimits: {
+      loginPerIp: { limit: 60, windowSeconds: 900 },
+      registrationPerIp: { limit: 10, windowSeconds: 3600 },
+      resendPerIp: { limit: 10, windowSeconds: 3600 },
+      resendPerAccount: { limit: 3, windowSeconds: 3600 },
+      resetPerIp: { limit: 10, windowSeconds: 3600 },
+      resetPerAccount: { limit: 3, windowSeconds: 3600 },
+      loginFailuresBeforeDelay: 5,
+      loginDelayBaseSeconds: 30,
+      loginDelayMaxSeconds: 900,
+    },
     tokens: { accessTokenSeconds: 600, idTokenSeconds: 600, refreshTokenDays: 14, authorizationCodeSeconds: 60 },
     keys: { reloadSeconds: 60 },
     password: { argon2MemoryKiB: 19 * 1024, argon2TimeCost: 2, argon2Parallelism: 1 },

@@ -22,7 +22,8 @@ describe('configuration', () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems;
-    expect(problems).toHaveLength(4);
+    expect(problems).toHaveLength(5);
+    expect(problems.join('\n')).toMatch(/SMTP_URL is required/);
     expect(problems.join('\n')).toMatch(/DATABASE_URL is required/);
     expect(problems.join('\n')).toMatch(/KONTOR_SECRET is required/);
     expect(problems.join('\n')).toMatch(/KONTOR_ISSUER must use https/);
@@ -30,7 +31,7 @@ describe('configuration', () => {
   });
 
   it('accepts a secure production configuration', () => {
-    const config = loadConfig({ KONTOR_ENV: 'production', KONTOR_ISSUER: 'https://id.example.org', KONTOR_TRUST_PROXY: 'true', KONTOR_SECRET: 'x'.repeat(40), DATABASE_URL: 'postgres://db/kontor' });
+    const config = loadConfig({ KONTOR_ENV: 'production', KONTOR_ISSUER: 'https://id.example.org', KONTOR_TRUST_PROXY: 'true', KONTOR_SECRET: 'x'.repeat(40), DATABASE_URL: 'postgres://db/kontor', SMTP_URL: 'smtp://mail.example.org:25' });
     expect(config).toMatchObject({ env: 'production', devFeatures: false, issuer: 'https://id.example.org' });
   });
 

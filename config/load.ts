@@ -74,6 +74,7 @@ function safetyProblems(config: Partial<Config>): string[] {
     problems.push('an https KONTOR_ISSUER needs KONTOR_TRUST_PROXY=true: Kontor serves plain HTTP behind a TLS-terminating proxy');
   }
   if (config.devFeatures) problems.push('KONTOR_DEV_FEATURES must be off in production (demo account, demo client)');
+  if (!config.mail?.smtpUrl) problems.push('SMTP_URL is required in production (confirmation and reset mail would never leave the outbox)');
   if (!config.database?.url) problems.push('DATABASE_URL is required in production (the embedded database is for development and trials)');
   return problems;
 }
@@ -99,6 +100,9 @@ function fromEnv(env: Env): Tree {
   set('demoPortal.port', env.KONTOR_DEMO_PORT);
   set('demoPortal.url', env.KONTOR_DEMO_URL);
   set('keys.reloadSeconds', env.KONTOR_KEY_RELOAD_SECONDS);
+  set('session.idleMinutes', env.KONTOR_SESSION_IDLE_MINUTES);
+  set('registration.usernameMode', env.KONTOR_USERNAME_MODE);
+  set('registration.passwordPolicy', env.KONTOR_PASSWORD_POLICY);
   const flag = (value: string | undefined) => (value === undefined || value === '' ? undefined : ['1', 'true', 'yes', 'on'].includes(value.toLowerCase()));
   if (flag(env.KONTOR_DEV_FEATURES) !== undefined) tree.devFeatures = flag(env.KONTOR_DEV_FEATURES);
   if (flag(env.KONTOR_TRUST_PROXY) !== undefined) tree.trustProxy = flag(env.KONTOR_TRUST_PROXY);

@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { registrationSchema } from './registration.ts';
+
+const window = z.object({ limit: z.number().int().min(1), windowSeconds: z.number().int().min(1) });
 
 /** Every setting Kontor knows. Environment variables and the optional config file both feed this schema. */
 export const configSchema = z.object({
@@ -23,8 +26,17 @@ export const configSchema = z.object({
     poolMax: z.coerce.number().int().min(1).max(200),
   }),
   mail: z.object({
+    /** Unset in development: mail stays in the outbox and is shown at /dev/mail. Required in production. */
     smtpUrl: z.string().regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://').optional(),
     from: z.string().min(3),
+    /** How often each instance looks for mail to send (new mail is also sent right after it is written). */
+    dispatchIntervalSeconds: z.coerce.number().int().min(1).max(3600),
+    /** First retry after this long, doubling per attempt up to an hour. */
+    retryBaseSeconds: z.coerce.number().int().min(1).max(3600),
+    /** After this many failed attempts a mail is marked failed (visible with `kontor mail list`). */
+    maxAttempts: z.coerce.number().int().min(1).max(100),
+    /** Sent mail (bodies included) is deleted after this many days. */
+    keepSentDays: z.coerce.number().int().min(1).max(365),
   }),
   /** Dev-only conveniences: demo account and demo portal client seeded, lenient cookies. */
   devFeatures: z.boolean(),
@@ -36,6 +48,26 @@ export const configSchema = z.object({
   session: z.object({
     /** Absolute session lifetime in hours (TR-03160-1: 12 h for trust level niedrig). */
     maxHours: z.coerce.number().int().min(1).max(24 * 30),
+    /** The login session ends after this many minutes without activity at Kontor (the seeds' portals: 20). */
+    idleMinutes: z.coerce.number().int().min(1).max(24 * 60),
+  }),
+  registration: registrationSchema,
+  /**
+   * Abuse protection; counters live in PostgreSQL so every instance sees the same. Per-IP windows answer
+   * 429; per-account limits on mail-sending forms silently stop sending (the page must not reveal accounts).
+   */
+  rateLimits: z.object({
+    loginPerIp: window,
+    registrationPerIp: window,
+    resendPerIp: window,
+    resendPerAccount: window,
+    resetPerIp: window,
+    resetPerAccount: window,
+    /** Failed logins for one login name before delays start; each further failure doubles the delay. */
+    loginFailuresBeforeDelay: z.number().int().min(1).max(100),
+    loginDelayBaseSeconds: z.number().int().min(1).max(3600),
+    /** The delay never grows past this: a throttle, never a lockout an attacker could keep up. */
+    loginDelayMaxSeconds: z.number().int().min(1).max(86400),
   }),
   tokens: z.object({
     accessTokenSeconds: z.coerce.number().int().min(60),

@@ -4,9 +4,20 @@ import { loginForm } from './interaction.schemas.ts';
 import { clientNameOf, finishInteraction, type InteractionDetails } from './interaction-context.ts';
 import { parseForm } from '../src/http/validate.ts';
 import { LEVEL_TO_ACR } from '../src/oidc/index.ts';
+import { renderTooManyRequests, waitText } from './too-many-requests.ts';
 
-/** GET: the login form for prompt=login. */
-export async function showLogin(deps: InteractionDeps, ctx: Context, details: InteractionDetails, extra: { username?: string; failed?: boolean; fieldErrors?: Record<string, string> } = {}, status = 200): Promise<void> {
+export interface LoginPageExtras {
+  username?: string;
+  failed?: boolean;
+  /** Translation key of a notice above the form (e.g. "address confirmed, please log in"). */
+  notice?: string;
+  throttledFor?: number;
+  fieldErrors?: Record<string, string>;
+}
+
+/** GET: the login form for prompt=login, with the ways to register and to reset a password. */
+export async function showLogin(deps: InteractionDeps, ctx: Context, details: InteractionDetails, extra: LoginPageExtras = {}, status = 200): Promise<void> {
+  const t = deps.views.translator(ctx);
   deps.views.render(
     ctx,
     'interaction/login',
@@ -14,28 +25,57 @@ export async function showLogin(deps: InteractionDeps, ctx: Context, details: In
       uid: details.uid,
       clientName: await clientNameOf(deps.provider, details.params.client_id),
       username: extra.username ?? (typeof details.params.login_hint === 'string' ? details.params.login_hint : ''),
+      usernameMode: deps.settings.registration.usernameMode === 'username',
       failed: extra.failed ?? false,
+      notice: extra.notice,
+      throttled: extra.throttledFor ? t('login.throttled', { wait: waitText(t, extra.throttledFor) }) : undefined,
       fieldErrors: extra.fieldErrors ?? {},
+      registerUrl: `/interaction/${details.uid}/register`,
+      forgotUrl: `/password/forgot?interaction=${details.uid}`,
     },
     { title: 'login.title', status },
   );
 }
 
-/** POST: checks the password; one generic failure message whatever went wrong. */
+/** POST: rate limits, then the password; one generic failure message whatever went wrong. */
 export async function submitLogin(deps: InteractionDeps, ctx: Context, details: InteractionDetails): Promise<void> {
   const form = parseForm(loginForm, ctx.request.body);
   if (!form.ok) {
     const body = ctx.request.body as { username?: unknown } | undefined;
     return showLogin(deps, ctx, details, { username: typeof body?.username === 'string' ? body.username : '', fieldErrors: form.fieldErrors }, 400);
   }
-  const result = await deps.passwords.authenticate(form.data.username, form.data.password);
-  if (!result) {
-    deps.logger.info({ interaction: details.uid }, 'login failed');
-    return showLogin(deps, ctx, details, { username: form.data.username, failed: true }, 401);
-  }
-  deps.logger.info({ interaction: details.uid, accountId: result.accountId, amr: result.amr }, 'login succeeded');
-  await finishInteraction(deps.provider, ctx, {
-    // remember: false → a browser-session cookie: closing the browser on a shared computer ends the login.
-    login: { accountId: result.accountId, acr: LEVEL_TO_ACR[result.level], amr: result.amr, remember: false },
+  const outcome = await deps.logins.login({
+    identifier: form.data.username,
+    password: form.data.password,
+    ip: ctx.ip,
+    deviceProof: ctx.cookies.get(deps.settings.deviceCookieName, { signed: false }),
+    clientId: typeof details.params.client_id === 'string' ? details.params.client_id : null,
   });
+  switch (outcome.kind) {
+    case 'rate_limited':
+      return renderTooManyRequests(deps.views, ctx, outcome.retryAfterSeconds);
+    case 'throttled':
+      ctx.set('Retry-After', String(outcome.retryAfterSeconds));
+      return showLogin(deps, ctx, details, { username: form.data.username, throttledFor: outcome.retryAfterSeconds }, 429);
+    case 'failed':
+      deps.logger.info({ interaction: details.uid }, 'login failed');
+      return showLogin(deps, ctx, details, { username: form.data.username, failed: true }, 401);
+    case 'unconfirmed':
+      return deps.views.render(
+        ctx,
+        'registration/unconfirmed',
+        { uid: details.uid, email: outcome.email, resendAction: '/register/resend' },
+        { title: 'registration.unconfirmed_title', status: 403 },
+      );
+    case 'succeeded': {
+      const { result } = outcome;
+      deps.logger.info({ interaction: details.uid, accountId: result.accountId, amr: result.amr }, 'login succeeded');
+      // Marks this browser as one the person logs in from: failures elsewhere never slow it down.
+      ctx.cookies.set(deps.settings.deviceCookieName, outcome.deviceProof, { httpOnly: true, sameSite: 'lax', secure: deps.settings.secureCookies, path: '/', maxAge: 180 * 86_400_000, overwrite: true, signed: false });
+      await finishInteraction(deps.provider, ctx, {
+        // remember: false → a browser-session cookie: closing the browser on a shared computer ends the login.
+        login: { accountId: result.accountId, acr: LEVEL_TO_ACR[result.level], amr: result.amr, remember: false },
+      });
+    }
+  }
 }

@@ -2,62 +2,138 @@ import Router from '@koa/router';
 import { koaBody } from 'koa-body';
 import type { Context, Middleware } from 'koa';
 import type Provider from 'oidc-provider';
-import type { PasswordService } from '../src/credentials/index.ts';
+import type { Config } from '../config/schema.ts';
+import type { PasswordPolicy, RegistrationConfig } from '../config/registration.ts';
+import type { RegistrationService } from '../src/accounts/index.ts';
+import type { LoginService, PasswordResetService, PasswordService } from '../src/credentials/index.ts';
 import type { CsrfVerifier } from '../src/http/csrf.ts';
 import { CSRF_FIELD } from '../src/http/csrf.ts';
 import type { Views } from '../src/http/views.ts';
+import type { RateLimiter } from '../src/rate-limits/index.ts';
 import type { Logger } from '../src/shared/logger.ts';
 import { AppError } from '../src/shared/app-error.ts';
+import { LEVEL_TO_ACR } from '../src/oidc/index.ts';
 import { uidParams } from './interaction.schemas.ts';
-import { loadInteraction } from './interaction-context.ts';
+import { finishInteraction, loadInteraction } from './interaction-context.ts';
 import { showLogin, submitLogin } from './login.ts';
 import { abortInteraction, showConsent, submitConsent } from './consent.ts';
+import type { RegistrationCookie } from './registration-cookie.ts';
+import { showAccountStep, showProfileStep, showReview, showSent, submitAccountStep, submitProfileStep, submitReview } from './registration.ts';
 
+export interface JourneySettings {
+  registration: RegistrationConfig;
+  passwordPolicy: PasswordPolicy;
+  rateLimits: Config['rateLimits'];
+  secureCookies: boolean;
+  /** The cookie that marks a browser the person logged in from before (login throttling). */
+  deviceCookieName: string;
+  /** Floor for responses that must not reveal whether an account exists. */
+  minimumResponseMs: number;
+}
+
+/** What the person-facing handlers need: services, the view renderer and the settings of the journeys. */
 export interface InteractionDeps {
   provider: Provider;
   views: Views;
   passwords: PasswordService;
+  logins: LoginService;
+  registration: RegistrationService;
+  passwordReset: PasswordResetService;
+  rateLimiter: RateLimiter;
+  registrationCookie: RegistrationCookie;
   verifyCsrf: CsrfVerifier;
   logger: Logger;
+  settings: JourneySettings;
+}
+
+export const formBody = koaBody({ urlencoded: true, json: false, text: false, multipart: false, formLimit: '32kb' });
+
+export function csrfCheck(deps: Pick<InteractionDeps, 'verifyCsrf'>) {
+  return (ctx: Context) => deps.verifyCsrf(ctx, (ctx.request.body as Record<string, unknown> | undefined)?.[CSRF_FIELD]);
 }
 
 /** /interaction/:uid — the pages a person sees between the portal's redirect and the return to it. */
 export function interactionRoutes(deps: InteractionDeps, pageMiddleware: Middleware[]): Router {
   const router = new Router({ prefix: '/interaction' });
   router.use(...pageMiddleware);
-  const body = koaBody({ urlencoded: true, json: false, text: false, multipart: false, formLimit: '32kb' });
+  const body = formBody;
+  const csrf = csrfCheck(deps);
 
   const uidOf = (ctx: Context) => {
     const parsed = uidParams.safeParse(ctx.params);
     if (!parsed.success) throw new AppError('interaction.expired', 400);
     return parsed.data.uid;
   };
-  const csrf = (ctx: Context) => deps.verifyCsrf(ctx, (ctx.request.body as Record<string, unknown> | undefined)?.[CSRF_FIELD]);
-
-  router.get('/:uid', async (ctx) => {
+  const load = async (ctx: Context) => {
     const details = await loadInteraction(deps.provider, ctx, uidOf(ctx));
     ctx.set('Cache-Control', 'no-store');
+    return details;
+  };
+
+  router.get('/:uid', async (ctx) => {
+    const details = await load(ctx);
     if (details.prompt.name === 'login') return showLogin(deps, ctx, details);
     if (details.prompt.name === 'consent') return showConsent(deps, ctx, details);
     throw new AppError('interaction.unexpected_step', 400);
   });
 
   router.post('/:uid/login', body, async (ctx) => {
-    const details = await loadInteraction(deps.provider, ctx, uidOf(ctx));
+    const details = await load(ctx);
     csrf(ctx);
     if (details.prompt.name !== 'login') throw new AppError('interaction.unexpected_step', 400);
     await submitLogin(deps, ctx, details);
   });
 
+  router.get('/:uid/register', async (ctx) => showAccountStep(deps, ctx, await load(ctx)));
+  router.post('/:uid/register', body, async (ctx) => {
+    const details = await load(ctx);
+    csrf(ctx);
+    await submitAccountStep(deps, ctx, details);
+  });
+  router.get('/:uid/register/profile', async (ctx) => showProfileStep(deps, ctx, await load(ctx)));
+  router.post('/:uid/register/profile', body, async (ctx) => {
+    const details = await load(ctx);
+    csrf(ctx);
+    await submitProfileStep(deps, ctx, details);
+  });
+  router.get('/:uid/register/review', async (ctx) => showReview(deps, ctx, await load(ctx)));
+  router.post('/:uid/register/review', body, async (ctx) => {
+    const details = await load(ctx);
+    csrf(ctx);
+    await submitReview(deps, ctx, details);
+  });
+  router.get('/:uid/register/sent', async (ctx) => showSent(deps, ctx, await load(ctx)));
+
+  /** After the e-mail confirmation: log in the browser that registered, otherwise ask for the password. */
+  router.get('/:uid/resume', async (ctx) => {
+    let details;
+    try {
+      details = await load(ctx);
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'interaction.expired') {
+        return deps.views.render(ctx, 'registration/confirmed', {}, { title: 'registration.confirmed_title' });
+      }
+      throw error;
+    }
+    if (details.prompt.name !== 'login') return ctx.redirect(`/interaction/${details.uid}`);
+    const state = deps.registrationCookie.read(ctx, details.uid);
+    const clientId = typeof details.params.client_id === 'string' ? details.params.client_id : null;
+    const result = state?.registeredAccountId ? await deps.registration.loginAfterConfirmation(state.registeredAccountId, { ip: ctx.ip, clientId }) : null;
+    if (!result) return showLogin(deps, ctx, details, { notice: 'login.notice_confirmed' });
+    deps.registrationCookie.clear(ctx);
+    await finishInteraction(deps.provider, ctx, { login: { accountId: result.accountId, acr: LEVEL_TO_ACR[result.level], amr: result.amr, remember: false } });
+  });
+
   router.post('/:uid/consent', body, async (ctx) => {
-    const details = await loadInteraction(deps.provider, ctx, uidOf(ctx));
+    const details = await load(ctx);
     csrf(ctx);
     await submitConsent(deps, ctx, details);
   });
 
   router.post('/:uid/abort', body, async (ctx) => {
-    await loadInteraction(deps.provider, ctx, uidOf(ctx));
+    await load(ctx);
     csrf(ctx);
+    deps.registrationCookie.clear(ctx);
     await abortInteraction(deps, ctx);
   });
 

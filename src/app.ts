@@ -7,8 +7,14 @@ import { localeMiddleware } from './http/locale.ts';
 import { requestLogger } from './http/request-logger.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { staticRoutes } from './http/static.routes.ts';
-import { interactionRoutes } from '../interactions/routes.ts';
+import { devMailRoutes } from './dev/mail.routes.ts';
+import { interactionRoutes, type InteractionDeps } from '../interactions/routes.ts';
+import { publicRoutes } from '../interactions/public-routes.ts';
+import { registrationCookie } from '../interactions/registration-cookie.ts';
 import { usesHttps } from './shared/urls.ts';
+
+/** Responses that must not reveal whether an account exists take at least this long (see `equalise`). */
+const MINIMUM_RESPONSE_MS = 250;
 
 /**
  * The HTTP application. Order matters: logging and security headers wrap everything, our routers come
@@ -29,17 +35,35 @@ export function createApp(container: Container): Koa {
   app.use(staticRoutes().routes());
 
   const pageMiddleware = [errorHandler(logger, views), csrf.middleware];
-  const interactions = interactionRoutes(
-    {
-      get provider() {
-        return container.provider; // follows key reloads (LiveProvider)
-      },
-      views, passwords: container.passwords, verifyCsrf: csrf.verify, logger,
+  const deps: InteractionDeps = {
+    get provider() {
+      return container.provider; // follows key reloads (LiveProvider)
     },
-    pageMiddleware,
-  );
+    views,
+    passwords: container.passwords,
+    logins: container.logins,
+    registration: container.registration,
+    passwordReset: container.passwordReset,
+    rateLimiter: container.rateLimiter,
+    registrationCookie: registrationCookie(config.secret, https),
+    verifyCsrf: csrf.verify,
+    logger,
+    settings: {
+      registration: config.registration,
+      passwordPolicy: container.passwordPolicy,
+      rateLimits: config.rateLimits,
+      secureCookies: https,
+      deviceCookieName: https ? '__Host-kontor.device' : 'kontor.device',
+      minimumResponseMs: MINIMUM_RESPONSE_MS,
+    },
+  };
+  const interactions = interactionRoutes(deps, pageMiddleware);
   app.use(interactions.routes());
   app.use(interactions.allowedMethods());
+  const journeys = publicRoutes(deps, pageMiddleware);
+  app.use(journeys.routes());
+  app.use(journeys.allowedMethods());
+  if (config.env === 'development' && config.devFeatures) app.use(devMailRoutes(container.outbox, views, pageMiddleware).routes());
 
   app.use(container.live.middleware);
   return app;

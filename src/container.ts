@@ -1,10 +1,15 @@
 import type Provider from 'oidc-provider';
 import type { LoadedConfig } from '../config/index.ts';
+import { resolvePasswordPolicy, type PasswordPolicy } from '../config/registration.ts';
 import type { Database } from './db/orm.ts';
-import { AccountService } from './accounts/index.ts';
+import { AccountService, RegistrationService } from './accounts/index.ts';
+import { AuditLog } from './audit/index.ts';
 import { ClientService } from './clients/index.ts';
-import { PasswordHasher, PasswordService } from './credentials/index.ts';
-import { createProvider, KeyService, LiveProvider, metadataValidator } from './oidc/index.ts';
+import { LoginService, PasswordHasher, PasswordResetService, PasswordService } from './credentials/index.ts';
+import { MailDispatcher, MailRenderer, Outbox } from './mail/index.ts';
+import { createProvider, KeyService, LiveProvider, metadataValidator, SessionTerminator } from './oidc/index.ts';
+import { LoginThrottleService, RateLimiter } from './rate-limits/index.ts';
+import { VerificationService } from './verification/index.ts';
 import { Views } from './http/views.ts';
 import type { Logger } from './shared/logger.ts';
 
@@ -19,7 +24,18 @@ export interface Container {
   accounts: AccountService;
   clients: ClientService;
   passwords: PasswordService;
+  passwordPolicy: PasswordPolicy;
   keys: KeyService;
+  audit: AuditLog;
+  verification: VerificationService;
+  outbox: Outbox;
+  mailDispatcher: MailDispatcher;
+  rateLimiter: RateLimiter;
+  loginThrottle: LoginThrottleService;
+  logins: LoginService;
+  registration: RegistrationService;
+  passwordReset: PasswordResetService;
+  sessions: SessionTerminator;
   validateClientMetadata: (metadata: Record<string, unknown>) => Promise<void>;
 }
 
@@ -43,10 +59,61 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
   const accounts = new AccountService(em);
   const clients = new ClientService(em, config.secret, config.env === 'production');
   const passwords = new PasswordService(em, hasher);
+  const passwordPolicy = resolvePasswordPolicy(config.registration.passwordPolicy);
   const views = new Views();
   const live = await LiveProvider.create((jwks) => createProvider({ config, em, jwks, accounts, clients, views, logger }), keys);
+
+  const audit = new AuditLog();
+  const verification = new VerificationService(em);
+  const outbox = new Outbox(em, new MailRenderer(), config.secret);
+  const mailDispatcher = new MailDispatcher(
+    em,
+    outbox,
+    {
+      smtpUrl: config.mail.smtpUrl,
+      from: config.mail.from,
+      messageIdHost: new URL(config.issuer).hostname,
+      intervalSeconds: config.mail.dispatchIntervalSeconds,
+      retryBaseSeconds: config.mail.retryBaseSeconds,
+      maxAttempts: config.mail.maxAttempts,
+    },
+    logger,
+  );
+  const rateLimiter = new RateLimiter(em, config.secret);
+  const limits = config.rateLimits;
+  const loginThrottle = new LoginThrottleService(em, config.secret, {
+    failuresBeforeDelay: limits.loginFailuresBeforeDelay,
+    delayBaseSeconds: limits.loginDelayBaseSeconds,
+    delayMaxSeconds: limits.loginDelayMaxSeconds,
+  });
+  const logins = new LoginService({ em, passwords, throttle: loginThrottle, limiter: rateLimiter, audit, perIp: limits.loginPerIp });
+  const sessions = new SessionTerminator(em, () => live.current, logger);
+  const registration = new RegistrationService({
+    em,
+    storePasswordHash: (tx, accountId, hash) => passwords.storeHash(tx, accountId, hash),
+    verification,
+    outbox,
+    audit,
+    consents: config.registration.consents,
+    issuer: config.issuer,
+    confirmationHours: config.registration.confirmationHours,
+  });
+  const passwordReset = new PasswordResetService({
+    em,
+    passwords,
+    verification,
+    outbox,
+    audit,
+    throttle: loginThrottle,
+    policy: passwordPolicy,
+    issuer: config.issuer,
+    resetMinutes: config.registration.resetMinutes,
+    endSessions: (accountId) => sessions.endAllSessions(accountId),
+  });
+
   return {
-    config, logger, db, views, live, accounts, clients, passwords, keys,
+    config, logger, db, views, live, accounts, clients, passwords, passwordPolicy, keys,
+    audit, verification, outbox, mailDispatcher, rateLimiter, loginThrottle, logins, registration, passwordReset, sessions,
     get provider() {
       return live.current;
     },

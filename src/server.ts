@@ -47,6 +47,9 @@ export async function startKontor(config: LoadedConfig, logger: Logger, options:
     server.off('request', notReady);
     server.on('request', app.callback());
 
+    container.mailDispatcher.start();
+    if (!container.mailDispatcher.sending) logger.info({ devMailbox: `${effective.issuer}/dev/mail` }, 'no SMTP_URL: mail stays in the outbox');
+
     purgeTimer = setInterval(() => {
       void purge(container, logger);
     }, effective.purgeIntervalSeconds * 1000);
@@ -65,8 +68,12 @@ export async function startKontor(config: LoadedConfig, logger: Logger, options:
       async close() {
         clearInterval(purgeTimer);
         clearInterval(keyTimer);
-        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        });
         server.closeAllConnections();
+        await container.mailDispatcher.stop();
         await db.close();
       },
     };
@@ -96,12 +103,22 @@ export async function reloadKeys(container: Container, logger: Logger): Promise<
   }
 }
 
-/** Deletes expired protocol artifacts and retired keys past their overlap. */
+/**
+ * Deletes what has outlived its purpose: expired protocol artifacts, retired keys, unconfirmed
+ * registrations past their period, old link tokens, ended rate-limit windows and old sent mail.
+ */
 export async function purge(container: Container, logger: Logger): Promise<void> {
   try {
-    const payloads = await purgeExpiredPayloads(container.db.orm.em);
-    const keys = await container.keys.purgeExpired();
-    if (payloads || keys) logger.info({ payloads, keys }, 'purged expired records');
+    const counts = {
+      payloads: await purgeExpiredPayloads(container.db.orm.em),
+      keys: await container.keys.purgeExpired(),
+      unconfirmedAccounts: await container.registration.purgeUnconfirmed(),
+      linkTokens: await container.verification.purge(),
+      rateLimitCounters: await container.rateLimiter.purge(),
+      loginThrottles: await container.loginThrottle.purge(),
+      sentMail: await container.outbox.purgeSent(container.config.mail.keepSentDays),
+    };
+    if (Object.values(counts).some((count) => count > 0)) logger.info(counts, 'purged expired records');
   } catch (error) {
     logger.error({ err: error }, 'purge failed');
   }

@@ -25,7 +25,7 @@ describe('kontor CLI against PostgreSQL', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    env = { DATABASE_URL: database.url, KONTOR_ENV: 'production', KONTOR_ISSUER: 'https://id.example.org', KONTOR_TRUST_PROXY: 'true', KONTOR_DEV_FEATURES: 'false' };
+    env = { DATABASE_URL: database.url, KONTOR_ENV: 'production', KONTOR_ISSUER: 'https://id.example.org', KONTOR_TRUST_PROXY: 'true', KONTOR_DEV_FEATURES: 'false', SMTP_URL: 'smtp://127.0.0.1:9' };
   });
   afterAll(() => database?.drop());
 
@@ -95,8 +95,8 @@ describe('kontor CLI against PostgreSQL', () => {
     // The password from standard input is the one that logs in.
     const server = await startTestKontor('postgres', { DATABASE_URL: database.url, KONTOR_SECRET: SECRET });
     try {
-      await expect(server.container.passwords.authenticate('stdin.user@example.org', 'Aus-der-Eingabe-42')).resolves.toMatchObject({ amr: ['pwd'] });
-      await expect(server.container.passwords.authenticate('stdin.user@example.org', 'wrong')).resolves.toBeNull();
+      await expect(server.container.passwords.check('stdin.user@example.org', 'Aus-der-Eingabe-42')).resolves.toMatchObject({ kind: 'valid', result: { amr: ['pwd'] } });
+      await expect(server.container.passwords.check('stdin.user@example.org', 'wrong')).resolves.toMatchObject({ kind: 'invalid' });
     } finally {
       await server.close();
     }

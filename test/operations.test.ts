@@ -95,7 +95,7 @@ describe('operations', () => {
 
   it('refuses to start in production on a database with pending migrations', async () => {
     const database = await createTestDatabase();
-    const config = loadConfig({ KONTOR_ENV: 'production', KONTOR_ISSUER: 'https://id.example.org', KONTOR_TRUST_PROXY: 'true', KONTOR_SECRET: 'p'.repeat(40), DATABASE_URL: database.url, PORT: '0', KONTOR_HOST: '127.0.0.1' });
+    const config = loadConfig({ KONTOR_ENV: 'production', KONTOR_ISSUER: 'https://id.example.org', KONTOR_TRUST_PROXY: 'true', KONTOR_SECRET: 'p'.repeat(40), DATABASE_URL: database.url, SMTP_URL: 'smtp://127.0.0.1:9', PORT: '0', KONTOR_HOST: '127.0.0.1' });
     await expect(startKontor(config, createLogger('silent'))).rejects.toThrow(/npm run db:migrate/);
     await database.drop();
   });

@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 import type { Context } from 'koa';
-import { loadCatalogues, translator, type Locale } from './i18n.ts';
+import { loadCatalogues, translator, type Locale, type Translate } from './i18n.ts';
 
 const templatesDir = fileURLToPath(new URL('../../templates/', import.meta.url));
 
@@ -35,6 +35,11 @@ export class Views {
       this.pages.set(relative(join(dir, 'pages'), file).replace(/\.hbs$/, ''), this.handlebars.compile(readFileSync(file, 'utf8'), { strict: false }));
     }
     this.layout = this.handlebars.compile(readFileSync(join(dir, 'layouts', 'main.hbs'), 'utf8'));
+  }
+
+  /** Translates for the request's locale (handlers that pass ready texts, e.g. configured field labels). */
+  translator(ctx: Context): Translate {
+    return translator(this.catalogues, (ctx.state.locale as Locale | undefined) ?? 'de');
   }
 
   /** Renders `page` into the layout and writes it to the response with our page security headers. */

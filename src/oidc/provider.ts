@@ -85,7 +85,7 @@ export function createProvider(deps: ProviderDeps): Provider {
       IdToken: config.tokens.idTokenSeconds,
       RefreshToken: config.tokens.refreshTokenDays * 86400,
       Interaction: 3600,
-      Session: config.session.maxHours * 3600,
+      Session: (_ctx, session) => sessionSecondsLeft(session, config.session),
       Grant: config.tokens.refreshTokenDays * 86400,
     },
     features: {
@@ -118,6 +118,17 @@ export function createProvider(deps: ProviderDeps): Provider {
   provider.on('backchannel.error', (_ctx: KoaContextWithOIDC, error: Error, client: { clientId: string }) =>
     deps.logger.warn({ err: error, clientId: client.clientId }, 'back-channel logout delivery failed'));
   return provider;
+}
+
+/**
+ * A session lives `idleMinutes` past its last use and never past `maxHours` after the login. oidc-provider
+ * saves the session (and asks this) on every request that uses it, so each use pushes the end out.
+ */
+export function sessionSecondsLeft(session: { loginTs?: number }, limits: { idleMinutes: number; maxHours: number }, nowSeconds = Math.floor(Date.now() / 1000)): number {
+  const idle = limits.idleMinutes * 60;
+  if (!session.loginTs) return idle;
+  const absoluteLeft = session.loginTs + limits.maxHours * 3600 - nowSeconds;
+  return Math.max(1, Math.min(idle, absoluteLeft));
 }
 
 /** Checks client metadata exactly as the provider will read it, before we store a client. */

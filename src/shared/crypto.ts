@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** Derives a 32-byte key for one purpose from KONTOR_SECRET (HKDF-SHA256), so purposes never share a key. */
 export function deriveKey(secret: string, purpose: string): Buffer {
@@ -36,4 +36,9 @@ export function constantTimeEqual(a: string, b: string): boolean {
 
 export function randomToken(bytes = 32): string {
   return randomBytes(bytes).toString('base64url');
+}
+
+/** SHA-256 in hex: how single-use tokens are stored (they carry 256 bits of entropy, so no salt or KDF is needed). */
+export function sha256Hex(data: string): string {
+  return createHash('sha256').update(data).digest('hex');
 }

@@ -1,0 +1,70 @@
+import type { Context } from 'koa';
+import type { Locale } from '../src/http/i18n.ts';
+import { parseForm } from '../src/http/validate.ts';
+import { clientAddressKey } from '../src/rate-limits/index.ts';
+import type { PublicDeps } from './public-routes.ts';
+import { equalise } from './registration.ts';
+import { emailOnlyForm, interactionQuery, tokenQuery } from './registration.schemas.ts';
+import { renderTooManyRequests } from './too-many-requests.ts';
+
+/** Where a person goes to log in when their interaction is gone: the portal's login start or home page. */
+export async function portalLink(deps: PublicDeps, clientId: string | null): Promise<{ url: string; name: string } | undefined> {
+  if (!clientId) return undefined;
+  const client = await deps.provider.Client.find(clientId);
+  const url = (client?.initiateLoginUri ?? client?.clientUri) as string | undefined;
+  return client && url ? { url, name: client.clientName ?? clientId } : undefined;
+}
+
+async function interactionAlive(deps: PublicDeps, uid: string | null): Promise<boolean> {
+  return uid ? Boolean(await deps.provider.Interaction.find(uid)) : false;
+}
+
+function renderInvalidLink(deps: PublicDeps, ctx: Context): void {
+  deps.views.render(ctx, 'registration/link-invalid', { resendUrl: '/register/resend' }, { title: 'registration.link_invalid_title', status: 410 });
+}
+
+/** GET /register/confirm?token=… — a button, not an automatic confirmation: mail scanners follow links too. */
+export async function showConfirmation(deps: PublicDeps, ctx: Context): Promise<void> {
+  const query = tokenQuery.safeParse(ctx.query);
+  if (!query.success || !(await deps.registration.peek(query.data.token))) return renderInvalidLink(deps, ctx);
+  deps.views.render(ctx, 'registration/confirm', { token: query.data.token }, { title: 'registration.confirm_title' });
+}
+
+/** POST /register/confirm — activates the account, then resumes the login it started from, if it still can. */
+export async function submitConfirmation(deps: PublicDeps, ctx: Context): Promise<void> {
+  const form = tokenQuery.safeParse(ctx.request.body);
+  const confirmed = form.success ? await deps.registration.confirm(form.data.token, { ip: ctx.ip }) : null;
+  if (!confirmed) return renderInvalidLink(deps, ctx);
+  if (await interactionAlive(deps, confirmed.interactionUid)) {
+    ctx.status = 303;
+    return ctx.redirect(`/interaction/${confirmed.interactionUid}/resume`);
+  }
+  deps.views.render(ctx, 'registration/confirmed', { portal: await portalLink(deps, confirmed.clientId) }, { title: 'registration.confirmed_title' });
+}
+
+/** GET /register/resend — asks for the address; the answer never says whether it is registered. */
+export async function showResend(deps: PublicDeps, ctx: Context, input?: { email: string; error?: string }, status = 200): Promise<void> {
+  const query = interactionQuery.parse(ctx.query);
+  deps.views.render(ctx, 'registration/resend', { email: input?.email ?? '', error: input?.error, interaction: query.interaction ?? (ctx.request.body as { interaction?: string } | undefined)?.interaction }, { title: 'registration.resend_title', status });
+}
+
+export async function submitResend(deps: PublicDeps, ctx: Context): Promise<void> {
+  const body = (ctx.request.body as Record<string, unknown> | undefined) ?? {};
+  const form = parseForm(emailOnlyForm, body);
+  if (!form.ok) return showResend(deps, ctx, { email: typeof body.email === 'string' ? body.email : '', error: deps.views.translator(ctx)(form.fieldErrors.email ?? 'account.email_invalid') }, 400);
+  const byIp = await deps.rateLimiter.hit('resend-ip', clientAddressKey(ctx.ip), deps.settings.rateLimits.resendPerIp);
+  if (!byIp.allowed) return renderTooManyRequests(deps.views, ctx, byIp.retryAfterSeconds);
+  const started = Date.now();
+  const byAccount = await deps.rateLimiter.hit('resend-account', form.data.email.toLowerCase(), deps.settings.rateLimits.resendPerAccount);
+  const uid = form.data.interaction ?? null;
+  const interaction = uid ? await deps.provider.Interaction.find(uid) : undefined;
+  await deps.registration.resend(form.data.email, {
+    ip: ctx.ip,
+    locale: ctx.state.locale as Locale,
+    interactionUid: interaction ? uid : null,
+    clientId: interaction ? String(interaction.params.client_id ?? '') || null : null,
+    mayMail: byAccount.allowed,
+  });
+  await equalise(started, deps.settings.minimumResponseMs);
+  deps.views.render(ctx, 'registration/resent', { email: form.data.email, hours: deps.settings.registration.confirmationHours, loginUrl: interaction ? `/interaction/${uid}` : undefined }, { title: 'registration.resent_title' });
+}

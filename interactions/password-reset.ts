@@ -1,0 +1,93 @@
+import type { Context } from 'koa';
+import type { Locale } from '../src/http/i18n.ts';
+import { parseForm } from '../src/http/validate.ts';
+import { clientAddressKey } from '../src/rate-limits/index.ts';
+import type { PublicDeps } from './public-routes.ts';
+import { portalLink } from './email-confirmation.ts';
+import { equalise } from './registration.ts';
+import { forgotPasswordForm, interactionQuery, resetPasswordForm, tokenQuery } from './registration.schemas.ts';
+import { checkNewPassword, passwordRuleViews } from './password-fields.ts';
+import { renderTooManyRequests } from './too-many-requests.ts';
+
+/** GET /password/forgot — asks for the login name. */
+export async function showForgot(deps: PublicDeps, ctx: Context, input?: { identifier: string; error?: string }, status = 200): Promise<void> {
+  const query = interactionQuery.parse(ctx.query);
+  deps.views.render(
+    ctx,
+    'password/forgot',
+    {
+      identifier: input?.identifier ?? '',
+      error: input?.error,
+      usernameMode: deps.settings.registration.usernameMode === 'username',
+      interaction: query.interaction ?? (ctx.request.body as { interaction?: string } | undefined)?.interaction,
+    },
+    { title: 'password.forgot_title', status },
+  );
+}
+
+/** POST /password/forgot — the same page and timing whether or not an account exists. */
+export async function submitForgot(deps: PublicDeps, ctx: Context): Promise<void> {
+  const body = (ctx.request.body as Record<string, unknown> | undefined) ?? {};
+  const form = parseForm(forgotPasswordForm, body);
+  if (!form.ok) return showForgot(deps, ctx, { identifier: typeof body.identifier === 'string' ? body.identifier : '', error: deps.views.translator(ctx)('password.identifier_required') }, 400);
+  const byIp = await deps.rateLimiter.hit('reset-ip', clientAddressKey(ctx.ip), deps.settings.rateLimits.resetPerIp);
+  if (!byIp.allowed) return renderTooManyRequests(deps.views, ctx, byIp.retryAfterSeconds);
+  const started = Date.now();
+  const byAccount = await deps.rateLimiter.hit('reset-account', form.data.identifier.toLowerCase(), deps.settings.rateLimits.resetPerAccount);
+  const uid = form.data.interaction ?? null;
+  const interaction = uid ? await deps.provider.Interaction.find(uid) : undefined;
+  await deps.passwordReset.request({
+    identifier: form.data.identifier,
+    ip: ctx.ip,
+    locale: ctx.state.locale as Locale,
+    interactionUid: interaction ? uid : null,
+    clientId: interaction ? String(interaction.params.client_id ?? '') || null : null,
+    mayMail: byAccount.allowed,
+  });
+  await equalise(started, deps.settings.minimumResponseMs);
+  deps.views.render(ctx, 'password/sent', { minutes: deps.settings.registration.resetMinutes, loginUrl: interaction ? `/interaction/${uid}` : undefined }, { title: 'password.sent_title' });
+}
+
+function renderInvalidLink(deps: PublicDeps, ctx: Context): void {
+  deps.views.render(ctx, 'password/link-invalid', { forgotUrl: '/password/forgot' }, { title: 'password.link_invalid_title', status: 410 });
+}
+
+/** GET /password/reset?token=… — the new-password form while the link is good. */
+export async function showReset(deps: PublicDeps, ctx: Context, input?: { token: string; errors: Record<string, string>; violated: Set<string> }, status = 200): Promise<void> {
+  let token = input?.token;
+  if (!token) {
+    const query = tokenQuery.safeParse(ctx.query);
+    if (!query.success || !(await deps.passwordReset.peek(query.data.token))) return renderInvalidLink(deps, ctx);
+    token = query.data.token;
+  }
+  const errors = input?.errors ?? {};
+  deps.views.render(
+    ctx,
+    'password/reset',
+    {
+      token,
+      errors,
+      errorList: ['password', 'passwordConfirmation'].filter((field) => errors[field]).map((field) => ({ field, text: errors[field] })),
+      passwordRules: passwordRuleViews(deps.settings.passwordPolicy, deps.views.translator(ctx), input?.violated),
+    },
+    { title: 'password.reset_title', status },
+  );
+}
+
+/** POST /password/reset — sets the password, ends every session of the account, mails a notice. */
+export async function submitReset(deps: PublicDeps, ctx: Context): Promise<void> {
+  const form = parseForm(resetPasswordForm, ctx.request.body);
+  if (!form.ok) return renderInvalidLink(deps, ctx);
+  const { token, password, passwordConfirmation } = form.data;
+  const checked = checkNewPassword(deps.settings.passwordPolicy, deps.views.translator(ctx), password, passwordConfirmation);
+  if (Object.keys(checked.errors).length) return showReset(deps, ctx, { token, errors: checked.errors, violated: checked.violated }, 400);
+  const subject = await deps.passwordReset.reset(token, password, { ip: ctx.ip });
+  if (!subject) return renderInvalidLink(deps, ctx);
+  const alive = subject.interactionUid ? Boolean(await deps.provider.Interaction.find(subject.interactionUid)) : false;
+  deps.views.render(
+    ctx,
+    'password/done',
+    { loginUrl: alive ? `/interaction/${subject.interactionUid}` : undefined, portal: alive ? undefined : await portalLink(deps, subject.clientId) },
+    { title: 'password.done_title' },
+  );
+}

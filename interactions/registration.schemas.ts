@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import { emailAddress } from '../src/accounts/index.ts';
+
+const personName = z
+  .string()
+  .trim()
+  .min(1, 'registration.required')
+  .max(100, 'registration.too_long')
+  .refine((value) => !/[\u0000-\u001f<>{}[\]"]/.test(value), 'registration.name_characters');
+
+/** Case-sensitive; no "@", so a username can never be mistaken for someone's e-mail address at login. */
+export const USERNAME_PATTERN = /^[A-Za-z0-9._-]{3,50}$/;
+
+const password = z.string().max(1024, 'password.too_long').default('');
+
+/** Step 1: the person. The password is checked against the deployment's policy by the handler. */
+export function accountStepForm(usernameMode: 'email' | 'username') {
+  return z.object({
+    salutation: z.enum(['', 'ms', 'mr'], 'registration.salutation_invalid').default(''),
+    givenName: personName,
+    familyName: personName,
+    email: z.string().trim().min(1, 'account.email_required').pipe(emailAddress),
+    username: usernameMode === 'username' ? z.string().trim().min(1, 'registration.username_required').regex(USERNAME_PATTERN, 'registration.username_invalid') : z.any().optional().transform((): null => null),
+    password,
+    passwordConfirmation: password,
+  });
+}
+
+/** The review step: ticked consents arrive as `consent_<id>=on`. */
+export const reviewStepForm = z.record(z.string(), z.unknown());
+
+export const emailOnlyForm = z.object({
+  email: z.string().trim().min(1, 'account.email_required').pipe(emailAddress),
+  interaction: z.string().regex(/^[A-Za-z0-9_-]{10,64}$/).optional().catch(undefined),
+});
+
+export const forgotPasswordForm = z.object({
+  identifier: z.string().trim().min(1, 'password.identifier_required').max(254, 'password.identifier_required').refine((value) => !/[\u0000-\u001f]/.test(value), 'password.identifier_required'),
+  interaction: z.string().regex(/^[A-Za-z0-9_-]{10,64}$/).optional().catch(undefined),
+});
+
+export const tokenQuery = z.object({ token: z.string().regex(/^[A-Za-z0-9_-]{43}$/) });
+
+export const resetPasswordForm = z.object({
+  token: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
+  password,
+  passwordConfirmation: password,
+});
+
+export const interactionQuery = z.object({ interaction: z.string().regex(/^[A-Za-z0-9_-]{10,64}$/).optional().catch(undefined) });

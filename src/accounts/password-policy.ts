@@ -1,0 +1,68 @@
+import type { PasswordPolicy } from '../../config/registration.ts';
+
+/** One rule of a policy as the form shows it: a translation key and its parameters. */
+export interface PasswordRule {
+  key: string;
+  params: Record<string, string | number>;
+}
+
+interface CheckedRule extends PasswordRule {
+  holds(password: string): boolean;
+}
+
+const count = (password: string, pattern: RegExp) => [...password].filter((char) => pattern.test(char)).length;
+const UPPER = /\p{Lu}/u;
+const LOWER = /\p{Ll}/u;
+const LETTER = /\p{L}/u;
+const DIGIT = /[0-9]/;
+const isSpecial = (char: string) => !LETTER.test(char) && !DIGIT.test(char) && !/\s/u.test(char);
+
+const GROUP_TESTS = {
+  mixedCase: (password: string) => count(password, UPPER) > 0 && count(password, LOWER) > 0,
+  digits: (password: string) => count(password, DIGIT) > 0,
+  special: (password: string) => [...password].some(isSpecial),
+} as const;
+
+/** The rules of a policy, in the order the form lists them. */
+function rulesOf(policy: PasswordPolicy): CheckedRule[] {
+  const rules: CheckedRule[] = [
+    { key: 'password.rule.length', params: { min: policy.minLength, max: policy.maxLength }, holds: (pw) => [...pw].length >= policy.minLength && [...pw].length <= policy.maxLength },
+  ];
+  if (policy.forbidWhitespace) rules.push({ key: 'password.rule.no_whitespace', params: {}, holds: (pw) => !/\s/u.test(pw) });
+  if (policy.forbiddenCharacters) {
+    const forbidden = [...policy.forbiddenCharacters];
+    rules.push({ key: 'password.rule.forbidden_characters', params: { characters: forbidden.join(' ') }, holds: (pw) => !forbidden.some((char) => pw.includes(char)) });
+  }
+  const min = policy.minimum;
+  if (min.letters) rules.push({ key: 'password.rule.min_letters', params: { count: min.letters }, holds: (pw) => count(pw, LETTER) >= min.letters });
+  if (min.uppercase) rules.push({ key: 'password.rule.min_uppercase', params: { count: min.uppercase }, holds: (pw) => count(pw, UPPER) >= min.uppercase });
+  if (min.lowercase) rules.push({ key: 'password.rule.min_lowercase', params: { count: min.lowercase }, holds: (pw) => count(pw, LOWER) >= min.lowercase });
+  if (min.digits) rules.push({ key: 'password.rule.min_digits', params: { count: min.digits }, holds: (pw) => count(pw, DIGIT) >= min.digits });
+  if (min.special) rules.push({ key: 'password.rule.min_special', params: { count: min.special }, holds: (pw) => [...pw].filter(isSpecial).length >= min.special });
+  if (policy.allowedSpecialCharacters !== undefined) {
+    const allowed = new Set(policy.allowedSpecialCharacters);
+    const shown = [...allowed].filter((char) => char !== ' ').join(' ') + (allowed.has(' ') ? ' ␣' : '');
+    rules.push({ key: 'password.rule.allowed_special', params: { characters: shown }, holds: (pw) => [...pw].every((char) => LETTER.test(char) || DIGIT.test(char) || allowed.has(char)) });
+  }
+  if (policy.groups) {
+    const { required, of } = policy.groups;
+    rules.push({
+      key: 'password.rule.groups',
+      params: { count: required, groups: of.join(',') },
+      holds: (pw) => of.filter((group) => GROUP_TESTS[group](pw)).length >= required,
+    });
+  }
+  return rules;
+}
+
+/** What the form shows next to the password field. */
+export function describePasswordPolicy(policy: PasswordPolicy): PasswordRule[] {
+  return rulesOf(policy).map(({ key, params }) => ({ key, params }));
+}
+
+/** Every rule the password breaks (empty when it complies). */
+export function passwordViolations(policy: PasswordPolicy, password: string): PasswordRule[] {
+  return rulesOf(policy)
+    .filter((rule) => !rule.holds(password))
+    .map(({ key, params }) => ({ key, params }));
+}

@@ -1,0 +1,210 @@
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/sql';
+import type { ConsentDefinition } from '../../config/registration.ts';
+import type { AuditLog } from '../audit/index.ts';
+import type { Locale } from '../http/i18n.ts';
+import type { Outbox } from '../mail/index.ts';
+import { AppError } from '../shared/app-error.ts';
+import type { TokenSubject, VerificationService } from '../verification/index.ts';
+import { Account, type SALUTATIONS } from './account.entity.ts';
+import { AccountConsent } from './account-consent.entity.ts';
+import { normalizeEmail } from './email.ts';
+import type { ProfileValue } from './profile-fields.ts';
+
+/** Everything the registration steps collected; the password only as its argon2id hash. */
+export interface RegistrationDraft {
+  salutation: (typeof SALUTATIONS)[number] | null;
+  givenName: string;
+  familyName: string;
+  email: string;
+  username: string | null;
+  passwordHash: string;
+  profile: Record<string, ProfileValue>;
+}
+
+export interface RegistrationContext {
+  ip: string;
+  locale: Locale;
+  interactionUid?: string | null;
+  clientId?: string | null;
+}
+
+/** Stores a password hash inside the caller's transaction (the credentials domain owns that table). */
+export type PasswordHashStore = (em: EntityManager, accountId: string, hash: string) => Promise<void>;
+
+export interface RegistrationDeps {
+  em: EntityManager;
+  storePasswordHash: PasswordHashStore;
+  verification: VerificationService;
+  outbox: Outbox;
+  audit: AuditLog;
+  consents: ConsentDefinition[];
+  issuer: string;
+  confirmationHours: number;
+}
+
+export interface ConfirmedRegistration extends TokenSubject {
+  email: string;
+}
+
+/**
+ * Self-registration with e-mail confirmation. `register` behaves the same towards the caller whether or
+ * not the address has an account: a new address gets a confirmation link, a registered one a "you already
+ * have an account" mail. A pending (unconfirmed) registration of the same address is replaced.
+ */
+export class RegistrationService {
+  private readonly deps: RegistrationDeps;
+  constructor(deps: RegistrationDeps) {
+    this.deps = deps;
+  }
+
+  /** A taken username can be told (people must pick another); e-mail addresses never are. */
+  async usernameTaken(username: string): Promise<boolean> {
+    return (await this.deps.em.fork().count(Account, { username, status: { $ne: 'pending' } })) > 0;
+  }
+
+  /**
+   * Creates a pending account, or mails the owner of an existing one. Returns the new account's id (null
+   * for an existing address) for the caller's resume cookie, never for display.
+   */
+  async register(draft: RegistrationDraft, granted: Set<string>, context: RegistrationContext): Promise<{ accountId: string | null }> {
+    const missing = this.deps.consents.filter((consent) => consent.required && !granted.has(consent.id));
+    if (missing.length) throw new AppError('registration.consent_required', 400, missing.map((consent) => consent.id));
+    const { em, verification, outbox, audit, issuer, confirmationHours } = this.deps;
+    const audited = { ip: context.ip, clientId: context.clientId ?? null };
+    try {
+      const outcome = await em.fork().transactional(async (tx) => {
+        const existing = await tx.findOne(Account, { emailNormalized: normalizeEmail(draft.email) });
+        if (existing && existing.status !== 'pending') {
+          outbox.enqueue(tx, {
+            message: 'registration-exists',
+            to: existing.email,
+            locale: existing.locale === 'en' ? 'en' : 'de',
+            data: { givenName: existing.givenName, forgotLink: `${issuer}/password/forgot`, username: existing.username },
+          });
+          audit.record(tx, { type: 'account.registration_repeated', accountId: existing.id, ...audited });
+          return { accountId: null };
+        }
+        if (existing) {
+          tx.remove(existing);
+          await tx.flush();
+        }
+        if (draft.username && (await tx.count(Account, { username: draft.username })) > 0) throw new AppError('registration.username_taken', 409);
+        const now = new Date();
+        const account = tx.create(Account, {
+          email: draft.email,
+          emailNormalized: normalizeEmail(draft.email),
+          emailVerified: false,
+          username: draft.username,
+          salutation: draft.salutation,
+          givenName: draft.givenName,
+          familyName: draft.familyName,
+          profile: draft.profile,
+          locale: context.locale,
+          status: 'pending',
+          createdAt: now,
+          updatedAt: now,
+        });
+        await tx.flush();
+        await this.deps.storePasswordHash(tx, account.id, draft.passwordHash);
+        for (const consent of this.deps.consents) {
+          tx.create(AccountConsent, { account: account.id, consentId: consent.id, version: consent.version, granted: granted.has(consent.id), decidedAt: now });
+        }
+        const token = verification.issue(tx, { purpose: 'email_confirmation', accountId: account.id, ttlSeconds: confirmationHours * 3600, interactionUid: context.interactionUid, clientId: context.clientId });
+        outbox.enqueue(tx, {
+          message: 'registration-confirm',
+          to: account.email,
+          locale: context.locale,
+          data: { givenName: account.givenName, link: `${issuer}/register/confirm?token=${token}`, hours: confirmationHours },
+        });
+        audit.record(tx, { type: 'account.registered', accountId: account.id, ...audited, details: { replacedPending: Boolean(existing), consents: [...granted] } });
+        return { accountId: account.id };
+      });
+      outbox.written();
+      return outcome;
+    } catch (error) {
+      // Two registrations of one address or username racing: the loser is asked to try again.
+      if (error instanceof UniqueConstraintViolationException) throw new AppError('registration.conflict', 409);
+      throw error;
+    }
+  }
+
+  /** Whether a confirmation link is still good (the page with the confirm button is shown only then). */
+  peek(token: string): Promise<TokenSubject | null> {
+    return this.deps.verification.peek(token, 'email_confirmation');
+  }
+
+  /** Confirms the address and activates the account; null for an invalid, used or expired link. */
+  async confirm(token: string, context: { ip: string }): Promise<ConfirmedRegistration | null> {
+    const { em, verification, audit } = this.deps;
+    return em.fork().transactional(async (tx) => {
+      const subject = await verification.consume(tx, token, 'email_confirmation');
+      if (!subject) return null;
+      const account = await tx.findOne(Account, { id: subject.accountId });
+      if (!account) return null;
+      account.status = account.status === 'pending' ? 'active' : account.status;
+      account.emailVerified = true;
+      await verification.revokeOpen(tx, account.id, 'email_confirmation');
+      audit.record(tx, { type: 'account.confirmed', accountId: account.id, ip: context.ip, clientId: subject.clientId });
+      return { ...subject, email: account.email };
+    });
+  }
+
+  /**
+   * Completes the login of the interaction the person registered in, once the address is confirmed (the
+   * caller has checked this browser registered the account). Null unless the account is active.
+   */
+  async loginAfterConfirmation(accountId: string, context: { ip: string; clientId?: string | null }): Promise<{ accountId: string; amr: string[]; level: 'niedrig' } | null> {
+    const { em, audit } = this.deps;
+    return em.fork().transactional(async (tx) => {
+      const account = await tx.findOne(Account, { id: accountId, status: 'active' });
+      if (!account) return null;
+      // The password was chosen (and hashed) in this very interaction, in this browser: a password login.
+      audit.record(tx, { type: 'login.succeeded', accountId, ip: context.ip, clientId: context.clientId ?? null, details: { amr: ['pwd'], level: 'niedrig', via: 'registration' } });
+      return { accountId, amr: ['pwd'], level: 'niedrig' as const };
+    });
+  }
+
+  /**
+   * Sends a new confirmation link if the address has a pending registration; does nothing visible
+   * otherwise. The new link replaces older ones and gives the registration another full period.
+   */
+  async resend(email: string, context: RegistrationContext & { mayMail: boolean }): Promise<void> {
+    const { em, verification, outbox, confirmationHours, issuer } = this.deps;
+    let wrote = false;
+    await em.fork().transactional(async (tx) => {
+      const account = await tx.findOne(Account, { emailNormalized: normalizeEmail(email), status: 'pending' });
+      if (!account || !context.mayMail) return;
+      await verification.revokeOpen(tx, account.id, 'email_confirmation');
+      const token = verification.issue(tx, { purpose: 'email_confirmation', accountId: account.id, ttlSeconds: confirmationHours * 3600, interactionUid: context.interactionUid, clientId: context.clientId });
+      outbox.enqueue(tx, {
+        message: 'registration-confirm',
+        to: account.email,
+        locale: account.locale === 'en' ? 'en' : 'de',
+        data: { givenName: account.givenName, link: `${issuer}/register/confirm?token=${token}`, hours: confirmationHours },
+      });
+      wrote = true;
+    });
+    if (wrote) outbox.written();
+  }
+
+  /**
+   * Deletes registrations left unconfirmed: pending accounts older than the confirmation period with no
+   * link still valid. Personal data goes with them (consents, credentials and tokens cascade).
+   */
+  async purgeUnconfirmed(): Promise<number> {
+    const { em, audit, confirmationHours } = this.deps;
+    return em.fork().transactional(async (tx) => {
+      const rows = await tx.execute<Array<{ id: string }>>(
+        `delete from account a where a.status = 'pending' and a.created_at < now() - make_interval(hours => ?)
+         and not exists (select 1 from verification_token t where t.account_id = a.id and t.purpose = 'email_confirmation'
+                         and t.used_at is null and t.expires_at > now())
+         returning a.id`,
+        [confirmationHours],
+        'all',
+      );
+      for (const row of rows) audit.record(tx, { type: 'account.unconfirmed_purged', accountId: row.id });
+      return rows.length;
+    });
+  }
+}

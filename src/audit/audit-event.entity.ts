@@ -1,0 +1,23 @@
+import { randomUUID } from 'node:crypto';
+import { defineEntity, p } from '@mikro-orm/core';
+
+/**
+ * What happened to whom, written in the same transaction as the change. `accountId` is deliberately no
+ * foreign key: the trail outlives a deleted account. `details` never holds secrets, tokens or passwords.
+ */
+export const AuditEventSchema = defineEntity({
+  name: 'AuditEvent',
+  tableName: 'audit_event',
+  properties: {
+    id: p.uuid().primary().onCreate(() => randomUUID()),
+    type: p.string().length(60).index(),
+    accountId: p.uuid().nullable().index(),
+    clientId: p.string().length(255).nullable(),
+    ip: p.string().length(64).nullable(),
+    details: p.json<Record<string, unknown>>().default('{}'),
+    createdAt: p.datetime().onCreate(() => new Date()).index(),
+  },
+});
+
+export class AuditEvent extends AuditEventSchema.class {}
+AuditEventSchema.setClass(AuditEvent);

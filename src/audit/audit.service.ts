@@ -1,0 +1,44 @@
+import type { EntityManager } from '@mikro-orm/sql';
+import { AuditEvent } from './audit-event.entity.ts';
+
+/** The events Kontor records; the names are stable, operators filter by them. */
+export const AUDIT_TYPES = [
+  'account.registered',
+  'account.registration_repeated',
+  'account.confirmed',
+  'account.unconfirmed_purged',
+  'login.succeeded',
+  'login.failed',
+  'password.reset_requested',
+  'password.reset_completed',
+  'session.ended',
+] as const;
+export type AuditType = (typeof AUDIT_TYPES)[number];
+
+export interface AuditInput {
+  type: AuditType;
+  accountId?: string | null;
+  clientId?: string | null;
+  ip?: string | null;
+  /** Reasons and counts; never passwords, tokens, codes or links. */
+  details?: Record<string, unknown>;
+}
+
+/** Writes audit events into the caller's transaction, so an event exists exactly when its change does. */
+export class AuditLog {
+  record(em: EntityManager, input: AuditInput): void {
+    em.create(AuditEvent, {
+      type: input.type,
+      accountId: input.accountId ?? null,
+      clientId: input.clientId ?? null,
+      ip: input.ip ?? null,
+      details: input.details ?? {},
+      createdAt: new Date(),
+    });
+  }
+
+  /** The newest events first, for operators (CLI) and tests. */
+  async list(em: EntityManager, filter: { accountId?: string; type?: AuditType } = {}, limit = 100): Promise<AuditEvent[]> {
+    return em.fork().find(AuditEvent, { ...(filter.accountId ? { accountId: filter.accountId } : {}), ...(filter.type ? { type: filter.type } : {}) }, { orderBy: { createdAt: 'desc' }, limit });
+  }
+}

@@ -1,0 +1,86 @@
+import type { EntityManager } from '@mikro-orm/sql';
+import type { AuditLog } from '../audit/index.ts';
+import { clientAddressKey, type LoginThrottleService, type RateLimiter, type RateRule } from '../rate-limits/index.ts';
+import type { AuthenticationResult, PasswordService } from './password.service.ts';
+
+export interface LoginAttempt {
+  identifier: string;
+  password: string;
+  ip: string;
+  /** The browser's device proof cookie, if it has one. */
+  deviceProof?: string;
+  clientId?: string | null;
+}
+
+export type LoginOutcome =
+  | { kind: 'succeeded'; result: AuthenticationResult; deviceProof: string }
+  | { kind: 'failed' }
+  /** Too many failures for this login name: wait, then try again (or reset the password). */
+  | { kind: 'throttled'; retryAfterSeconds: number }
+  /** Too many attempts from this network address. */
+  | { kind: 'rate_limited'; retryAfterSeconds: number }
+  | { kind: 'unconfirmed'; email: string };
+
+/**
+ * Password login with its abuse protection and audit trail: per-IP window, per-name progressive delay,
+ * then the password check. Known and unknown names take the same path and the same queries.
+ */
+export class LoginService {
+  private readonly em: EntityManager;
+  private readonly passwords: PasswordService;
+  private readonly throttle: LoginThrottleService;
+  private readonly limiter: RateLimiter;
+  private readonly audit: AuditLog;
+  private readonly perIp: RateRule;
+
+  constructor(deps: { em: EntityManager; passwords: PasswordService; throttle: LoginThrottleService; limiter: RateLimiter; audit: AuditLog; perIp: RateRule }) {
+    this.em = deps.em;
+    this.passwords = deps.passwords;
+    this.throttle = deps.throttle;
+    this.limiter = deps.limiter;
+    this.audit = deps.audit;
+    this.perIp = deps.perIp;
+  }
+
+  async login(attempt: LoginAttempt): Promise<LoginOutcome> {
+    const context = { ip: attempt.ip, clientId: attempt.clientId ?? null };
+    const byIp = await this.limiter.hit('login-ip', clientAddressKey(attempt.ip), this.perIp);
+    if (!byIp.allowed) {
+      await this.record(undefined, { ...context, reason: 'rate_limited' });
+      return { kind: 'rate_limited', retryAfterSeconds: byIp.retryAfterSeconds };
+    }
+    const subject = this.throttle.subjectFor(attempt.identifier, attempt.deviceProof);
+    const wait = await this.throttle.waitSeconds(subject);
+    if (wait > 0) {
+      await this.record(undefined, { ...context, reason: 'throttled' });
+      return { kind: 'throttled', retryAfterSeconds: wait };
+    }
+    const check = await this.passwords.check(attempt.identifier, attempt.password);
+    if (check.kind === 'invalid') {
+      await this.record(subject, { ...context, reason: 'invalid_credentials' }, check.accountId);
+      return { kind: 'failed' };
+    }
+    if (check.kind === 'unconfirmed') {
+      await this.em.fork().transactional(async (em) => {
+        await this.throttle.clear(em, subject);
+        this.audit.record(em, { type: 'login.failed', accountId: check.accountId, ...context, details: { reason: 'unconfirmed' } });
+      });
+      return { kind: 'unconfirmed', email: check.email };
+    }
+    const { result } = check;
+    await this.em.fork().transactional(async (em) => {
+      await this.throttle.clear(em, subject);
+      this.audit.record(em, { type: 'login.succeeded', accountId: result.accountId, ...context, details: { amr: result.amr, level: result.level } });
+    });
+    return { kind: 'succeeded', result, deviceProof: this.throttle.deviceProofFor(attempt.identifier, attempt.deviceProof) };
+  }
+
+  /** A failed attempt: counted towards the delay (when it reached the password check) and audited. */
+  private async record(subject: string | undefined, context: { ip: string; clientId: string | null; reason: string }, accountId?: string): Promise<void> {
+    await this.em.fork().transactional(async (em) => {
+      if (subject) await this.throttle.recordFailure(em, subject);
+      // The login name is not stored: it may be someone else's address, typed by mistake.
+      this.audit.record(em, { type: 'login.failed', accountId: accountId ?? null, ip: context.ip, clientId: context.clientId, details: { reason: context.reason } });
+    });
+  }
+}

@@ -1,0 +1,120 @@
+import type { EntityManager } from '@mikro-orm/sql';
+import type { PasswordPolicy } from '../../config/registration.ts';
+import { Account, loginFilter, passwordViolations } from '../accounts/index.ts';
+import type { AuditLog } from '../audit/index.ts';
+import type { Locale } from '../http/i18n.ts';
+import type { Outbox } from '../mail/index.ts';
+import type { LoginThrottleService } from '../rate-limits/index.ts';
+import { AppError } from '../shared/app-error.ts';
+import type { TokenSubject, VerificationService } from '../verification/index.ts';
+import type { PasswordService } from './password.service.ts';
+
+export interface ResetRequest {
+  /** E-mail address or username, as on the login form. */
+  identifier: string;
+  ip: string;
+  locale: Locale;
+  interactionUid?: string | null;
+  clientId?: string | null;
+  /** False when the per-account mail limit is reached: the page stays the same, no mail goes out. */
+  mayMail: boolean;
+}
+
+export interface ResetDeps {
+  em: EntityManager;
+  passwords: PasswordService;
+  verification: VerificationService;
+  outbox: Outbox;
+  audit: AuditLog;
+  throttle: LoginThrottleService;
+  policy: PasswordPolicy;
+  issuer: string;
+  resetMinutes: number;
+  /** Ends every login session of the account (back-channel logout included). */
+  endSessions: (accountId: string) => Promise<number>;
+}
+
+const looksLikeEmail = (value: string) => /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/.test(value) && /^[\x21-\x7e]+$/.test(value);
+
+/**
+ * Forgotten password: a single-use link valid `resetMinutes`, never a new password by mail. The request
+ * looks the same whether or not an account exists; an unknown e-mail address gets a mail saying so.
+ */
+export class PasswordResetService {
+  private readonly deps: ResetDeps;
+  constructor(deps: ResetDeps) {
+    this.deps = deps;
+  }
+
+  async request(request: ResetRequest): Promise<void> {
+    const { em, verification, outbox, audit, issuer, resetMinutes } = this.deps;
+    const identifier = request.identifier.trim();
+    let wrote = false;
+    await em.fork().transactional(async (tx) => {
+      const account = await tx.findOne(Account, loginFilter(identifier));
+      if (account?.status === 'active') {
+        if (request.mayMail) {
+          await verification.revokeOpen(tx, account.id, 'password_reset');
+          const token = verification.issue(tx, { purpose: 'password_reset', accountId: account.id, ttlSeconds: resetMinutes * 60, interactionUid: request.interactionUid, clientId: request.clientId });
+          outbox.enqueue(tx, {
+            message: 'password-reset',
+            to: account.email,
+            locale: localeOf(account.locale),
+            data: { givenName: account.givenName, link: `${issuer}/password/reset?token=${token}`, minutes: resetMinutes },
+          });
+          wrote = true;
+        }
+        audit.record(tx, { type: 'password.reset_requested', accountId: account.id, ip: request.ip, clientId: request.clientId, details: { mailed: request.mayMail } });
+      } else if (!account && looksLikeEmail(identifier)) {
+        // The same number of mails as for a known address: the sender learns nothing from their mailbox count.
+        if (request.mayMail) {
+          outbox.enqueue(tx, { message: 'password-reset-unknown', to: identifier, locale: request.locale, data: { registerHint: true } });
+          wrote = true;
+        }
+        audit.record(tx, { type: 'password.reset_requested', ip: request.ip, clientId: request.clientId, details: { known: false, mailed: request.mayMail } });
+      } else {
+        audit.record(tx, { type: 'password.reset_requested', accountId: account?.id ?? null, ip: request.ip, clientId: request.clientId, details: { known: Boolean(account), mailed: false } });
+      }
+    });
+    if (wrote) outbox.written();
+  }
+
+  /** Whether a reset link is still good (the form is shown only then). */
+  peek(token: string): Promise<TokenSubject | null> {
+    return this.deps.verification.peek(token, 'password_reset');
+  }
+
+  /**
+   * Sets the new password if the link is valid and unused; ends all the account's sessions and mails a
+   * notice. Returns null for an invalid, used or expired link.
+   */
+  async reset(token: string, password: string, context: { ip: string }): Promise<TokenSubject | null> {
+    const { em, passwords, verification, outbox, audit, throttle, policy } = this.deps;
+    const violations = passwordViolations(policy, password);
+    if (violations.length) throw new AppError('password.policy', 400, violations.map((rule) => rule.key));
+    // Hash before the transaction: nothing slow holds the row lock.
+    const hash = await passwords.hash(password);
+    const subject = await em.fork().transactional(async (tx) => {
+      const used = await verification.consume(tx, token, 'password_reset');
+      if (!used) return null;
+      const account = await tx.findOne(Account, { id: used.accountId });
+      if (!account || account.status !== 'active') return null;
+      await passwords.storeHash(tx, account.id, hash);
+      await verification.revokeOpen(tx, account.id, 'password_reset');
+      for (const name of [account.email, account.username].filter((value): value is string => Boolean(value))) {
+        await throttle.clear(tx, throttle.subjectFor(name, undefined));
+      }
+      outbox.enqueue(tx, { message: 'password-changed', to: account.email, locale: localeOf(account.locale), data: { givenName: account.givenName, forgotLink: `${this.deps.issuer}/password/forgot` } });
+      audit.record(tx, { type: 'password.reset_completed', accountId: account.id, ip: context.ip, clientId: used.clientId });
+      return used;
+    });
+    if (!subject) return null;
+    outbox.written();
+    await this.deps.endSessions(subject.accountId);
+    return subject;
+  }
+}
+
+function localeOf(value: string): Locale {
+  return value === 'en' ? 'en' : 'de';
+}

@@ -1,0 +1,122 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/sql';
+import { decrypt, deriveKey, encrypt } from '../shared/crypto.ts';
+import type { Locale } from '../http/i18n.ts';
+import { OutboxMail, type OutboxStatus } from './outbox-mail.entity.ts';
+import type { MailRenderer } from './mail-renderer.ts';
+
+export interface MailRequest {
+  /** Template folder under templates/mail/. */
+  message: string;
+  to: string;
+  locale: Locale;
+  data: Record<string, unknown>;
+}
+
+export interface OutboxEntry {
+  id: string;
+  message: string;
+  recipient: string;
+  subject: string;
+  status: OutboxStatus;
+  attempts: number;
+  lastError: string | null;
+  createdAt: Date;
+  sentAt: Date | null;
+  nextAttemptAt: Date;
+}
+
+export interface MailBody {
+  text: string;
+  html: string;
+}
+
+/** The mail outbox: mail is rendered and written in the caller's transaction; the dispatcher sends it. */
+export class Outbox {
+  private readonly em: EntityManager;
+  private readonly renderer: MailRenderer;
+  private readonly key: Buffer;
+  private readonly listeners: Array<() => void> = [];
+
+  constructor(em: EntityManager, renderer: MailRenderer, secret: string) {
+    this.em = em;
+    this.renderer = renderer;
+    this.key = deriveKey(secret, 'mail-outbox');
+  }
+
+  /** Adds a mail to the caller's transaction. Call `written()` after the commit to have it sent at once. */
+  enqueue(em: EntityManager, request: MailRequest): void {
+    const rendered = this.renderer.render(request.message, request.locale, request.data);
+    const id = randomUUID();
+    em.create(OutboxMail, {
+      id,
+      message: request.message,
+      recipient: request.to,
+      locale: request.locale,
+      subject: rendered.subject,
+      // The id is bound into the encryption, so a body cannot be moved to another row.
+      sealedBody: encrypt(this.key, JSON.stringify({ text: rendered.text, html: rendered.html }), `mail:${id}`),
+      status: 'pending',
+      attempts: 0,
+      nextAttemptAt: new Date(),
+      lockedUntil: null,
+      lastError: null,
+      createdAt: new Date(),
+      sentAt: null,
+    });
+  }
+
+  /** Tells the dispatcher that committed mail is waiting (it also polls, so a missed call only delays). */
+  written(): void {
+    for (const listener of this.listeners) listener();
+  }
+
+  onWritten(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  open(id: string, sealedBody: string): MailBody {
+    return JSON.parse(decrypt(this.key, sealedBody, `mail:${id}`)) as MailBody;
+  }
+
+  async list(filter: { status?: OutboxStatus; recipient?: string } = {}, limit = 50): Promise<OutboxEntry[]> {
+    const rows = await this.em.fork().find(OutboxMail, { ...(filter.status ? { status: filter.status } : {}), ...(filter.recipient ? { recipient: filter.recipient } : {}) }, { orderBy: { createdAt: 'desc' }, limit });
+    return rows.map(entryOf);
+  }
+
+  /** One mail with its bodies, decrypted (the development mailbox, operators' `mail show`). */
+  async read(id: string): Promise<(OutboxEntry & MailBody) | null> {
+    if (!/^[0-9a-f-]{36}$/.test(id)) return null;
+    const row = await this.em.fork().findOne(OutboxMail, { id });
+    if (!row) return null;
+    return { ...entryOf(row), ...this.open(row.id, row.sealedBody) };
+  }
+
+  /** Puts failed mail back in the queue (after an operator fixed SMTP); returns how many. */
+  async retry(ids: string[] | 'all-failed'): Promise<number> {
+    const where = ids === 'all-failed' ? { status: 'failed' as const } : { id: { $in: ids }, status: 'failed' as const };
+    const count = await this.em.fork().nativeUpdate(OutboxMail, where, { status: 'pending', attempts: 0, nextAttemptAt: new Date(), lockedUntil: null });
+    if (count) this.written();
+    return count;
+  }
+
+  /** Deletes sent mail (with its bodies) older than `days`. */
+  purgeSent(days: number): Promise<number> {
+    return this.em.fork().nativeDelete(OutboxMail, { status: 'sent', sentAt: { $lt: new Date(Date.now() - days * 86_400_000) } });
+  }
+}
+
+function entryOf(row: OutboxMail): OutboxEntry {
+  return {
+    id: row.id,
+    message: row.message,
+    recipient: row.recipient,
+    subject: row.subject,
+    status: row.status,
+    attempts: row.attempts,
+    lastError: row.lastError ?? null,
+    createdAt: row.createdAt,
+    sentAt: row.sentAt ?? null,
+    nextAttemptAt: row.nextAttemptAt,
+  };
+}

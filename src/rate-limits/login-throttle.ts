@@ -1,0 +1,86 @@
+import type { EntityManager } from '@mikro-orm/sql';
+import { constantTimeEqual, deriveKey, hmacBase64Url, randomToken } from '../shared/crypto.ts';
+import { LoginThrottle } from './login-throttle.entity.ts';
+
+export interface ThrottleSettings {
+  failuresBeforeDelay: number;
+  delayBaseSeconds: number;
+  delayMaxSeconds: number;
+}
+
+interface ThrottleRow {
+  seconds_left: number | string | null;
+}
+
+/**
+ * Progressive delays after failed logins (OWASP: throttle, don't lock). Counted per login name, so the
+ * same rules hold whether or not an account exists. A browser that logged in successfully under this name
+ * before carries a device proof and is counted on its own: an attacker's failures elsewhere never keep the
+ * owner out (OWASP "device cookies").
+ */
+export class LoginThrottleService {
+  private readonly em: EntityManager;
+  private readonly key: Buffer;
+  private readonly deviceKey: Buffer;
+  private readonly settings: ThrottleSettings;
+
+  constructor(em: EntityManager, secret: string, settings: ThrottleSettings) {
+    this.em = em;
+    this.key = deriveKey(secret, 'login-throttle');
+    this.deviceKey = deriveKey(secret, 'device-proof');
+    this.settings = settings;
+  }
+
+  /** The throttle key: per device proven for this name, else per name. */
+  subjectFor(loginName: string, deviceProof: string | undefined): string {
+    const name = loginName.trim().toLowerCase();
+    const device = deviceProof ? this.verifiedDevice(name, deviceProof) : undefined;
+    return hmacBase64Url(this.key, device ? `device\u0000${device}\u0000${name}` : `name\u0000${name}`);
+  }
+
+  /** Seconds the name must still wait, 0 when it may try now. */
+  async waitSeconds(subject: string): Promise<number> {
+    const rows = await this.em.fork().execute<ThrottleRow[]>(
+      'select extract(epoch from blocked_until - now()) as seconds_left from login_throttle where key = ? and blocked_until > now()',
+      [subject],
+      'all',
+    );
+    return rows[0] ? Math.max(1, Math.ceil(Number(rows[0].seconds_left))) : 0;
+  }
+
+  /** Counts a failure in the caller's transaction; from the threshold on, each failure doubles the wait. */
+  async recordFailure(em: EntityManager, subject: string): Promise<void> {
+    const { failuresBeforeDelay: threshold, delayBaseSeconds: base, delayMaxSeconds: max } = this.settings;
+    await em.execute(
+      `insert into login_throttle (key, failures, blocked_until, updated_at) values (?, 1, case when 1 >= ? then now() + make_interval(secs => ?) end, now())
+       on conflict (key) do update set failures = login_throttle.failures + 1, updated_at = now(),
+         blocked_until = case when login_throttle.failures + 1 >= ?
+           then now() + make_interval(secs => least(?::double precision, ? * power(2, login_throttle.failures + 1 - ?)))
+           else null end`,
+      [subject, threshold, Math.min(max, base), threshold, max, base, threshold],
+      'run',
+    );
+  }
+
+  async clear(em: EntityManager, subject: string): Promise<void> {
+    await em.nativeDelete(LoginThrottle, { key: subject });
+  }
+
+  /** A proof for this browser that it logged in under `loginName`; kept in a long-lived cookie. */
+  deviceProofFor(loginName: string, existing?: string): string {
+    const name = loginName.trim().toLowerCase();
+    const device = (existing && this.verifiedDevice(name, existing)) || randomToken(16);
+    return `${device}.${hmacBase64Url(this.deviceKey, `${device}\u0000${name}`)}`;
+  }
+
+  private verifiedDevice(name: string, proof: string): string | undefined {
+    const [device, mac] = proof.split('.');
+    if (!device || !mac) return undefined;
+    return constantTimeEqual(mac, hmacBase64Url(this.deviceKey, `${device}\u0000${name}`)) ? device : undefined;
+  }
+
+  /** Forgets failures a day after the last one. */
+  purge(): Promise<number> {
+    return this.em.fork().nativeDelete(LoginThrottle, { updatedAt: { $lt: new Date(Date.now() - 86_400_000) } });
+  }
+}

@@ -1,0 +1,90 @@
+import type { EntityManager } from '@mikro-orm/sql';
+import { randomToken, sha256Hex } from '../shared/crypto.ts';
+import { VerificationToken, type VerificationPurpose } from './verification-token.entity.ts';
+
+export interface IssueInput {
+  purpose: VerificationPurpose;
+  accountId: string;
+  ttlSeconds: number;
+  interactionUid?: string | null;
+  clientId?: string | null;
+}
+
+/** What a valid token stands for. */
+export interface TokenSubject {
+  accountId: string;
+  interactionUid: string | null;
+  clientId: string | null;
+}
+
+interface TokenRow {
+  account_id: string;
+  interaction_uid: string | null;
+  client_id: string | null;
+}
+
+const TOKEN_FORMAT = /^[A-Za-z0-9_-]{43}$/;
+
+/** Single-use link tokens (e-mail confirmation, password reset): stored as hashes, consumed atomically. */
+export class VerificationService {
+  private readonly em: EntityManager;
+  constructor(em: EntityManager) {
+    this.em = em;
+  }
+
+  /** Creates a token in the caller's transaction and returns it in the clear, once, for the mail. */
+  issue(em: EntityManager, input: IssueInput): string {
+    const token = randomToken(32);
+    em.create(VerificationToken, {
+      purpose: input.purpose,
+      account: input.accountId,
+      tokenHash: sha256Hex(token),
+      expiresAt: new Date(Date.now() + input.ttlSeconds * 1000),
+      usedAt: null,
+      interactionUid: input.interactionUid ?? null,
+      clientId: input.clientId ?? null,
+      createdAt: new Date(),
+    });
+    return token;
+  }
+
+  /** Looks a token up without using it (the page that asks the person to confirm). */
+  async peek(token: string, purpose: VerificationPurpose): Promise<TokenSubject | null> {
+    if (!TOKEN_FORMAT.test(token)) return null;
+    const rows = await this.em.fork().execute<TokenRow[]>(
+      'select account_id, interaction_uid, client_id from verification_token where token_hash = ? and purpose = ? and used_at is null and expires_at > now()',
+      [sha256Hex(token), purpose],
+      'all',
+    );
+    return rows[0] ? subjectOf(rows[0]) : null;
+  }
+
+  /**
+   * Uses a token inside the caller's transaction. One statement marks it used only if it is unused and
+   * unexpired, so of two concurrent clicks exactly one succeeds.
+   */
+  async consume(em: EntityManager, token: string, purpose: VerificationPurpose): Promise<TokenSubject | null> {
+    if (!TOKEN_FORMAT.test(token)) return null;
+    const rows = await em.execute<TokenRow[]>(
+      'update verification_token set used_at = now() where token_hash = ? and purpose = ? and used_at is null and expires_at > now() returning account_id, interaction_uid, client_id',
+      [sha256Hex(token), purpose],
+      'all',
+    );
+    return rows[0] ? subjectOf(rows[0]) : null;
+  }
+
+  /** Invalidates the account's other open tokens of this purpose (a new link replaces older ones). */
+  async revokeOpen(em: EntityManager, accountId: string, purpose: VerificationPurpose): Promise<void> {
+    await em.nativeDelete(VerificationToken, { account: accountId, purpose, usedAt: null });
+  }
+
+  /** Deletes used and expired tokens older than a day (kept that long to tell "used" from "unknown"). */
+  async purge(): Promise<number> {
+    const dayAgo = new Date(Date.now() - 86_400_000);
+    return this.em.fork().nativeDelete(VerificationToken, { $or: [{ expiresAt: { $lt: dayAgo } }, { usedAt: { $lt: dayAgo } }] });
+  }
+}
+
+function subjectOf(row: TokenRow): TokenSubject {
+  return { accountId: row.account_id, interactionUid: row.interaction_uid, clientId: row.client_id };
+}
