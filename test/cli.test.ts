@@ -115,6 +115,32 @@ describe('kontor CLI against PostgreSQL', () => {
     expect(umlaut.stderr).toContain('account.email_ascii_only');
   });
 
+  it('shows failed mail and audit events, and queues failed mail again', async () => {
+    const server = await startTestKontor('postgres', { DATABASE_URL: database.url, KONTOR_SECRET: SECRET });
+    let mailId = '';
+    try {
+      const { outbox, audit } = server.container;
+      await server.container.db.orm.em.fork().transactional(async (em) => {
+        outbox.enqueue(em, { message: 'password-changed', to: 'ops.test@example.org', locale: 'de', data: { givenName: 'Ops', forgotLink: 'https://id.example.org/password/forgot' } });
+        audit.record(em, { type: 'password.reset_completed', accountId: '00000000-0000-4000-8000-000000000001', ip: '192.0.2.7' });
+      });
+      await server.container.db.orm.em.fork().execute(`update mail_outbox set status = 'failed', attempts = 12, last_error = 'connect ECONNREFUSED' where recipient = 'ops.test@example.org'`);
+      mailId = (await server.container.outbox.list({ recipient: 'ops.test@example.org' }))[0]!.id;
+    } finally {
+      await server.close();
+    }
+    const failed = JSON.parse((await kontor(['mail', 'list', '--status', 'failed', '--json'], env)).stdout);
+    expect(failed).toEqual([expect.objectContaining({ id: mailId, recipient: 'ops.test@example.org', subject: 'Ihr Passwort wurde geändert', status: 'failed', lastError: 'connect ECONNREFUSED' })]);
+    expect(JSON.parse((await kontor(['mail', 'retry', '--all-failed', '--json'], env)).stdout)).toEqual({ requeued: 1 });
+    expect(JSON.parse((await kontor(['mail', 'list', '--status', 'pending', '--json'], env)).stdout)).toEqual([expect.objectContaining({ id: mailId, attempts: 0 })]);
+    expect((await kontor(['mail', 'retry'], env)).code).toBe(64);
+    expect((await kontor(['mail', 'list', '--status', 'lost'], env)).code).toBe(64);
+
+    const events = JSON.parse((await kontor(['audit', 'list', '--type', 'password.reset_completed', '--json'], env)).stdout);
+    expect(events).toEqual([expect.objectContaining({ type: 'password.reset_completed', account_id: '00000000-0000-4000-8000-000000000001', ip: '192.0.2.7' })]);
+    expect((await kontor(['audit', 'list', '--type', 'nonsense'], env)).code).toBe(64);
+  });
+
   it('rotates signing keys: the new key signs after two reload periods, the old one stays published', async () => {
     const rotated = await kontor(['keys', 'rotate', '--alg', 'RS256', '--json'], env);
     expect(rotated.code).toBe(0);

@@ -6,27 +6,35 @@ import { SIGNING_ALGORITHMS, type SigningAlgorithm } from '../oidc/index.ts';
 import type { CreateClientInput } from '../clients/index.ts';
 import { AppError } from '../shared/app-error.ts';
 import type { Logger } from '../shared/logger.ts';
+import { runOperationsCommand } from './operations.commands.ts';
 
 export interface CommandOutput {
   data: unknown;
   text: string;
 }
 
-type Flags = Record<string, string | boolean | string[] | undefined>;
+export type Flags = Record<string, string | boolean | string[] | undefined>;
 
 export const usage = `Usage: npm run kontor -- <command> [options] [--json]
 
   client create --name N --redirect-uri U [--redirect-uri U2] [--post-logout-redirect-uri U]
                 [--auth-method client_secret_basic|client_secret_post|private_key_jwt|none]
                 [--grant-type G ...] [--id-token-alg RS256|ES256|EdDSA] [--jwks-uri U]
-                [--backchannel-logout-uri U] [--client-id ID]
+                [--backchannel-logout-uri U] [--client-uri U] [--client-id ID]
                   registers a client; prints client_id and, once, client_secret
+                  (--client-uri: the portal's home page, linked after e-mail confirmation)
   client list     lists registered clients
   user create --email E (--password P | --password-stdin) --given-name G --family-name F [--locale de|en]
                   creates an account whose e-mail counts as verified
   keys rotate [--alg RS256|ES256|EdDSA ...] [--activate-in SECONDS | --now]
                   creates successor signing keys, published at once and signing after the delay
                   (default: two key reload periods); old keys stay published for the overlap period
+  mail list [--status pending|sent|failed] [--limit N]
+                  shows the mail outbox, newest first (failed mail stays until retried)
+  mail retry (--id ID ... | --all-failed)
+                  puts failed mail back in the queue, e.g. after the SMTP server was fixed
+  audit list [--account ID] [--type T] [--limit N]
+                  shows audit events, newest first
   db migrate      applies pending migrations
   db check        fails when the entities and the migrations disagree
   db migration-create [--name N]
@@ -69,6 +77,7 @@ export async function runCommand(positionals: string[], flags: Flags, config: Lo
           jwksUri: flags['jwks-uri'] as string | undefined,
           idTokenSignedResponseAlg: flags['id-token-alg'] as CreateClientInput['idTokenSignedResponseAlg'],
           backchannelLogoutUri: flags['backchannel-logout-uri'] as string | undefined,
+          clientUri: flags['client-uri'] as string | undefined,
           clientId: flags['client-id'] as string | undefined,
         };
         const created = await container.clients.create(input, container.validateClientMetadata);
@@ -111,12 +120,16 @@ export async function runCommand(positionals: string[], flags: Flags, config: Lo
         const data = results.map((r) => ({ alg: r.alg, new_kid: r.newKid, new_key_activates_at: r.newKeyActivatesAt, retired_kid: r.retiredKid, retired_key_published_until: r.retiredKeyPublishedUntil }));
         return { data, text: `${text}\nRunning instances pick the change up within ${config.keys.reloadSeconds} s; no restart needed.` };
       });
+    case 'mail list':
+    case 'mail retry':
+    case 'audit list':
+      return withContainer(config, logger, (container) => runOperationsCommand(command, flags, container));
     default:
       throw new AppError('cli.unknown_command', 64, [`unknown command "${command}"`, 'run `npm run kontor -- --help`']);
   }
 }
 
-function list(value: Flags[string]): string[] {
+export function list(value: Flags[string]): string[] {
   if (value === undefined || typeof value === 'boolean') return [];
   return Array.isArray(value) ? value : [value];
 }

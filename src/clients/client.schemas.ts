@@ -18,6 +18,8 @@ export const createClientInput = z
     idTokenSignedResponseAlg: z.enum(ID_TOKEN_ALGORITHMS).default('RS256'),
     jwksUri: z.url({ protocol: /^https?$/ }).optional(),
     backchannelLogoutUri: z.url({ protocol: /^https?$/ }).optional(),
+    /** The portal's home page: where a person is sent to log in when their login interaction has ended. */
+    clientUri: z.url({ protocol: /^https?$/ }).optional(),
     clientId: z.string().regex(/^[A-Za-z0-9._~-]{3,100}$/).optional(),
   })
   .superRefine((input, ctx) => {

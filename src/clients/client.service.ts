@@ -60,7 +60,7 @@ export class ClientService {
     }
     const data = parsed.data;
     if (this.requireHttps) {
-      const plain = [...data.redirectUris, ...data.postLogoutRedirectUris, data.jwksUri, data.backchannelLogoutUri].filter((uri): uri is string => uri !== undefined && !tlsOrLoopback(uri));
+      const plain = [...data.redirectUris, ...data.postLogoutRedirectUris, data.jwksUri, data.backchannelLogoutUri, data.clientUri].filter((uri): uri is string => uri !== undefined && !tlsOrLoopback(uri));
       if (plain.length) throw new AppError('client.https_required', 400, plain.map((uri) => `${uri}: use https (plain http only for loopback addresses)`));
     }
     const clientId = data.clientId ?? randomUUID();
@@ -77,6 +77,7 @@ export class ClientService {
       response_types: responseTypes,
       id_token_signed_response_alg: data.idTokenSignedResponseAlg,
       ...(data.jwksUri ? { jwks_uri: data.jwksUri } : {}),
+      ...(data.clientUri ? { client_uri: data.clientUri } : {}),
       ...(data.backchannelLogoutUri ? { backchannel_logout_uri: data.backchannelLogoutUri, backchannel_logout_session_required: true } : {}),
     };
     try {

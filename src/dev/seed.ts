@@ -34,6 +34,7 @@ export async function seedDevelopmentData(container: Container): Promise<void> {
         name: 'Online-Dienste Musterstadt',
         redirectUris: [`${portal}/callback`],
         postLogoutRedirectUris: [`${portal}/`],
+        clientUri: `${portal}/`,
         authMethod: 'client_secret_basic',
         grantTypes: ['authorization_code', 'refresh_token'],
       },
