@@ -13,7 +13,7 @@ export function defaultsFor(env: Env, port: number, demoPort: number): Omit<Conf
     allowPrivateNetworkFetch: false,
     issuer: `http://localhost:${port}`,
     database: { embeddedDir: '.data/pglite', poolMax: 10 },
-    mail: { from: 'Kontor <no-reply@localhost>', dispatchIntervalSeconds: 10, retryBaseSeconds: 30, maxAttempts: 12, keepSentDays: 7 },
+    mail: { from: 'Kontor <no-reply@localhost>', dispatchIntervalSeconds: 10, retryBaseSeconds: 30, maxAttempts: 30, keepSentDays: 7 },
     devFeatures: env === 'development',
     demoPortal: { port: demoPort, url: `http://localhost:${demoPort}` },
     logLevel: 'info',
