@@ -35,7 +35,9 @@ export async function submitConfirmation(deps: PublicDeps, ctx: Context): Promis
   const form = tokenQuery.safeParse(ctx.request.body);
   const confirmed = form.success ? await deps.registration.confirm(form.data.token, { ip: ctx.ip }) : null;
   if (!confirmed) return renderInvalidLink(deps, ctx);
-  if (await interactionAlive(deps, confirmed.interactionUid)) {
+  // Only the browser that registered (its registration cookie names the account) continues the login.
+  const registeredHere = confirmed.interactionUid ? deps.registrationCookie.read(ctx, confirmed.interactionUid)?.registeredAccountId === confirmed.accountId : false;
+  if (registeredHere && (await interactionAlive(deps, confirmed.interactionUid))) {
     ctx.status = 303;
     return ctx.redirect(`/interaction/${confirmed.interactionUid}/resume`);
   }
