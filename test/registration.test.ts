@@ -1,5 +1,5 @@
 import * as oidc from 'openid-client';
-import { startTestKontor, type TestKontor } from './helpers/kontor.ts';
+import { startTestKontor, type Backend, type TestKontor } from './helpers/kontor.ts';
 import { SmtpSink } from './helpers/smtp-sink.ts';
 import { BrowserAgent, authorizationRequest, discover, formEndingWith, open, registerClient, REDIRECT_URI } from './helpers/relying-party.ts';
 import { confirmLink, newRegistrant, registerThroughInteraction } from './helpers/registration.ts';
@@ -8,14 +8,15 @@ import { Account, AccountConsent } from '../src/accounts/index.ts';
 
 const atRedirectUri = (location: string) => location.startsWith(REDIRECT_URI);
 
-describe('citizen registration with e-mail confirmation', () => {
+// The whole journey runs on both storage routes: the PostgreSQL server and the embedded default (PGlite).
+describe.each<Backend>(['postgres', 'embedded'])('citizen registration with e-mail confirmation on %s', (backend) => {
   let kontor: TestKontor;
   let smtp: SmtpSink;
   let config: oidc.Configuration;
 
   beforeAll(async () => {
     smtp = await SmtpSink.start();
-    kontor = await startTestKontor('postgres', { SMTP_URL: smtp.url });
+    kontor = await startTestKontor(backend, { SMTP_URL: smtp.url });
     const client = await registerClient(kontor);
     config = await discover(kontor, client.clientId, client.clientSecret);
   });
@@ -39,8 +40,12 @@ describe('citizen registration with e-mail confirmation', () => {
     const link = SmtpSink.linkIn(mail!, `${kontor.url}/register/confirm?token=`);
 
     // Before confirming, the password does not open the account: a page offers a new link instead.
-    const loginPage = await open(new BrowserAgent(kontor.url), (await authorizationRequest(config)).url);
-    expect(loginPage.status).toBe(200);
+    const other = new BrowserAgent(kontor.url);
+    const loginPage = await open(other, (await authorizationRequest(config)).url);
+    const login = formEndingWith(loginPage.body, '/login');
+    const refused = await other.post(login.action, { ...login.fields, username: person.email, password: person.password });
+    expect(refused.status).toBe(403);
+    expect(refused.body).toContain('Ihre E-Mail-Adresse ist noch nicht bestätigt');
 
     // The confirmation resumes the original interaction in this browser: straight on to consent, then the portal.
     let next = await confirmLink(agent, link, atRedirectUri);
@@ -67,6 +72,6 @@ describe('citizen registration with e-mail confirmation', () => {
     const consents = await em.find(AccountConsent, { account: account.id });
     expect(consents.map((consent) => [consent.consentId, consent.version, consent.granted])).toEqual([['privacy', '2026-11-01', true]]);
     const events = (await em.find(AuditEvent, { accountId: account.id }, { orderBy: { createdAt: 'asc' } })).map((event) => event.type);
-    expect(events).toEqual(['account.registered', 'account.confirmed', 'login.succeeded']);
+    expect(events).toEqual(['account.registered', 'login.failed', 'account.confirmed', 'login.succeeded']);
   });
 });
