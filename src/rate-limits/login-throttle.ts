@@ -48,14 +48,17 @@ export class LoginThrottleService {
     return rows[0] ? Math.max(1, Math.ceil(Number(rows[0].seconds_left))) : 0;
   }
 
-  /** Counts a failure in the caller's transaction; from the threshold on, each failure doubles the wait. */
+  /**
+   * Counts a failure in the caller's transaction; from the threshold on, each failure doubles the wait. The
+   * exponent is capped (2^30 s is past any ceiling) so a long-running guessing campaign cannot overflow it.
+   */
   async recordFailure(em: EntityManager, subject: string): Promise<void> {
     const { failuresBeforeDelay: threshold, delayBaseSeconds: base, delayMaxSeconds: max } = this.settings;
     await em.execute(
       `insert into login_throttle (key, failures, blocked_until, updated_at) values (?, 1, case when 1 >= ? then now() + make_interval(secs => ?) end, now())
-       on conflict (key) do update set failures = login_throttle.failures + 1, updated_at = now(),
+       on conflict (key) do update set failures = least(login_throttle.failures + 1, 1000000), updated_at = now(),
          blocked_until = case when login_throttle.failures + 1 >= ?
-           then now() + make_interval(secs => least(?::double precision, ? * power(2, login_throttle.failures + 1 - ?)))
+           then now() + make_interval(secs => least(?::double precision, ? * power(2, least(login_throttle.failures + 1 - ?, 30))))
            else null end`,
       [subject, threshold, Math.min(max, base), threshold, max, base, threshold],
       'run',
