@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { emailAddress } from '../src/accounts/index.ts';
 
 const personName = z
-  .string()
+  .string('registration.required')
   .trim()
   .min(1, 'registration.required')
   .max(100, 'registration.too_long')
@@ -19,8 +19,8 @@ export function accountStepForm(usernameMode: 'email' | 'username') {
     salutation: z.enum(['', 'ms', 'mr'], 'registration.salutation_invalid').default(''),
     givenName: personName,
     familyName: personName,
-    email: z.string().trim().min(1, 'account.email_required').pipe(emailAddress),
-    username: usernameMode === 'username' ? z.string().trim().min(1, 'registration.username_required').regex(USERNAME_PATTERN, 'registration.username_invalid') : z.any().optional().transform((): null => null),
+    email: z.string('account.email_required').trim().min(1, 'account.email_required').pipe(emailAddress),
+    username: usernameMode === 'username' ? z.string('registration.username_required').trim().min(1, 'registration.username_required').regex(USERNAME_PATTERN, 'registration.username_invalid') : z.any().optional().transform((): null => null),
     password,
     passwordConfirmation: password,
   });
@@ -30,12 +30,12 @@ export function accountStepForm(usernameMode: 'email' | 'username') {
 export const reviewStepForm = z.record(z.string(), z.unknown());
 
 export const emailOnlyForm = z.object({
-  email: z.string().trim().min(1, 'account.email_required').pipe(emailAddress),
+  email: z.string('account.email_required').trim().min(1, 'account.email_required').pipe(emailAddress),
   interaction: z.string().regex(/^[A-Za-z0-9_-]{10,64}$/).optional().catch(undefined),
 });
 
 export const forgotPasswordForm = z.object({
-  identifier: z.string().trim().min(1, 'password.identifier_required').max(254, 'password.identifier_required').refine((value) => !/[\u0000-\u001f]/.test(value), 'password.identifier_required'),
+  identifier: z.string('password.identifier_required').trim().min(1, 'password.identifier_required').max(254, 'password.identifier_required').refine((value) => !/[\u0000-\u001f]/.test(value), 'password.identifier_required'),
   interaction: z.string().regex(/^[A-Za-z0-9_-]{10,64}$/).optional().catch(undefined),
 });
 

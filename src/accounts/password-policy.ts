@@ -34,11 +34,13 @@ function rulesOf(policy: PasswordPolicy): CheckedRule[] {
     rules.push({ key: 'password.rule.forbidden_characters', params: { characters: forbidden.join(' ') }, holds: (pw) => !forbidden.some((char) => pw.includes(char)) });
   }
   const min = policy.minimum;
+  // A deployment's own set of special characters may include the space (Servicekonto.NRW): then it counts.
+  const special = (char: string) => isSpecial(char) || (policy.allowedSpecialCharacters?.includes(char) ?? false);
   if (min.letters) rules.push({ key: 'password.rule.min_letters', params: { count: min.letters }, holds: (pw) => count(pw, LETTER) >= min.letters });
   if (min.uppercase) rules.push({ key: 'password.rule.min_uppercase', params: { count: min.uppercase }, holds: (pw) => count(pw, UPPER) >= min.uppercase });
   if (min.lowercase) rules.push({ key: 'password.rule.min_lowercase', params: { count: min.lowercase }, holds: (pw) => count(pw, LOWER) >= min.lowercase });
   if (min.digits) rules.push({ key: 'password.rule.min_digits', params: { count: min.digits }, holds: (pw) => count(pw, DIGIT) >= min.digits });
-  if (min.special) rules.push({ key: 'password.rule.min_special', params: { count: min.special }, holds: (pw) => [...pw].filter(isSpecial).length >= min.special });
+  if (min.special) rules.push({ key: 'password.rule.min_special', params: { count: min.special }, holds: (pw) => [...pw].filter(special).length >= min.special });
   if (policy.allowedSpecialCharacters !== undefined) {
     const allowed = new Set(policy.allowedSpecialCharacters);
     const shown = [...allowed].filter((char) => char !== ' ').join(' ') + (allowed.has(' ') ? ' ␣' : '');

@@ -1,0 +1,265 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as oidc from 'openid-client';
+import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { startTestKontor, type TestKontor } from './helpers/kontor.ts';
+import { SmtpSink } from './helpers/smtp-sink.ts';
+import { BrowserAgent, authorizationRequest, createUser, discover, formEndingWith, loginAndConsent, open, registerClient, submitLogin, REDIRECT_URI, type TestUser } from './helpers/relying-party.ts';
+import type { AgentResponse } from './helpers/browser-agent.ts';
+import { AuditEvent } from '../src/audit/index.ts';
+
+const BACKCHANNEL_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
+
+/** Generous limits: this suite requests several resets from 127.0.0.1 (the limits are tested elsewhere). */
+function roomyRateLimits(): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'kontor-reset-')), 'kontor.json');
+  const wide = { limit: 1000, windowSeconds: 3600 };
+  writeFileSync(file, JSON.stringify({
+    rateLimits: {
+      loginPerIp: wide,
+      registrationPerIp: wide,
+      resendPerIp: wide,
+      resendPerAccount: wide,
+      resetPerIp: wide,
+      resetPerAccount: wide,
+      loginFailuresBeforeDelay: 100,
+      loginDelayBaseSeconds: 30,
+      loginDelayMaxSeconds: 900,
+    },
+  }));
+  return file;
+}
+
+/** A loopback back-channel logout endpoint that keeps the logout tokens it receives. */
+async function backchannelReceiver(): Promise<{ url: string; tokens: string[]; server: Server }> {
+  const tokens: string[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', () => {
+      tokens.push(new URLSearchParams(body).get('logout_token') ?? '');
+      res.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/backchannel`, tokens, server };
+}
+
+const decode = (html: string) => html.replace(/&#x([0-9a-f]+);/gi, (_m, hex: string) => String.fromCodePoint(parseInt(hex, 16))).replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&');
+const fieldError = (page: AgentResponse, id: string) => {
+  const match = new RegExp(`<p class="field-error" id="${id}-error"[^>]*>([\\s\\S]*?)</p>`).exec(page.body);
+  return match ? decode(match[1]!) : undefined;
+};
+const markedRules = (page: AgentResponse) => [...page.body.matchAll(/<li class="violated">([^<]*) <strong>\(nicht erfüllt\)<\/strong><\/li>/g)].map((match) => decode(match[1]!));
+
+describe('password reset', () => {
+  let kontor: TestKontor;
+  let smtp: SmtpSink;
+  let config: oidc.Configuration;
+
+  beforeAll(async () => {
+    smtp = await SmtpSink.start();
+    kontor = await startTestKontor('postgres', { SMTP_URL: smtp.url, KONTOR_CONFIG_FILE: roomyRateLimits() });
+    const client = await registerClient(kontor);
+    config = await discover(kontor, client.clientId, client.clientSecret);
+  });
+  afterAll(async () => {
+    await kontor?.stop();
+    await smtp?.stop();
+  });
+
+  /** Asks for a reset link on /password/forgot and returns it from the mail that arrives. */
+  async function requestReset(identifier: string, mailbox = identifier): Promise<string> {
+    const before = smtp.to(mailbox).length;
+    const agent = new BrowserAgent(kontor.url);
+    const form = formEndingWith((await agent.get('/password/forgot')).body, '/password/forgot');
+    const sent = await agent.post(form.action, { ...form.fields, identifier });
+    expect(sent.status).toBe(200);
+    expect(sent.body).toContain('Bitte sehen Sie in Ihr Postfach');
+    const mail = (await smtp.waitFor(mailbox, before + 1))[before]!;
+    expect(mail.subject).toBe('Passwort zurücksetzen');
+    return SmtpSink.linkIn(mail, `${kontor.url}/password/reset?token=`);
+  }
+
+  /** Opens the link and submits the new-password form. */
+  async function submitNewPassword(agent: BrowserAgent, link: string, password: string, confirmation = password): Promise<AgentResponse> {
+    const page = await agent.get(link);
+    expect(page.status).toBe(200);
+    const form = formEndingWith(page.body, '/password/reset');
+    return agent.post(form.action, { ...form.fields, password, passwordConfirmation: confirmation });
+  }
+
+  async function loginFails(email: string, password: string): Promise<void> {
+    const agent = new BrowserAgent(kontor.url);
+    const refused = await submitLogin(agent, await open(agent, (await authorizationRequest(config)).url), email, password);
+    expect(refused.status).toBe(401);
+    expect(refused.body).toContain('Die Anmeldung ist fehlgeschlagen.');
+  }
+
+  const loginWorks = async (user: TestUser) => expect((await loginAndConsent(new BrowserAgent(kontor.url), await authorizationRequest(config), user)).searchParams.get('code')).toBeTruthy();
+
+  function expectInvalidLinkPage(response: AgentResponse): void {
+    expect(response.status).toBe(410);
+    expect(response.body).toContain('Dieser Link ist nicht mehr gültig');
+    expect(response.body).toContain('href="/password/forgot"');
+  }
+
+  it('resets a forgotten password through the mailed link: rules enforced, notice mailed, old password refused, new one accepted', async () => {
+    const user = await createUser(kontor, { password: 'Altes-Passwort-1' });
+    const link = await requestReset(user.email);
+
+    const agent = new BrowserAgent(kontor.url);
+    const page = await agent.get(link);
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('Neues Passwort festlegen');
+    expect(decode(page.body)).toContain('zwischen 8 und 40 Zeichen lang sein');
+    expect(formEndingWith(page.body, '/password/reset').fields.token).toBe(new URL(link).searchParams.get('token'));
+
+    const weak = await submitNewPassword(agent, link, 'kurz');
+    expect(weak.status).toBe(400);
+    expect(fieldError(weak, 'password')).toBe(
+      'Das Passwort erfüllt diese Regeln nicht: zwischen 8 und 40 Zeichen lang sein; Zeichen aus mindestens 2 dieser Gruppen enthalten: Groß- und Kleinbuchstaben (auch Ä, Ö, Ü, ä, ö, ü, ß), Ziffern, Sonderzeichen wie § $ % ? ! + -',
+    );
+    expect(markedRules(weak)).toEqual(['zwischen 8 und 40 Zeichen lang sein', 'Zeichen aus mindestens 2 dieser Gruppen enthalten: Groß- und Kleinbuchstaben (auch Ä, Ö, Ü, ä, ö, ü, ß), Ziffern, Sonderzeichen wie § $ % ? ! + -']);
+    expect(formEndingWith(weak.body, '/password/reset').fields.token).toBe(new URL(link).searchParams.get('token'));
+
+    const spaced = await submitNewPassword(agent, link, 'Neues Passwort 1<');
+    expect(spaced.status).toBe(400);
+    expect(markedRules(spaced)).toEqual(['ohne Leerzeichen sein', 'ohne die Zeichen < > sein']);
+    expect(decode(spaced.body)).not.toContain('Neues Passwort 1<');
+
+    const mismatch = await submitNewPassword(agent, link, 'Neues-Passwort-2', 'Neues-Passwort-3');
+    expect(mismatch.status).toBe(400);
+    expect(fieldError(mismatch, 'passwordConfirmation')).toBe('Die beiden Passwörter stimmen nicht überein.');
+
+    // None of the refused attempts used the link up.
+    const mailsBefore = smtp.to(user.email).length;
+    const done = await submitNewPassword(agent, link, 'Neues-Passwort-2');
+    expect(done.status).toBe(200);
+    expect(done.body).toContain('Ihr Passwort wurde geändert');
+    expect(done.body).toContain('Sie wurden auf allen Geräten abgemeldet.');
+
+    const notice = (await smtp.waitFor(user.email, mailsBefore + 1))[mailsBefore]!;
+    expect(notice.subject).toBe('Ihr Passwort wurde geändert');
+    expect(notice.text).toContain('Zu Ihrer Sicherheit wurden Sie überall abgemeldet');
+    expect(notice.text).not.toContain('Neues-Passwort-2');
+
+    await loginFails(user.email, 'Altes-Passwort-1');
+    await loginWorks({ ...user, password: 'Neues-Passwort-2' });
+  });
+
+  it('accepts a reset link only once', async () => {
+    const user = await createUser(kontor, { password: 'Altes-Passwort-1' });
+    const link = await requestReset(user.email);
+    expect((await submitNewPassword(new BrowserAgent(kontor.url), link, 'Erstes-Passwort-2')).status).toBe(200);
+
+    const agent = new BrowserAgent(kontor.url);
+    expectInvalidLinkPage(await agent.get(link));
+    const csrf = formEndingWith((await agent.get('/password/forgot')).body, '/password/forgot').fields.csrf_token!;
+    const again = await agent.post('/password/reset', { csrf_token: csrf, token: new URL(link).searchParams.get('token')!, password: 'Zweites-Passwort-3', passwordConfirmation: 'Zweites-Passwort-3' });
+    expectInvalidLinkPage(again);
+
+    await loginFails(user.email, 'Zweites-Passwort-3');
+    await loginWorks({ ...user, password: 'Erstes-Passwort-2' });
+  });
+
+  it('refuses an expired reset link and one replaced by a newer request', async () => {
+    const user = await createUser(kontor, { password: 'Altes-Passwort-1' });
+    const replaced = await requestReset(user.email);
+    const link = await requestReset(user.email);
+    expectInvalidLinkPage(await new BrowserAgent(kontor.url).get(replaced));
+
+    const page = await new BrowserAgent(kontor.url).get(link);
+    expect(page.status).toBe(200);
+    await kontor.container.db.orm.em.fork().execute(`update verification_token set expires_at = now() - interval '1 minute' where account_id = ? and purpose = 'password_reset'`, [user.accountId], 'run');
+
+    const agent = new BrowserAgent(kontor.url);
+    expectInvalidLinkPage(await agent.get(link));
+    const csrf = formEndingWith((await agent.get('/password/forgot')).body, '/password/forgot').fields.csrf_token!;
+    expectInvalidLinkPage(await agent.post('/password/reset', { csrf_token: csrf, token: new URL(link).searchParams.get('token')!, password: 'Neues-Passwort-2', passwordConfirmation: 'Neues-Passwort-2' }));
+
+    await loginFails(user.email, 'Neues-Passwort-2');
+    await loginWorks(user);
+  });
+
+  it('ends the account\'s sessions: the browser that was logged in is asked to log in again', async () => {
+    const user = await createUser(kontor, { password: 'Altes-Passwort-1' });
+    const browser = new BrowserAgent(kontor.url);
+    await loginAndConsent(browser, await authorizationRequest(config), user);
+
+    // Logged in: the next authorization request goes straight back to the portal.
+    const before = await open(browser, (await authorizationRequest(config)).url);
+    expect(before.location).toMatch(/^http:\/\/127\.0\.0\.1:4999\/callback\?code=/);
+
+    const link = await requestReset(user.email);
+    expect((await submitNewPassword(new BrowserAgent(kontor.url), link, 'Neues-Passwort-2')).status).toBe(200);
+
+    const after = await open(browser, (await authorizationRequest(config)).url);
+    expect(after.status).toBe(200);
+    expect(after.location).toBeNull();
+    expect(formEndingWith(after.body, '/login').action).toMatch(/^\/interaction\/[^/]+\/login$/);
+    const next = await submitLogin(browser, after, user.email, 'Neues-Passwort-2');
+    expect(next.location?.startsWith(REDIRECT_URI) || next.body.includes('/consent"')).toBe(true);
+  });
+
+  it('sends a back-channel logout token for the user to a portal they were logged in to', async () => {
+    const receiver = await backchannelReceiver();
+    try {
+      const client = await registerClient(kontor, { backchannelLogoutUri: receiver.url });
+      const portal = await discover(kontor, client.clientId, client.clientSecret);
+      const user = await createUser(kontor, { password: 'Altes-Passwort-1' });
+      const request = await authorizationRequest(portal);
+      const tokens = await oidc.authorizationCodeGrant(portal, await loginAndConsent(new BrowserAgent(kontor.url), request, user), { pkceCodeVerifier: request.codeVerifier, expectedState: request.state, expectedNonce: request.nonce });
+      const idClaims = tokens.claims()!;
+      expect(receiver.tokens).toHaveLength(0);
+
+      const link = await requestReset(user.email);
+      expect((await submitNewPassword(new BrowserAgent(kontor.url), link, 'Neues-Passwort-2')).status).toBe(200);
+
+      expect(receiver.tokens).toHaveLength(1);
+      const logoutToken = receiver.tokens[0]!;
+      expect(logoutToken.split('.')).toHaveLength(3);
+      expect(decodeProtectedHeader(logoutToken).typ).toBe('logout+jwt');
+      const { payload } = await jwtVerify(logoutToken, createRemoteJWKSet(new URL(`${kontor.url}/jwks`)), { issuer: kontor.url, audience: client.clientId });
+      expect(payload.events).toEqual({ [BACKCHANNEL_EVENT]: {} });
+      expect(payload.sub).toBe(idClaims.sub);
+      expect(payload.sid).toBe(idClaims.sid);
+      expect(payload.jti).toEqual(expect.any(String));
+      expect(payload.iat).toEqual(expect.any(Number));
+      expect(payload.nonce).toBeUndefined();
+    } finally {
+      receiver.server.close();
+    }
+  });
+
+  it('audits the request and the completion without any token, password or address in the details', async () => {
+    const user = await createUser(kontor, { password: 'Altes-Passwort-1' });
+    const link = await requestReset(user.email);
+    const token = new URL(link).searchParams.get('token')!;
+    expect((await submitNewPassword(new BrowserAgent(kontor.url), link, 'Neues-Passwort-2')).status).toBe(200);
+
+    const em = kontor.container.db.orm.em.fork();
+    const events = await em.find(AuditEvent, { accountId: user.accountId, type: { $in: ['password.reset_requested', 'password.reset_completed'] } }, { orderBy: { createdAt: 'asc' } });
+    expect(events.map((event) => event.type)).toEqual(['password.reset_requested', 'password.reset_completed']);
+    expect(events[0]!.details).toEqual({ mailed: true });
+    expect(events.every((event) => event.ip !== null)).toBe(true);
+    for (const event of events) {
+      const details = JSON.stringify(event.details);
+      for (const secret of [token, 'Neues-Passwort-2', 'Altes-Passwort-1', user.email, '/password/reset']) expect(details).not.toContain(secret);
+    }
+
+    // A request for an unknown address is audited without the address.
+    const unknown = `niemand.${Date.now()}@example.org`;
+    const count = await em.count(AuditEvent, { type: 'password.reset_requested' });
+    const agent = new BrowserAgent(kontor.url);
+    const form = formEndingWith((await agent.get('/password/forgot')).body, '/password/forgot');
+    expect((await agent.post(form.action, { ...form.fields, identifier: unknown })).status).toBe(200);
+    const latest = await kontor.container.db.orm.em.fork().find(AuditEvent, { type: 'password.reset_requested' }, { orderBy: { createdAt: 'desc' }, limit: 1 });
+    expect(await kontor.container.db.orm.em.fork().count(AuditEvent, { type: 'password.reset_requested' })).toBe(count + 1);
+    expect(latest[0]).toMatchObject({ accountId: null, details: { known: false, mailed: true } });
+    expect(JSON.stringify(latest[0])).not.toContain(unknown);
+  });
+});

@@ -1,0 +1,411 @@
+import { fileURLToPath } from 'node:url';
+import * as oidc from 'openid-client';
+import { startTestKontor, type TestKontor } from './helpers/kontor.ts';
+import { SmtpSink } from './helpers/smtp-sink.ts';
+import { BrowserAgent, authorizationRequest, discover, formEndingWith, loginAndConsent, open, registerClient, submitLogin } from './helpers/relying-party.ts';
+import { confirmLink, newRegistrant, registerThroughInteraction, submitReview, type Registrant } from './helpers/registration.ts';
+import type { AgentResponse } from './helpers/browser-agent.ts';
+import { Account, AccountConsent } from '../src/accounts/index.ts';
+
+/** Text as the reader sees it: the entities Handlebars writes turned back into characters. */
+function decode(html: string): string {
+  return html
+    .replace(/&#x([0-9a-f]+);/gi, (_m, hex: string) => String.fromCodePoint(parseInt(hex, 16)))
+    .replace(/&#(\d+);/g, (_m, dec: string) => String.fromCodePoint(Number(dec)))
+    .replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}
+
+/** The error shown under a field, decoded (undefined when the field has none). */
+function fieldError(page: AgentResponse, id: string): string | undefined {
+  const match = new RegExp(`<p class="field-error" id="${id}-error"[^>]*>([\\s\\S]*?)</p>`).exec(page.body);
+  return match ? decode(match[1]!) : undefined;
+}
+
+/** The password rules the form marks as "nicht erfüllt". */
+function markedRules(page: AgentResponse): string[] {
+  return [...page.body.matchAll(/<li class="violated">([^<]*) <strong>\(nicht erfüllt\)<\/strong><\/li>/g)].map((match) => decode(match[1]!));
+}
+
+/** Every password rule listed next to the field. */
+function listedRules(page: AgentResponse): string[] {
+  const list = /<div class="password-rules" id="password-rules">[\s\S]*?<ul>([\s\S]*?)<\/ul>/.exec(page.body)?.[1] ?? '';
+  return [...list.matchAll(/<li[^>]*>([^<]*)/g)].map((match) => decode(match[1]!).trim());
+}
+
+const inputValue = (page: AgentResponse, id: string) => {
+  const tag = new RegExp(`<input id="${id}"[^>]*>`).exec(page.body)?.[0];
+  if (!tag) throw new Error(`no input #${id} on the page`);
+  const value = / value="([^"]*)"/.exec(tag)?.[1];
+  return value === undefined ? undefined : decode(value);
+};
+
+const reviewEntries = (page: AgentResponse) => [...page.body.matchAll(/<dt>([^<]*)<\/dt><dd>([^<]*)<\/dd>/g)].map((match) => [decode(match[1]!), decode(match[2]!)]);
+
+/** Opens a new authorization request in `agent` and goes to the registration's account step. */
+async function openAccountStep(agent: BrowserAgent, config: oidc.Configuration): Promise<AgentResponse> {
+  const login = await open(agent, (await authorizationRequest(config)).url);
+  const registerUrl = /href="(\/interaction\/[^"]+\/register)"/.exec(login.body)?.[1];
+  if (!registerUrl) throw new Error(`no registration link on the login page: ${login.status}`);
+  return agent.get(registerUrl);
+}
+
+async function postAccountStep(agent: BrowserAgent, page: AgentResponse, fields: Record<string, string>): Promise<AgentResponse> {
+  const form = formEndingWith(page.body, '/register');
+  return agent.post(form.action, { ...form.fields, ...fields });
+}
+
+const accountFields = (person: Registrant): Record<string, string> => ({
+  salutation: person.salutation ?? '',
+  givenName: person.givenName,
+  familyName: person.familyName,
+  email: person.email,
+  ...(person.username !== undefined ? { username: person.username } : {}),
+  password: person.password,
+  passwordConfirmation: person.passwordConfirmation ?? person.password,
+});
+
+const RULE = {
+  length: 'zwischen 8 und 40 Zeichen lang sein',
+  whitespace: 'ohne Leerzeichen sein',
+  forbidden: 'ohne die Zeichen < > sein',
+  groups: 'Zeichen aus mindestens 2 dieser Gruppen enthalten: Groß- und Kleinbuchstaben (auch Ä, Ö, Ü, ä, ö, ü, ß), Ziffern, Sonderzeichen wie § $ % ? ! + -',
+};
+
+async function accountOf(kontor: TestKontor, email: string): Promise<Account | null> {
+  return kontor.container.db.orm.em.fork().findOne(Account, { emailNormalized: email.toLowerCase() });
+}
+
+async function confirmElsewhere(kontor: TestKontor, smtp: SmtpSink, email: string): Promise<void> {
+  const [mail] = await smtp.waitFor(email);
+  const confirmed = await confirmLink(new BrowserAgent(kontor.url), SmtpSink.linkIn(mail!, `${kontor.url}/register/confirm?token=`));
+  expect(confirmed.status).toBe(200);
+  expect(confirmed.body).toContain('Ihr Servicekonto ist aktiviert');
+}
+
+let smtp: SmtpSink;
+beforeAll(async () => {
+  smtp = await SmtpSink.start();
+});
+afterAll(() => smtp?.stop());
+
+describe('registration form rules (default deployment: e-mail as username, Sachsen-Anhalt policy)', () => {
+  let kontor: TestKontor;
+  let config: oidc.Configuration;
+
+  beforeAll(async () => {
+    kontor = await startTestKontor('postgres', { SMTP_URL: smtp.url });
+    const client = await registerClient(kontor);
+    config = await discover(kontor, client.clientId, client.clientSecret);
+  });
+  afterAll(() => kontor?.stop());
+
+  it('lists the four Sachsen-Anhalt rules next to the password field, none marked before a submission', async () => {
+    const page = await openAccountStep(new BrowserAgent(kontor.url), config);
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('Schritt 1 von 2');
+    expect(listedRules(page)).toEqual([RULE.length, RULE.whitespace, RULE.forbidden, RULE.groups]);
+    expect(markedRules(page)).toEqual([]);
+  });
+
+  it.each([
+    ['too short', 'Ab1-xyz', [RULE.length]],
+    ['longer than 40 characters', `${'Ab1-'.repeat(10)}x`, [RULE.length]],
+    ['with a space', 'Abcd 1234', [RULE.whitespace]],
+    ['with <', 'Abcd<1234', [RULE.forbidden]],
+    ['with >', 'Abcd>1234', [RULE.forbidden]],
+    ['from one character group only', 'abcdefghij', [RULE.groups]],
+    ['breaking every rule at once', 'a <b', [RULE.length, RULE.whitespace, RULE.forbidden, RULE.groups]],
+  ])('re-renders with 400, keeps the entries but not the password, and names every broken rule: password %s', async (_name, password, broken) => {
+    const agent = new BrowserAgent(kontor.url);
+    const person = newRegistrant({ salutation: 'ms', givenName: 'Renée', familyName: 'Müller-Lüdenscheidt', password });
+    const page = await postAccountStep(agent, await openAccountStep(agent, config), accountFields(person));
+
+    expect(page.status).toBe(400);
+    expect(fieldError(page, 'password')).toBe(`Das Passwort erfüllt diese Regeln nicht: ${broken.join('; ')}`);
+    expect(markedRules(page)).toEqual(broken);
+    expect(page.body).toContain('Bitte korrigieren Sie Ihre Angaben:');
+    // The entries stay, the password never comes back.
+    expect(inputValue(page, 'givenName')).toBe('Renée');
+    expect(inputValue(page, 'familyName')).toBe('Müller-Lüdenscheidt');
+    expect(inputValue(page, 'email')).toBe(person.email);
+    expect(page.body).toMatch(/<option value="ms" selected>Frau<\/option>/);
+    expect(inputValue(page, 'password')).toBeUndefined();
+    expect(inputValue(page, 'passwordConfirmation')).toBeUndefined();
+    expect(decode(page.body)).not.toContain(password);
+    expect(await accountOf(kontor, person.email)).toBeNull();
+  });
+
+  it('asks for a password when none is given', async () => {
+    const agent = new BrowserAgent(kontor.url);
+    const page = await postAccountStep(agent, await openAccountStep(agent, config), accountFields(newRegistrant({ password: '' })));
+    expect(page.status).toBe(400);
+    expect(fieldError(page, 'password')).toBe('Bitte geben Sie ein Passwort ein.');
+  });
+
+  it('refuses a confirmation that does not match the password', async () => {
+    const agent = new BrowserAgent(kontor.url);
+    const person = newRegistrant({ password: 'Musterstadt-2026', passwordConfirmation: 'Musterstadt-2027' });
+    const page = await postAccountStep(agent, await openAccountStep(agent, config), accountFields(person));
+    expect(page.status).toBe(400);
+    expect(fieldError(page, 'passwordConfirmation')).toBe('Die beiden Passwörter stimmen nicht überein.');
+    expect(fieldError(page, 'password')).toBeUndefined();
+    expect(markedRules(page)).toEqual([]);
+    expect(decode(page.body)).not.toContain('Musterstadt-202');
+  });
+
+  it('refuses an e-mail address with an umlaut and keeps it in the field', async () => {
+    const agent = new BrowserAgent(kontor.url);
+    const page = await postAccountStep(agent, await openAccountStep(agent, config), accountFields(newRegistrant({ email: 'jürgen@example.org' })));
+    expect(page.status).toBe(400);
+    expect(fieldError(page, 'email')).toBe('Die E-Mail-Adresse darf keine Umlaute, Leerzeichen oder anderen Sonderzeichen außerhalb von ASCII enthalten.');
+    expect(inputValue(page, 'email')).toBe('jürgen@example.org');
+    expect(await accountOf(kontor, 'jürgen@example.org')).toBeNull();
+  });
+
+  it('refuses an e-mail address with < and escapes it when showing it again', async () => {
+    const agent = new BrowserAgent(kontor.url);
+    const page = await postAccountStep(agent, await openAccountStep(agent, config), accountFields(newRegistrant({ email: 'max<muster@example.org' })));
+    expect(page.status).toBe(400);
+    expect(fieldError(page, 'email')).toBe('Die Zeichen < und > sind in der E-Mail-Adresse nicht erlaubt.');
+    expect(page.body).toContain('value="max&lt;muster@example.org"');
+    expect(page.body).not.toContain('max<muster');
+  });
+
+  it('refuses the review without the required consent: 400, the consent error, no account and no mail', async () => {
+    const agent = new BrowserAgent(kontor.url);
+    const person = newRegistrant();
+    const review = await agent.follow(await postAccountStep(agent, await openAccountStep(agent, config), accountFields(person)));
+    expect(review.url).toMatch(/\/register\/review$/);
+    const refused = await submitReview(agent, review, []);
+    expect(refused.status).toBe(400);
+    expect(refused.body).toContain('Ohne diese Zustimmung können wir kein Servicekonto für Sie anlegen.');
+    expect(refused.body).toMatch(/<input type="checkbox" id="consent-privacy" name="consent_privacy" required aria-invalid="true"/);
+
+    expect(await accountOf(kontor, person.email)).toBeNull();
+    await kontor.container.mailDispatcher.dispatchNow();
+    expect(smtp.to(person.email)).toHaveLength(0);
+  });
+
+  it('keeps the entries and the password when going back from the review with empty password fields; that password logs in after confirmation', async () => {
+    const agent = new BrowserAgent(kontor.url);
+    const person = newRegistrant({ salutation: 'mr', givenName: 'Max', familyName: 'Mustermann', password: 'Zurück-und-weiter-1' });
+    const review = await agent.follow(await postAccountStep(agent, await openAccountStep(agent, config), accountFields(person)));
+    expect(review.url).toMatch(/\/register\/review$/);
+    expect(review.body).toContain('Schritt 2 von 2');
+    expect(reviewEntries(review)).toEqual([
+      ['Anrede', 'Herr'],
+      ['Vorname', 'Max'],
+      ['Nachname', 'Mustermann'],
+      ['E-Mail-Adresse', person.email],
+      ['Passwort', 'festgelegt (wird nicht angezeigt)'],
+    ]);
+
+    // "Zurück" leads to the account step, filled in, with the hint that empty password fields keep the password.
+    const backUrl = /<a class="button secondary" href="([^"]+)">Zurück<\/a>/.exec(review.body)?.[1];
+    expect(backUrl).toMatch(/^\/interaction\/[^/]+\/register$/);
+    const back = await agent.get(backUrl!);
+    expect(back.status).toBe(200);
+    expect(inputValue(back, 'givenName')).toBe('Max');
+    expect(inputValue(back, 'familyName')).toBe('Mustermann');
+    expect(inputValue(back, 'email')).toBe(person.email);
+    expect(back.body).toMatch(/<option value="mr" selected>Herr<\/option>/);
+    expect(back.body).toContain('Lassen Sie beide Passwortfelder leer, um das bereits eingegebene Passwort zu behalten.');
+    expect(inputValue(back, 'password')).toBeUndefined();
+    expect(back.body).not.toContain(person.password);
+
+    // A changed name, no password: on to the review with the new name.
+    const changed = await postAccountStep(agent, back, { ...accountFields(person), givenName: 'Maximilian', password: '', passwordConfirmation: '' });
+    expect(changed.status).toBe(303);
+    const review2 = await agent.follow(changed);
+    expect(review2.url).toMatch(/\/register\/review$/);
+    expect(reviewEntries(review2)).toContainEqual(['Vorname', 'Maximilian']);
+
+    const sent = await submitReview(agent, review2);
+    expect(sent.status).toBe(200);
+    expect(sent.body).toContain('Bitte bestätigen Sie Ihre E-Mail-Adresse');
+    await confirmElsewhere(kontor, smtp, person.email);
+
+    const account = await accountOf(kontor, person.email);
+    expect(account).toMatchObject({ givenName: 'Maximilian', familyName: 'Mustermann', salutation: 'mr', status: 'active', emailVerified: true });
+    const callback = await loginAndConsent(new BrowserAgent(kontor.url), await authorizationRequest(config), { email: person.email, password: person.password, accountId: account!.id });
+    expect(callback.searchParams.get('code')).toBeTruthy();
+  });
+});
+
+describe('registration in username mode (KONTOR_USERNAME_MODE=username, NRW policy)', () => {
+  let kontor: TestKontor;
+  let config: oidc.Configuration;
+
+  beforeAll(async () => {
+    kontor = await startTestKontor('postgres', { SMTP_URL: smtp.url, KONTOR_USERNAME_MODE: 'username', KONTOR_PASSWORD_POLICY: 'nrw' });
+    const client = await registerClient(kontor);
+    config = await discover(kontor, client.clientId, client.clientSecret);
+  });
+  afterAll(() => kontor?.stop());
+
+  it('asks for a username and shows the NRW password rules', async () => {
+    const agent = new BrowserAgent(kontor.url);
+    const step = await openAccountStep(agent, config);
+    expect(step.body).toContain('<input id="username" name="username"');
+    expect(listedRules(step)).toEqual([
+      'zwischen 8 und 128 Zeichen lang sein',
+      'mindestens 2 Buchstaben enthalten',
+      'mindestens 1 Großbuchstaben enthalten',
+      'mindestens 1 Kleinbuchstaben enthalten',
+      'mindestens 1 Ziffer(n) enthalten',
+      'mindestens 1 Sonderzeichen enthalten',
+      'nur diese Sonderzeichen verwenden: - + _ [ ] ( ) $ § ! ? % & / * , . ; : < > | @ ␣',
+    ]);
+    // A browser sends the empty field.
+    const page = await postAccountStep(agent, step, accountFields(newRegistrant({ username: '', password: 'Aa1!5678' })));
+    expect(page.status).toBe(400);
+    expect(fieldError(page, 'username')).toBe('Bitte wählen Sie einen Benutzernamen.');
+    expect(page.body).toContain('Bitte korrigieren Sie Ihre Angaben:');
+  });
+
+  it('asks for a username in German when the field is missing from the request altogether', async () => {
+    const agent = new BrowserAgent(kontor.url);
+    const page = await postAccountStep(agent, await openAccountStep(agent, config), accountFields(newRegistrant({ password: 'Aa1!5678' })));
+    expect(page.status).toBe(400);
+    expect(fieldError(page, 'username')).toBe('Bitte wählen Sie einen Benutzernamen.');
+  });
+
+  it('refuses a username with an @ or an umlaut', async () => {
+    const agent = new BrowserAgent(kontor.url);
+    for (const username of ['max@muster', 'jürgen']) {
+      const page = await postAccountStep(agent, await openAccountStep(agent, config), accountFields(newRegistrant({ username, password: 'Aa1!5678' })));
+      expect(page.status).toBe(400);
+      expect(fieldError(page, 'username')).toBe('Der Benutzername muss 3 bis 50 Zeichen lang sein und darf nur Buchstaben ohne Umlaute, Ziffern, Punkt, Bindestrich und Unterstrich enthalten.');
+    }
+  });
+
+  it('treats Max.Muster and max.muster as different accounts, reports a taken username, and logs in by username after confirmation', async () => {
+    const upper = newRegistrant({ givenName: 'Max', username: 'Max.Muster', password: 'Grosses-M-2026' });
+    const lower = newRegistrant({ givenName: 'Moritz', username: 'max.muster', password: 'kleines-M-2026' });
+
+    for (const person of [upper, lower]) {
+      const sent = await registerThroughInteraction(new BrowserAgent(kontor.url), await authorizationRequest(config), person);
+      expect(sent.status).toBe(200);
+      expect(sent.body).toContain('Bitte bestätigen Sie Ihre E-Mail-Adresse');
+      await confirmElsewhere(kontor, smtp, person.email);
+    }
+    const em = kontor.container.db.orm.em.fork();
+    const accounts = await em.find(Account, { username: { $in: ['Max.Muster', 'max.muster'] } }, { orderBy: { givenName: 'asc' } });
+    expect(accounts.map((account) => [account.username, account.email, account.status])).toEqual([
+      ['Max.Muster', upper.email, 'active'],
+      ['max.muster', lower.email, 'active'],
+    ]);
+
+    // The exact username is taken now: the form says so and keeps the entries.
+    const agent = new BrowserAgent(kontor.url);
+    const taken = await postAccountStep(agent, await openAccountStep(agent, config), accountFields(newRegistrant({ username: 'Max.Muster', password: 'Aa1!5678' })));
+    expect(taken.status).toBe(400);
+    expect(fieldError(taken, 'username')).toBe('Dieser Benutzername ist bereits vergeben. Bitte wählen Sie einen anderen.');
+    expect(inputValue(taken, 'username')).toBe('Max.Muster');
+
+    // Log in with the username: exactly that account, case-sensitive.
+    const request = await authorizationRequest(config);
+    const callback = await loginAndConsent(new BrowserAgent(kontor.url), request, { email: 'Max.Muster', password: upper.password, accountId: accounts[0]!.id });
+    const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: request.codeVerifier, expectedState: request.state, expectedNonce: request.nonce });
+    expect(await oidc.fetchUserInfo(config, tokens.access_token, tokens.claims()!.sub)).toMatchObject({ email: upper.email, given_name: 'Max' });
+
+    for (const [username, password] of [['max.muster', upper.password], ['MAX.MUSTER', upper.password], ['Max.Muster', lower.password]] as const) {
+      const other = new BrowserAgent(kontor.url);
+      const failed = await submitLogin(other, await open(other, (await authorizationRequest(config)).url), username, password);
+      expect(failed.status).toBe(401);
+      expect(failed.body).toContain('Die Anmeldung ist fehlgeschlagen.');
+    }
+    await loginAndConsent(new BrowserAgent(kontor.url), await authorizationRequest(config), { email: 'max.muster', password: lower.password, accountId: accounts[1]!.id });
+  });
+});
+
+describe('registration with the Mein-ias profile fields (docs/examples/mein-ias.json)', () => {
+  let kontor: TestKontor;
+  let config: oidc.Configuration;
+
+  beforeAll(async () => {
+    kontor = await startTestKontor('postgres', { SMTP_URL: smtp.url, KONTOR_CONFIG_FILE: fileURLToPath(new URL('../docs/examples/mein-ias.json', import.meta.url)) });
+    const client = await registerClient(kontor);
+    config = await discover(kontor, client.clientId, client.clientSecret);
+  });
+  afterAll(() => kontor?.stop());
+
+  it('asks for the profile as step 2 of 3, validates it, shows it on the review and stores it with both consent decisions', async () => {
+    const agent = new BrowserAgent(kontor.url);
+    const person = newRegistrant({ givenName: 'Ina', familyName: 'Sommer' });
+    const step1 = await openAccountStep(agent, config);
+    expect(step1.body).toContain('Schritt 1 von 3: Ihre Angaben');
+
+    const step2 = await agent.follow(await postAccountStep(agent, step1, accountFields(person)));
+    expect(step2.status).toBe(200);
+    expect(step2.url).toMatch(/\/register\/profile$/);
+    expect(step2.body).toContain('Schritt 2 von 3: Weitere Angaben');
+    for (const label of ['Sind Ihnen Mitarbeiter:innen disziplinarisch zugeordnet?', 'Geburtsjahr', 'Geschlecht', 'Sprache']) expect(decode(step2.body)).toContain(label);
+
+    // Invalid: a birth year before 1900, a gender not offered, nothing chosen for the other two.
+    const profileForm = formEndingWith(step2.body, '/register/profile');
+    const invalid = await agent.post(profileForm.action, { ...profileForm.fields, birthYear: '1899', gender: 'other' });
+    expect(invalid.status).toBe(400);
+    expect(fieldError(invalid, 'profile-hasDirectReports')).toBe('Bitte treffen Sie eine Auswahl.');
+    expect(fieldError(invalid, 'profile-birthYear')).toBe('Dieser Wert liegt außerhalb des erlaubten Bereichs.');
+    expect(fieldError(invalid, 'profile-gender')).toBe('Bitte treffen Sie eine Auswahl.');
+    expect(fieldError(invalid, 'profile-language')).toBe('Bitte treffen Sie eine Auswahl.');
+    expect(inputValue(invalid, 'profile-birthYear')).toBe('1899');
+
+    const nonInteger = await agent.post(profileForm.action, { ...profileForm.fields, hasDirectReports: 'yes', birthYear: '19a0', gender: 'female', language: 'de' });
+    expect(nonInteger.status).toBe(400);
+    expect(fieldError(nonInteger, 'profile-birthYear')).toBe('Bitte geben Sie eine ganze Zahl ein.');
+    expect(nonInteger.body).toMatch(/<option value="female" selected>weiblich<\/option>/);
+
+    const review = await agent.follow(await agent.post(profileForm.action, { ...profileForm.fields, hasDirectReports: 'yes', birthYear: '1980', gender: 'female', language: 'de' }));
+    expect(review.url).toMatch(/\/register\/review$/);
+    expect(review.body).toContain('Schritt 3 von 3: Prüfen und bestätigen');
+    expect(reviewEntries(review)).toEqual([
+      ['Vorname', 'Ina'],
+      ['Nachname', 'Sommer'],
+      ['E-Mail-Adresse', person.email],
+      ['Passwort', 'festgelegt (wird nicht angezeigt)'],
+      ['Sind Ihnen Mitarbeiter:innen disziplinarisch zugeordnet?', 'Ja'],
+      ['Geburtsjahr', '1980'],
+      ['Geschlecht', 'weiblich'],
+      ['Sprache', 'Deutsch'],
+    ]);
+    expect(review.body).toContain('name="consent_terms"');
+    expect(review.body).toContain('name="consent_data-use"');
+
+    // Only the required consent ticked.
+    const started = Date.now();
+    const sent = await submitReview(agent, review, ['terms']);
+    expect(sent.status).toBe(200);
+    expect(sent.body).toContain('Bitte bestätigen Sie Ihre E-Mail-Adresse');
+
+    const em = kontor.container.db.orm.em.fork();
+    const account = await em.findOneOrFail(Account, { emailNormalized: person.email.toLowerCase() });
+    expect(account.status).toBe('pending');
+    expect(account.profile).toEqual({ hasDirectReports: true, birthYear: 1980, gender: 'female', language: 'de' });
+    const consents = await em.find(AccountConsent, { account: account.id }, { orderBy: { consentId: 'desc' } });
+    expect(consents.map((consent) => [consent.consentId, consent.version, consent.granted])).toEqual([
+      ['terms', '2024-05', true],
+      ['data-use', '2024-05', false],
+    ]);
+    for (const consent of consents) {
+      expect(consent.decidedAt).toBeInstanceOf(Date);
+      expect(Math.abs(consent.decidedAt.getTime() - started)).toBeLessThan(60_000);
+    }
+  });
+
+  it('keeps the profile answers when going back from the review', async () => {
+    const agent = new BrowserAgent(kontor.url);
+    const step2 = await agent.follow(await postAccountStep(agent, await openAccountStep(agent, config), accountFields(newRegistrant())));
+    const form = formEndingWith(step2.body, '/register/profile');
+    const review = await agent.follow(await agent.post(form.action, { ...form.fields, hasDirectReports: 'no', birthYear: '1975', gender: 'none', language: 'en' }));
+    const backUrl = /<a class="button secondary" href="([^"]+)">Zurück<\/a>/.exec(review.body)?.[1];
+    expect(backUrl).toMatch(/\/register\/profile$/);
+    const back = await agent.get(backUrl!);
+    expect(back.status).toBe(200);
+    expect(inputValue(back, 'profile-birthYear')).toBe('1975');
+    expect(back.body).toMatch(/<input type="radio" id="profile-hasDirectReports-no" name="hasDirectReports" value="no" checked>/);
+    expect(back.body).toMatch(/<option value="none" selected>keine Angabe<\/option>/);
+    expect(back.body).toMatch(/<option value="en" selected>Englisch<\/option>/);
+  });
+});
