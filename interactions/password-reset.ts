@@ -54,18 +54,17 @@ function renderInvalidLink(deps: PublicDeps, ctx: Context): void {
 
 /** GET /password/reset?token=… — the new-password form while the link is good. */
 export async function showReset(deps: PublicDeps, ctx: Context, input?: { token: string; errors: Record<string, string>; violated: Set<string> }, status = 200): Promise<void> {
-  let token = input?.token;
-  if (!token) {
-    const query = tokenQuery.safeParse(ctx.query);
-    if (!query.success || !(await deps.passwordReset.peek(query.data.token))) return renderInvalidLink(deps, ctx);
-    token = query.data.token;
-  }
+  const token = input?.token ?? tokenQuery.safeParse(ctx.query).data?.token;
+  // The page names the account, so a person with several knows which one the new password is for.
+  const link = token ? await deps.passwordReset.peek(token) : null;
+  if (!token || !link) return renderInvalidLink(deps, ctx);
   const errors = input?.errors ?? {};
   deps.views.render(
     ctx,
     'password/reset',
     {
       token,
+      email: link.email,
       errors,
       errorList: ['password', 'passwordConfirmation'].filter((field) => errors[field]).map((field) => ({ field, text: errors[field] })),
       passwordRules: passwordRuleViews(deps.settings.passwordPolicy, deps.views.translator(ctx), input?.violated),

@@ -226,7 +226,8 @@ export async function showReview(deps: InteractionDeps, ctx: Context, details: I
       step: { current: steps.review, total: steps.total },
       entries,
       backUrl: `/interaction/${details.uid}/register${steps.profile ? '/profile' : ''}`,
-      editUrl: `/interaction/${details.uid}/register`,
+      // With a profile step, "back" goes there; the first step gets a link of its own.
+      editUrl: steps.profile ? `/interaction/${details.uid}/register` : undefined,
       consents: consents.map((consent) => ({
         id: consent.id,
         name: `consent_${consent.id}`,

@@ -101,7 +101,7 @@ describe('registration and password reset do not reveal whether an account exist
     expect(toNew!.subject).toBe('Bitte bestätigen Sie Ihre E-Mail-Adresse');
     expect(toNew!.text).toContain(`${kontor.url}/register/confirm?token=`);
     expect(toExisting!.subject).toBe('Sie haben bereits ein Servicekonto');
-    expect(toExisting!.text).toContain('Guten Tag Erika,');
+    expect(toExisting!.text).toContain('Guten Tag Erika Mustermann,');
     expect(toExisting!.text).toContain(`${kontor.url}/password/forgot`);
     expect(toExisting!.text).not.toContain('/register/confirm');
     expect(toExisting!.text).not.toContain('Mallory');

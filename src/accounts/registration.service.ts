@@ -8,7 +8,7 @@ import { AppError } from '../shared/app-error.ts';
 import type { TokenSubject, VerificationService } from '../verification/index.ts';
 import { Account, type SALUTATIONS } from './account.entity.ts';
 import { AccountConsent } from './account-consent.entity.ts';
-import { normalizeEmail } from './email.ts';
+import { mailGreeting, normalizeEmail } from './email.ts';
 import type { ProfileValue } from './profile-fields.ts';
 
 /** Everything the registration steps collected; the password only as its argon2id hash. */
@@ -80,7 +80,7 @@ export class RegistrationService {
             message: 'registration-exists',
             to: existing.email,
             locale: existing.locale === 'en' ? 'en' : 'de',
-            data: { givenName: existing.givenName, forgotLink: `${issuer}/password/forgot`, username: existing.username },
+            data: { ...mailGreeting(existing), forgotLink: `${issuer}/password/forgot`, username: existing.username },
           });
           audit.record(tx, { type: 'account.registration_repeated', accountId: existing.id, ...audited });
           return { accountId: null };
@@ -115,7 +115,7 @@ export class RegistrationService {
           message: 'registration-confirm',
           to: account.email,
           locale: context.locale,
-          data: { givenName: account.givenName, link: `${issuer}/register/confirm?token=${token}`, hours: confirmationHours },
+          data: { ...mailGreeting(account), link: `${issuer}/register/confirm?token=${token}`, hours: confirmationHours },
         });
         audit.record(tx, { type: 'account.registered', accountId: account.id, ...audited, details: { replacedPending: Boolean(existing), consents: [...granted] } });
         return { accountId: account.id };
@@ -181,7 +181,7 @@ export class RegistrationService {
         message: 'registration-confirm',
         to: account.email,
         locale: account.locale === 'en' ? 'en' : 'de',
-        data: { givenName: account.givenName, link: `${issuer}/register/confirm?token=${token}`, hours: confirmationHours },
+        data: { ...mailGreeting(account), link: `${issuer}/register/confirm?token=${token}`, hours: confirmationHours },
       });
       wrote = true;
     });

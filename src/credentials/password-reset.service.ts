@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/sql';
 import type { PasswordPolicy } from '../../config/registration.ts';
-import { Account, loginFilter, passwordViolations } from '../accounts/index.ts';
+import { Account, loginFilter, mailGreeting, passwordViolations } from '../accounts/index.ts';
 import type { AuditLog } from '../audit/index.ts';
 import type { Locale } from '../http/i18n.ts';
 import type { Outbox } from '../mail/index.ts';
@@ -60,7 +60,7 @@ export class PasswordResetService {
             message: 'password-reset',
             to: account.email,
             locale: localeOf(account.locale),
-            data: { givenName: account.givenName, link: `${issuer}/password/reset?token=${token}`, minutes: resetMinutes },
+            data: { ...mailGreeting(account), link: `${issuer}/password/reset?token=${token}`, minutes: resetMinutes },
           });
           wrote = true;
         }
@@ -79,9 +79,11 @@ export class PasswordResetService {
     if (wrote) outbox.written();
   }
 
-  /** Whether a reset link is still good (the form is shown only then). */
-  peek(token: string): Promise<TokenSubject | null> {
-    return this.deps.verification.peek(token, 'password_reset');
+  /** Whether a reset link is still good (the form is shown only then), with the address it is for. */
+  async peek(token: string): Promise<(TokenSubject & { email: string }) | null> {
+    const subject = await this.deps.verification.peek(token, 'password_reset');
+    const account = subject ? await this.deps.em.fork().findOne(Account, { id: subject.accountId, status: 'active' }) : null;
+    return subject && account ? { ...subject, email: account.email } : null;
   }
 
   /**
@@ -104,7 +106,7 @@ export class PasswordResetService {
       for (const name of [account.email, account.username].filter((value): value is string => Boolean(value))) {
         await throttle.clear(tx, throttle.subjectFor(name, undefined));
       }
-      outbox.enqueue(tx, { message: 'password-changed', to: account.email, locale: localeOf(account.locale), data: { givenName: account.givenName, forgotLink: `${this.deps.issuer}/password/forgot` } });
+      outbox.enqueue(tx, { message: 'password-changed', to: account.email, locale: localeOf(account.locale), data: { ...mailGreeting(account), forgotLink: `${this.deps.issuer}/password/forgot` } });
       audit.record(tx, { type: 'password.reset_completed', accountId: account.id, ip: context.ip, clientId: used.clientId });
       return used;
     });
