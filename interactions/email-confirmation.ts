@@ -3,6 +3,7 @@ import type { Locale } from '../src/http/i18n.ts';
 import { parseForm } from '../src/http/validate.ts';
 import { clientAddressKey } from '../src/rate-limits/index.ts';
 import type { PublicDeps } from './public-routes.ts';
+import { liveInteraction } from './interaction-origin.ts';
 import { equalise } from './registration.ts';
 import { emailOnlyForm, interactionQuery, tokenQuery } from './registration.schemas.ts';
 import { renderTooManyRequests } from './too-many-requests.ts';
@@ -13,10 +14,6 @@ export async function portalLink(deps: PublicDeps, clientId: string | null): Pro
   const client = await deps.provider.Client.find(clientId);
   const url = (client?.initiateLoginUri ?? client?.clientUri) as string | undefined;
   return client && url ? { url, name: client.clientName ?? clientId } : undefined;
-}
-
-async function interactionAlive(deps: PublicDeps, uid: string | null): Promise<boolean> {
-  return uid ? Boolean(await deps.provider.Interaction.find(uid)) : false;
 }
 
 function renderInvalidLink(deps: PublicDeps, ctx: Context): void {
@@ -37,7 +34,7 @@ export async function submitConfirmation(deps: PublicDeps, ctx: Context): Promis
   if (!confirmed) return renderInvalidLink(deps, ctx);
   // Only the browser that registered (its registration cookie names the account) continues the login.
   const registeredHere = confirmed.interactionUid ? deps.registrationCookie.read(ctx, confirmed.interactionUid)?.registeredAccountId === confirmed.accountId : false;
-  if (registeredHere && (await interactionAlive(deps, confirmed.interactionUid))) {
+  if (registeredHere && (await liveInteraction(deps.provider, confirmed.interactionUid))) {
     ctx.status = 303;
     return ctx.redirect(`/interaction/${confirmed.interactionUid}/resume`);
   }
@@ -58,15 +55,14 @@ export async function submitResend(deps: PublicDeps, ctx: Context): Promise<void
   if (!byIp.allowed) return renderTooManyRequests(deps.views, ctx, byIp.retryAfterSeconds);
   const started = Date.now();
   const byAccount = await deps.rateLimiter.hit('resend-account', form.data.email.toLowerCase(), deps.settings.rateLimits.resendPerAccount);
-  const uid = form.data.interaction ?? null;
-  const interaction = uid ? await deps.provider.Interaction.find(uid) : undefined;
+  const origin = await liveInteraction(deps.provider, form.data.interaction);
   await deps.registration.resend(form.data.email, {
     ip: ctx.ip,
     locale: ctx.state.locale as Locale,
-    interactionUid: interaction ? uid : null,
-    clientId: interaction ? String(interaction.params.client_id ?? '') || null : null,
+    interactionUid: origin?.uid,
+    clientId: origin?.clientId,
     mayMail: byAccount.allowed,
   });
   await equalise(started, deps.settings.minimumResponseMs);
-  deps.views.render(ctx, 'registration/resent', { email: form.data.email, hours: deps.settings.registration.confirmationHours, loginUrl: interaction ? `/interaction/${uid}` : undefined }, { title: 'registration.resent_title' });
+  deps.views.render(ctx, 'registration/resent', { email: form.data.email, hours: deps.settings.registration.confirmationHours, loginUrl: origin ? `/interaction/${origin.uid}` : undefined }, { title: 'registration.resent_title' });
 }

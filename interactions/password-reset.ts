@@ -3,6 +3,7 @@ import type { Locale } from '../src/http/i18n.ts';
 import { parseForm } from '../src/http/validate.ts';
 import { clientAddressKey } from '../src/rate-limits/index.ts';
 import type { PublicDeps } from './public-routes.ts';
+import { liveInteraction } from './interaction-origin.ts';
 import { portalLink } from './email-confirmation.ts';
 import { equalise } from './registration.ts';
 import { forgotPasswordForm, interactionQuery, resetPasswordForm, tokenQuery } from './registration.schemas.ts';
@@ -34,18 +35,17 @@ export async function submitForgot(deps: PublicDeps, ctx: Context): Promise<void
   if (!byIp.allowed) return renderTooManyRequests(deps.views, ctx, byIp.retryAfterSeconds);
   const started = Date.now();
   const byAccount = await deps.rateLimiter.hit('reset-account', form.data.identifier.toLowerCase(), deps.settings.rateLimits.resetPerAccount);
-  const uid = form.data.interaction ?? null;
-  const interaction = uid ? await deps.provider.Interaction.find(uid) : undefined;
+  const origin = await liveInteraction(deps.provider, form.data.interaction);
   await deps.passwordReset.request({
     identifier: form.data.identifier,
     ip: ctx.ip,
     locale: ctx.state.locale as Locale,
-    interactionUid: interaction ? uid : null,
-    clientId: interaction ? String(interaction.params.client_id ?? '') || null : null,
+    interactionUid: origin?.uid,
+    clientId: origin?.clientId,
     mayMail: byAccount.allowed,
   });
   await equalise(started, deps.settings.minimumResponseMs);
-  deps.views.render(ctx, 'password/sent', { minutes: deps.settings.registration.resetMinutes, loginUrl: interaction ? `/interaction/${uid}` : undefined }, { title: 'password.sent_title' });
+  deps.views.render(ctx, 'password/sent', { minutes: deps.settings.registration.resetMinutes, loginUrl: origin ? `/interaction/${origin.uid}` : undefined }, { title: 'password.sent_title' });
 }
 
 function renderInvalidLink(deps: PublicDeps, ctx: Context): void {
@@ -82,7 +82,7 @@ export async function submitReset(deps: PublicDeps, ctx: Context): Promise<void>
   if (Object.keys(checked.errors).length) return showReset(deps, ctx, { token, errors: checked.errors, violated: checked.violated }, 400);
   const subject = await deps.passwordReset.reset(token, password, { ip: ctx.ip });
   if (!subject) return renderInvalidLink(deps, ctx);
-  const alive = subject.interactionUid ? Boolean(await deps.provider.Interaction.find(subject.interactionUid)) : false;
+  const alive = Boolean(await liveInteraction(deps.provider, subject.interactionUid));
   deps.views.render(
     ctx,
     'password/done',

@@ -1,7 +1,5 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as oidc from 'openid-client';
+import { configFile, ROOMY_RATE_LIMITS } from './helpers/config-file.ts';
 import { startTestKontor, type TestKontor } from './helpers/kontor.ts';
 import { SmtpSink } from './helpers/smtp-sink.ts';
 import { BrowserAgent, authorizationRequest, discover, formEndingWith, open, registerClient, submitConsent, submitLogin, REDIRECT_URI, type AuthorizationRequest } from './helpers/relying-party.ts';
@@ -13,26 +11,6 @@ import { createLogger } from '../src/shared/logger.ts';
 
 const CONFIRM_PREFIX = '/register/confirm?token=';
 
-/** Generous limits: this suite registers many times from 127.0.0.1 (the limits are tested elsewhere). */
-function roomyRateLimits(): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'kontor-confirmation-')), 'kontor.json');
-  const wide = { limit: 1000, windowSeconds: 3600 };
-  writeFileSync(file, JSON.stringify({
-    rateLimits: {
-      loginPerIp: wide,
-      registrationPerIp: wide,
-      resendPerIp: wide,
-      resendPerAccount: wide,
-      resetPerIp: wide,
-      resetPerAccount: wide,
-      loginFailuresBeforeDelay: 100,
-      loginDelayBaseSeconds: 30,
-      loginDelayMaxSeconds: 900,
-    },
-  }));
-  return file;
-}
-
 describe('e-mail confirmation links', () => {
   let kontor: TestKontor;
   let smtp: SmtpSink;
@@ -40,7 +18,7 @@ describe('e-mail confirmation links', () => {
 
   beforeAll(async () => {
     smtp = await SmtpSink.start();
-    kontor = await startTestKontor('postgres', { SMTP_URL: smtp.url, KONTOR_CONFIG_FILE: roomyRateLimits() });
+    kontor = await startTestKontor('postgres', { SMTP_URL: smtp.url, KONTOR_CONFIG_FILE: configFile(ROOMY_RATE_LIMITS) });
     const client = await registerClient(kontor, { clientUri: 'https://portal.example.org/start' });
     config = await discover(kontor, client.clientId, client.clientSecret);
   });

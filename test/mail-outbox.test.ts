@@ -1,8 +1,6 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as oidc from 'openid-client';
+import { configFile } from './helpers/config-file.ts';
 import { startTestKontor, type TestKontor } from './helpers/kontor.ts';
 import { SmtpSink } from './helpers/smtp-sink.ts';
 import { BrowserAgent, authorizationRequest, discover, registerClient, REDIRECT_URI } from './helpers/relying-party.ts';
@@ -20,20 +18,6 @@ interface OutboxRow {
   sealed_body: string;
   locked_until: Date | null;
   sent_at: Date | null;
-}
-
-const tempDirs: string[] = [];
-afterAll(() => {
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-});
-
-/** A KONTOR_CONFIG_FILE with these settings (merged over the defaults). */
-function configFile(settings: Record<string, unknown>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'kontor-mail-test-'));
-  tempDirs.push(dir);
-  const file = join(dir, 'kontor.json');
-  writeFileSync(file, JSON.stringify(settings));
-  return file;
 }
 
 async function outboxRows(kontor: TestKontor, recipient?: string): Promise<OutboxRow[]> {

@@ -1,52 +1,12 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as oidc from 'openid-client';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { backchannelReceiver, BACKCHANNEL_EVENT } from './helpers/backchannel.ts';
+import { configFile, ROOMY_RATE_LIMITS } from './helpers/config-file.ts';
 import { startTestKontor, type TestKontor } from './helpers/kontor.ts';
 import { SmtpSink } from './helpers/smtp-sink.ts';
 import { BrowserAgent, authorizationRequest, createUser, discover, formEndingWith, loginAndConsent, open, registerClient, submitLogin, REDIRECT_URI, type TestUser } from './helpers/relying-party.ts';
 import type { AgentResponse } from './helpers/browser-agent.ts';
 import { AuditEvent } from '../src/audit/index.ts';
-
-const BACKCHANNEL_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
-
-/** Generous limits: this suite requests several resets from 127.0.0.1 (the limits are tested elsewhere). */
-function roomyRateLimits(): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'kontor-reset-')), 'kontor.json');
-  const wide = { limit: 1000, windowSeconds: 3600 };
-  writeFileSync(file, JSON.stringify({
-    rateLimits: {
-      loginPerIp: wide,
-      registrationPerIp: wide,
-      resendPerIp: wide,
-      resendPerAccount: wide,
-      resetPerIp: wide,
-      resetPerAccount: wide,
-      loginFailuresBeforeDelay: 100,
-      loginDelayBaseSeconds: 30,
-      loginDelayMaxSeconds: 900,
-    },
-  }));
-  return file;
-}
-
-/** A loopback back-channel logout endpoint that keeps the logout tokens it receives. */
-async function backchannelReceiver(): Promise<{ url: string; tokens: string[]; server: Server }> {
-  const tokens: string[] = [];
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk) => (body += chunk));
-    req.on('end', () => {
-      tokens.push(new URLSearchParams(body).get('logout_token') ?? '');
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/backchannel`, tokens, server };
-}
 
 const decode = (html: string) => html.replace(/&#x([0-9a-f]+);/gi, (_m, hex: string) => String.fromCodePoint(parseInt(hex, 16))).replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&');
 const fieldError = (page: AgentResponse, id: string) => {
@@ -62,7 +22,7 @@ describe('password reset', () => {
 
   beforeAll(async () => {
     smtp = await SmtpSink.start();
-    kontor = await startTestKontor('postgres', { SMTP_URL: smtp.url, KONTOR_CONFIG_FILE: roomyRateLimits() });
+    kontor = await startTestKontor('postgres', { SMTP_URL: smtp.url, KONTOR_CONFIG_FILE: configFile(ROOMY_RATE_LIMITS) });
     const client = await registerClient(kontor);
     config = await discover(kontor, client.clientId, client.clientSecret);
   });

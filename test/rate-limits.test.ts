@@ -1,27 +1,13 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as oidc from 'openid-client';
+import { configFile } from './helpers/config-file.ts';
+
+const rateLimitsFile = (rateLimits: Record<string, unknown>) => configFile({ rateLimits });
 import { startTestKontor, type TestKontor } from './helpers/kontor.ts';
 import { SmtpSink } from './helpers/smtp-sink.ts';
 import { BrowserAgent, authorizationRequest, createUser, discover, formEndingWith, loginAndConsent, open, registerClient, REDIRECT_URI } from './helpers/relying-party.ts';
 import { newRegistrant, registerThroughInteraction } from './helpers/registration.ts';
 import type { AgentResponse } from './helpers/browser-agent.ts';
 import { Account } from '../src/accounts/index.ts';
-
-const tempDirs: string[] = [];
-afterAll(() => {
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-});
-
-/** A KONTOR_CONFIG_FILE with these rate limits (merged over the defaults). */
-function rateLimitConfig(rateLimits: Record<string, unknown>, extra: Record<string, unknown> = {}): string {
-  const dir = mkdtempSync(join(tmpdir(), 'kontor-rate-test-'));
-  tempDirs.push(dir);
-  const file = join(dir, 'kontor.json');
-  writeFileSync(file, JSON.stringify({ rateLimits, ...extra }));
-  return file;
-}
 
 const atRedirectUri = (location: string) => location.startsWith(REDIRECT_URI);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -62,7 +48,7 @@ function normalised(body: string, replacements: Record<string, string>): string 
 }
 
 describe('login attempts per IP address, on two instances sharing one database', () => {
-  const settings = rateLimitConfig({ loginPerIp: { limit: 3, windowSeconds: 600 } });
+  const settings = rateLimitsFile({ loginPerIp: { limit: 3, windowSeconds: 600 } });
   let kontor: TestKontor;
   let second: TestKontor;
   let config: oidc.Configuration;
@@ -130,7 +116,7 @@ describe('progressive delay after failed logins', () => {
 
   beforeAll(async () => {
     kontor = await startTestKontor('postgres', {
-      KONTOR_CONFIG_FILE: rateLimitConfig({ loginPerIp: { limit: 1000, windowSeconds: 600 }, loginFailuresBeforeDelay: 3, loginDelayBaseSeconds: 2, loginDelayMaxSeconds: 4 }),
+      KONTOR_CONFIG_FILE: rateLimitsFile({ loginPerIp: { limit: 1000, windowSeconds: 600 }, loginFailuresBeforeDelay: 3, loginDelayBaseSeconds: 2, loginDelayMaxSeconds: 4 }),
     });
     const client = await registerClient(kontor);
     config = await discover(kontor, client.clientId, client.clientSecret);
@@ -313,7 +299,7 @@ describe('limits on registration and on forms that send mail', () => {
     smtp = await SmtpSink.start();
     kontor = await startTestKontor('postgres', {
       SMTP_URL: smtp.url,
-      KONTOR_CONFIG_FILE: rateLimitConfig({
+      KONTOR_CONFIG_FILE: rateLimitsFile({
         registrationPerIp: { limit: 2, windowSeconds: 3600 },
         resendPerAccount: { limit: 1, windowSeconds: 3600 },
         resetPerAccount: { limit: 1, windowSeconds: 3600 },

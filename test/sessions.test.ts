@@ -1,27 +1,9 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as oidc from 'openid-client';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { backchannelReceiver, BACKCHANNEL_EVENT } from './helpers/backchannel.ts';
 import { startTestKontor, type TestKontor } from './helpers/kontor.ts';
 import { BrowserAgent, authorizationRequest, createUser, discover, formEndingWith, loginAndConsent, open, registerClient, submitConsent, POST_LOGOUT_URI, REDIRECT_URI, type TestUser } from './helpers/relying-party.ts';
 import { sessionSecondsLeft } from '../src/oidc/provider.ts';
-
-const BACKCHANNEL_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
-
-/** A loopback back-channel logout endpoint that keeps the logout tokens it receives. */
-async function backchannelReceiver(): Promise<{ url: string; tokens: string[]; server: Server }> {
-  const tokens: string[] = [];
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk) => (body += chunk));
-    req.on('end', () => {
-      tokens.push(new URLSearchParams(body).get('logout_token') ?? '');
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/backchannel`, tokens, server };
-}
 
 interface SessionRow {
   id: string;

@@ -5,12 +5,11 @@
  *
  * Needs PostgreSQL at 127.0.0.1:5432 and /usr/bin/chromium (apt-get install chromium).
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestKontor, type TestKontor } from '../helpers/kontor.ts';
 import { checkPage, expectAccessible, formatViolations, launchBrowser, type PageCheck } from '../helpers/browser.ts';
-import { createDemoPortal } from '../../src/demo-portal/app.ts';
+import { startDemoPortal } from '../helpers/demo-portal.ts';
 
 const CITIZEN = {
   email: 'erika.e2e@example.org',
@@ -29,32 +28,6 @@ let browser: Browser;
 let endSessionEndpoint: string;
 /** axe results of the demo portal's own pages: reported, not asserted (the portal is not part of Kontor). */
 const portalChecks: PageCheck[] = [];
-
-/** Listens on loopback first (to learn the port), then hands requests to the portal app built for that URL. */
-async function startPortal(issuer: string): Promise<{ server: Server; url: string }> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  // Same host name as Kontor's issuer (http://localhost:<port>), so cookies and redirects behave as in a real deployment.
-  const url = `http://localhost:${(server.address() as AddressInfo).port}`;
-  const { clientId, clientSecret } = await kontor.container.clients.create(
-    {
-      clientId: 'demo-portal-e2e',
-      name: 'Online-Dienste Musterstadt',
-      redirectUris: [`${url}/callback`],
-      postLogoutRedirectUris: [`${url}/`],
-      authMethod: 'client_secret_basic',
-      grantTypes: ['authorization_code', 'refresh_token'],
-    },
-    kontor.container.validateClientMetadata,
-  );
-  if (!clientSecret) throw new Error('a client_secret_basic client must come with a secret');
-  const app = await createDemoPortal({ issuer, clientId, clientSecret, baseUrl: url });
-  server.on('request', app.callback());
-  return { server, url };
-}
 
 async function newPage(): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ locale: 'de-DE', viewport: { width: 1024, height: 768 } });
@@ -82,7 +55,7 @@ async function logInThroughPortal(page: Page): Promise<void> {
 beforeAll(async () => {
   kontor = await startTestKontor('postgres', { KONTOR_DEV_FEATURES: 'false' });
   await kontor.container.accounts.createVerified(CITIZEN, (email, accountId, password) => kontor.container.passwords.setPassword(email, accountId, password));
-  ({ server: portal, url: portalUrl } = await startPortal(kontor.url));
+  ({ server: portal, url: portalUrl } = await startDemoPortal(kontor));
   const discovery = (await (await fetch(`${kontor.url}/.well-known/openid-configuration`)).json()) as { end_session_endpoint: string };
   endSessionEndpoint = discovery.end_session_endpoint;
   browser = await launchBrowser();

@@ -7,13 +7,12 @@
  *
  * Needs PostgreSQL at 127.0.0.1:5432 and /usr/bin/chromium (apt-get install chromium).
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestKontor, type TestKontor } from '../helpers/kontor.ts';
 import { SmtpSink } from '../helpers/smtp-sink.ts';
 import { checkPage, expectAccessible, formatViolations, launchBrowser, type PageCheck } from '../helpers/browser.ts';
-import { createDemoPortal } from '../../src/demo-portal/app.ts';
+import { startDemoPortal } from '../helpers/demo-portal.ts';
 
 /** Meets the default (Sachsen-Anhalt) policy: 8–40 characters, two of three groups. */
 const PASSWORD = 'Musterstadt-2026';
@@ -30,32 +29,6 @@ let portalUrl: string;
 let browser: Browser;
 /** axe results of the demo portal's own pages: reported, not asserted (the portal is not part of Kontor). */
 const portalChecks: PageCheck[] = [];
-
-/** Listens on loopback first (to learn the port), then hands requests to the portal app built for that URL. */
-async function startPortal(issuer: string): Promise<{ server: Server; url: string }> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  // Same host name as Kontor's issuer (http://localhost:<port>), so cookies and redirects behave as in a real deployment.
-  const url = `http://localhost:${(server.address() as AddressInfo).port}`;
-  const { clientId, clientSecret } = await kontor.container.clients.create(
-    {
-      clientId: 'demo-portal-e2e',
-      name: 'Online-Dienste Musterstadt',
-      redirectUris: [`${url}/callback`],
-      postLogoutRedirectUris: [`${url}/`],
-      authMethod: 'client_secret_basic',
-      grantTypes: ['authorization_code', 'refresh_token'],
-    },
-    kontor.container.validateClientMetadata,
-  );
-  if (!clientSecret) throw new Error('a client_secret_basic client must come with a secret');
-  const app = await createDemoPortal({ issuer, clientId, clientSecret, baseUrl: url });
-  server.on('request', app.callback());
-  return { server, url };
-}
 
 async function newPage(locale = 'de-DE'): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ locale, viewport: { width: 1024, height: 768 } });
@@ -90,7 +63,7 @@ async function reviewRows(page: Page): Promise<string[][]> {
 beforeAll(async () => {
   smtp = await SmtpSink.start();
   kontor = await startTestKontor('postgres', { SMTP_URL: smtp.url });
-  ({ server: portal, url: portalUrl } = await startPortal(kontor.url));
+  ({ server: portal, url: portalUrl } = await startDemoPortal(kontor));
   browser = await launchBrowser();
 });
 

@@ -1,0 +1,18 @@
+import type Provider from 'oidc-provider';
+
+export interface InteractionOrigin {
+  uid: string;
+  clientId: string | null;
+}
+
+/**
+ * The login interaction a page outside it (resend, forgotten password, a link from a mail) was reached
+ * from, while it is still alive: where to send the person back to, and which portal they came from.
+ */
+export async function liveInteraction(provider: Provider, uid: string | null | undefined): Promise<InteractionOrigin | null> {
+  if (!uid) return null;
+  const interaction = await provider.Interaction.find(uid);
+  if (!interaction) return null;
+  const clientId = interaction.params.client_id;
+  return { uid, clientId: typeof clientId === 'string' && clientId ? clientId : null };
+}
