@@ -4,7 +4,7 @@ import { parseForm } from '../src/http/validate.ts';
 import { clientAddressKey } from '../src/rate-limits/index.ts';
 import type { PublicDeps } from './public-routes.ts';
 import { liveInteraction } from './interaction-origin.ts';
-import { equalise } from './registration.ts';
+import { equalise } from './registration-steps.ts';
 import { emailOnlyForm, interactionQuery, tokenQuery } from './registration.schemas.ts';
 import { renderTooManyRequests } from './too-many-requests.ts';
 

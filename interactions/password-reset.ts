@@ -5,7 +5,7 @@ import { clientAddressKey } from '../src/rate-limits/index.ts';
 import type { PublicDeps } from './public-routes.ts';
 import { liveInteraction } from './interaction-origin.ts';
 import { portalLink } from './email-confirmation.ts';
-import { equalise } from './registration.ts';
+import { equalise } from './registration-steps.ts';
 import { forgotPasswordForm, interactionQuery, resetPasswordForm, tokenQuery } from './registration.schemas.ts';
 import { checkNewPassword, passwordRuleViews } from './password-fields.ts';
 import { renderTooManyRequests } from './too-many-requests.ts';

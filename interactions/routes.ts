@@ -18,7 +18,9 @@ import { finishInteraction, loadInteraction } from './interaction-context.ts';
 import { showLogin, submitLogin } from './login.ts';
 import { abortInteraction, showConsent, submitConsent } from './consent.ts';
 import type { RegistrationCookie } from './registration-cookie.ts';
-import { showAccountStep, showProfileStep, showReview, showSent, submitAccountStep, submitProfileStep, submitReview } from './registration.ts';
+import { showAccountStep, submitAccountStep } from './registration-account.ts';
+import { showProfileStep, submitProfileStep } from './registration-profile.ts';
+import { showReview, showSent, submitReview } from './registration-review.ts';
 
 export interface JourneySettings {
   registration: RegistrationConfig;

@@ -1,0 +1,112 @@
+import { randomUUID } from 'node:crypto';
+import type { Context } from 'koa';
+import type { RegistrationDraft } from '../src/accounts/index.ts';
+import { clientAddressKey } from '../src/rate-limits/index.ts';
+import { AppError } from '../src/shared/app-error.ts';
+import type { Locale } from '../src/http/i18n.ts';
+import type { InteractionDeps } from './routes.ts';
+import type { InteractionDetails } from './interaction-context.ts';
+import { showAccountStep } from './registration-account.ts';
+import { bodyOf, draftOrRestart, equalise, label, requireLoginPrompt, stepsOf } from './registration-steps.ts';
+import { renderTooManyRequests } from './too-many-requests.ts';
+
+// The last registration step: review and consents, then "check your mail".
+
+export async function showReview(deps: InteractionDeps, ctx: Context, details: InteractionDetails, input?: { granted: Set<string>; error?: string }, status = 200): Promise<void> {
+  requireLoginPrompt(details);
+  const draft = draftOrRestart(deps, ctx, details);
+  if (!draft) return;
+  const t = deps.views.translator(ctx);
+  const locale = ctx.state.locale as Locale;
+  const { profileFields, consents, usernameMode } = deps.settings.registration;
+  const entries = [
+    ...(draft.salutation ? [{ label: t('registration.salutation'), value: t(`registration.salutation_${draft.salutation}`) }] : []),
+    { label: t('registration.given_name'), value: draft.givenName },
+    { label: t('registration.family_name'), value: draft.familyName },
+    { label: t('registration.email'), value: draft.email },
+    ...(usernameMode === 'username' ? [{ label: t('registration.username'), value: draft.username }] : []),
+    { label: t('registration.password'), value: t('registration.password_set') },
+    ...profileFields.map((field) => {
+      const value = draft.profile?.[field.name];
+      const shown =
+        value === undefined ? t('registration.not_given')
+        : field.type === 'boolean' ? t(value ? 'profile.yes' : 'profile.no')
+        : field.type === 'select' ? label(field.options!.find((option) => option.value === value)?.label ?? { de: String(value), en: String(value) }, locale)
+        : String(value);
+      return { label: label(field.label, locale), value: shown };
+    }),
+  ];
+  const steps = stepsOf(deps);
+  deps.views.render(
+    ctx,
+    'registration/review',
+    {
+      uid: details.uid,
+      step: { current: steps.review, total: steps.total },
+      entries,
+      backUrl: `/interaction/${details.uid}/register${steps.profile ? '/profile' : ''}`,
+      // With a profile step, "back" goes there; the first step gets a link of its own.
+      editUrl: steps.profile ? `/interaction/${details.uid}/register` : undefined,
+      consents: consents.map((consent) => ({
+        id: consent.id,
+        name: `consent_${consent.id}`,
+        label: label(consent.label, locale),
+        url: consent.url,
+        required: consent.required,
+        checked: input?.granted.has(consent.id) ?? false,
+        error: input?.error && consent.required && !input.granted.has(consent.id) ? input.error : undefined,
+      })),
+    },
+    { title: 'registration.review_title', status },
+  );
+}
+
+export async function submitReview(deps: InteractionDeps, ctx: Context, details: InteractionDetails): Promise<void> {
+  requireLoginPrompt(details);
+  const draft = draftOrRestart(deps, ctx, details);
+  if (!draft) return;
+  const body = bodyOf(ctx);
+  const granted = new Set(deps.settings.registration.consents.filter((consent) => body[`consent_${consent.id}`] === 'on').map((consent) => consent.id));
+  const missing = deps.settings.registration.consents.some((consent) => consent.required && !granted.has(consent.id));
+  if (missing) return showReview(deps, ctx, details, { granted, error: deps.views.translator(ctx)('registration.consent_required') }, 400);
+
+  const byIp = await deps.rateLimiter.hit('registration-ip', clientAddressKey(ctx.ip), deps.settings.rateLimits.registrationPerIp);
+  if (!byIp.allowed) return renderTooManyRequests(deps.views, ctx, byIp.retryAfterSeconds);
+
+  const started = Date.now();
+  try {
+    const { accountId } = await deps.registration.register(draft as RegistrationDraft, granted, {
+      ip: ctx.ip,
+      locale: ctx.state.locale as Locale,
+      interactionUid: details.uid,
+      clientId: typeof details.params.client_id === 'string' ? details.params.client_id : null,
+    });
+    // An existing address gets a stand-in id of the same shape, so the cookie looks the same either way.
+    deps.registrationCookie.write(ctx, { uid: details.uid, draft: { email: draft.email }, registeredAccountId: accountId ?? randomUUID() });
+  } catch (error) {
+    if (error instanceof AppError && (error.code === 'registration.username_taken' || error.code === 'registration.conflict')) {
+      const t = deps.views.translator(ctx);
+      const field = error.code === 'registration.username_taken' ? 'username' : 'email';
+      return showAccountStep(deps, ctx, details, { values: { salutation: draft.salutation ?? '', givenName: draft.givenName ?? '', familyName: draft.familyName ?? '', email: draft.email ?? '', username: draft.username ?? '' }, errors: { [field]: t(error.code) } }, 409);
+    }
+    throw error;
+  }
+  await equalise(started, deps.settings.minimumResponseMs);
+  ctx.status = 303;
+  ctx.redirect(`/interaction/${details.uid}/register/sent`);
+}
+
+/** "Check your mail" — the same page whether the address was new or already registered. */
+export async function showSent(deps: InteractionDeps, ctx: Context, details: InteractionDetails): Promise<void> {
+  const state = deps.registrationCookie.read(ctx, details.uid);
+  if (!state?.registeredAccountId) {
+    ctx.status = 303;
+    return ctx.redirect(`/interaction/${details.uid}/register`);
+  }
+  deps.views.render(
+    ctx,
+    'registration/sent',
+    { uid: details.uid, email: state.draft?.email ?? '', hours: deps.settings.registration.confirmationHours, resendUrl: `/register/resend?interaction=${details.uid}` },
+    { title: 'registration.sent_title' },
+  );
+}
