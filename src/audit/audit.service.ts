@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/sql';
 import { AuditEvent } from './audit-event.entity.ts';
 
@@ -35,6 +36,18 @@ export class AuditLog {
       details: input.details ?? {},
       createdAt: new Date(),
     });
+  }
+
+  /**
+   * Writes one event on its own, as a single INSERT (no unit of work, no explicit transaction): for events
+   * that are the only write of a request, such as a successful login.
+   */
+  async recordAlone(em: EntityManager, input: AuditInput): Promise<void> {
+    await em.fork().execute(
+      'insert into audit_event (id, type, account_id, client_id, ip, details, created_at) values (?, ?, ?, ?, ?, ?::jsonb, now())',
+      [randomUUID(), input.type, input.accountId ?? null, input.clientId ?? null, input.ip ?? null, JSON.stringify(input.details ?? {})],
+      'run',
+    );
   }
 
   /** The newest events first, for operators (CLI) and tests. */

@@ -38,14 +38,18 @@ export class LoginThrottleService {
     return hmacBase64Url(this.key, device ? `device\u0000${device}\u0000${name}` : `name\u0000${name}`);
   }
 
-  /** Seconds the name must still wait, 0 when it may try now. */
-  async waitSeconds(subject: string): Promise<number> {
+  /**
+   * Seconds the name must still wait (0: it may try now), and whether failures are on record at all — a
+   * successful login only needs to clear them then (most logins have none).
+   */
+  async state(subject: string): Promise<{ waitSeconds: number; recorded: boolean }> {
     const rows = await this.em.fork().execute<ThrottleRow[]>(
-      'select extract(epoch from blocked_until - now()) as seconds_left from login_throttle where key = ? and blocked_until > now()',
+      'select extract(epoch from blocked_until - now()) as seconds_left from login_throttle where key = ?',
       [subject],
       'all',
     );
-    return rows[0] ? Math.max(1, Math.ceil(Number(rows[0].seconds_left))) : 0;
+    const left = rows[0]?.seconds_left;
+    return { waitSeconds: left !== null && left !== undefined && Number(left) > 0 ? Math.max(1, Math.ceil(Number(left))) : 0, recorded: rows.length > 0 };
   }
 
   /**
