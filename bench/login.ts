@@ -41,7 +41,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -50,6 +50,7 @@ import argon2 from 'argon2';
 import pg from 'pg';
 import { formEndingWith, parseForms } from '../test/helpers/browser-agent.ts';
 import { discover, type Endpoints } from './mint.ts';
+import { cpuSnapshot, type CpuSnapshot } from './measure.ts';
 import { announceReady, freeLoopbackPort, PERSON, READY_PREFIX, REDIRECT_URI, SCOPE, serveStats, shutdownOn, type ChildStats, type ServerInfo } from './shared.ts';
 
 /** What the server child reports besides the usual {@link ServerInfo}. */
@@ -269,61 +270,7 @@ async function cleanupAll(): Promise<void> {
 }
 
 // =========================================================================================================
-// Parent: CPU from /proc (the same accounting as bench/measure.ts, which keeps it private to autocannon phases)
-
-const CLOCK_TICKS = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-function processCpuSeconds(pid: number | string): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-  } catch {
-    return 0;
-  }
-}
-
-function postgresCpuSeconds(): Map<string, number> {
-  const usage = new Map<string, number>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') usage.set(entry, processCpuSeconds(entry));
-    } catch {
-      // ended while we looked
-    }
-  }
-  return usage;
-}
-
-function machineCpuSeconds(): { busy: number; steal: number } {
-  try {
-    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
-    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = line.trim().split(/\s+/).slice(1).map(Number);
-    return { busy: (user + nice + system + irq + softirq) / CLOCK_TICKS, steal: steal / CLOCK_TICKS };
-  } catch {
-    return { busy: 0, steal: 0 };
-  }
-}
-
-interface CpuSnapshot {
-  at: number;
-  server: number;
-  postgres: Map<string, number>;
-  loadgen: number;
-  machine: { busy: number; steal: number };
-}
-
-function cpuSnapshot(serverPid: number): CpuSnapshot {
-  const self = process.cpuUsage();
-  return { at: performance.now(), server: processCpuSeconds(serverPid), postgres: postgresCpuSeconds(), loadgen: (self.user + self.system) / 1e6, machine: machineCpuSeconds() };
-}
+// Parent: CPU from /proc, with bench/measure.ts's accounting
 
 /** CPU seconds used between two snapshots, and the wall time. */
 interface CpuUse {

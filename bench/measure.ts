@@ -54,7 +54,7 @@ const CLOCK_TICKS = (() => {
 })();
 
 /** utime + stime of one process in seconds; 0 when it is gone. */
-function processCpuSeconds(pid: number | string): number {
+export function processCpuSeconds(pid: number | string): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -65,7 +65,7 @@ function processCpuSeconds(pid: number | string): number {
 }
 
 /** CPU seconds of every process named `postgres` (the server, its backends and background workers). */
-function postgresCpuSeconds(): Map<string, number> {
+export function postgresCpuSeconds(): Map<string, number> {
   const usage = new Map<string, number>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -79,7 +79,7 @@ function postgresCpuSeconds(): Map<string, number> {
 }
 
 /** Machine-wide busy and steal seconds (all cores) from /proc/stat. */
-function machineCpuSeconds(): { busy: number; steal: number } {
+export function machineCpuSeconds(): { busy: number; steal: number } {
   try {
     const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
     const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = line.trim().split(/\s+/).slice(1).map(Number);
@@ -89,7 +89,7 @@ function machineCpuSeconds(): { busy: number; steal: number } {
   }
 }
 
-interface CpuSnapshot {
+export interface CpuSnapshot {
   at: number;
   server: number;
   postgres: Map<string, number>;
@@ -97,7 +97,7 @@ interface CpuSnapshot {
   machine: { busy: number; steal: number };
 }
 
-function cpuSnapshot(serverPid: number): CpuSnapshot {
+export function cpuSnapshot(serverPid: number): CpuSnapshot {
   const self = process.cpuUsage();
   return { at: performance.now(), server: processCpuSeconds(serverPid), postgres: postgresCpuSeconds(), loadgen: (self.user + self.system) / 1e6, machine: machineCpuSeconds() };
 }
