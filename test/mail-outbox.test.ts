@@ -3,6 +3,7 @@ import * as oidc from 'openid-client';
 import { configFile } from './helpers/config-file.ts';
 import { startTestKontor, type TestKontor } from './helpers/kontor.ts';
 import { SmtpSink } from './helpers/smtp-sink.ts';
+import { decodeEntities } from './helpers/browser-agent.ts';
 import { BrowserAgent, authorizationRequest, discover, registerClient, REDIRECT_URI } from './helpers/relying-party.ts';
 import { confirmLink, newRegistrant, registerThroughInteraction } from './helpers/registration.ts';
 import { Account } from '../src/accounts/index.ts';
@@ -54,12 +55,6 @@ async function closedPort(): Promise<number> {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function decodeEntities(text: string): string {
-  return text
-    .replace(/&#x([0-9a-f]+);/gi, (_m, hex: string) => String.fromCodePoint(parseInt(hex, 16)))
-    .replace(/&#(\d+);/g, (_m, dec: string) => String.fromCodePoint(Number(dec)))
-    .replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-}
 
 describe('mail outbox with an SMTP server', () => {
   let kontor: TestKontor;

@@ -5,15 +5,10 @@ import { configFile, ROOMY_RATE_LIMITS } from './helpers/config-file.ts';
 import { startTestKontor, type TestKontor } from './helpers/kontor.ts';
 import { SmtpSink } from './helpers/smtp-sink.ts';
 import { BrowserAgent, authorizationRequest, createUser, discover, formEndingWith, loginAndConsent, open, registerClient, submitLogin, REDIRECT_URI, type TestUser } from './helpers/relying-party.ts';
-import type { AgentResponse } from './helpers/browser-agent.ts';
+import { decodeEntities, type AgentResponse } from './helpers/browser-agent.ts';
+import { fieldError, markedRules } from './helpers/registration.ts';
 import { AuditEvent } from '../src/audit/index.ts';
 
-const decode = (html: string) => html.replace(/&#x([0-9a-f]+);/gi, (_m, hex: string) => String.fromCodePoint(parseInt(hex, 16))).replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&');
-const fieldError = (page: AgentResponse, id: string) => {
-  const match = new RegExp(`<p class="field-error" id="${id}-error"[^>]*>([\\s\\S]*?)</p>`).exec(page.body);
-  return match ? decode(match[1]!) : undefined;
-};
-const markedRules = (page: AgentResponse) => [...page.body.matchAll(/<li class="violated">([^<]*) <strong>\(nicht erfüllt\)<\/strong><\/li>/g)].map((match) => decode(match[1]!));
 
 describe('password reset', () => {
   let kontor: TestKontor;
@@ -75,7 +70,7 @@ describe('password reset', () => {
     const page = await agent.get(link);
     expect(page.status).toBe(200);
     expect(page.body).toContain('Neues Passwort festlegen');
-    expect(decode(page.body)).toContain('zwischen 8 und 40 Zeichen lang sein');
+    expect(decodeEntities(page.body)).toContain('zwischen 8 und 40 Zeichen lang sein');
     expect(formEndingWith(page.body, '/password/reset').fields.token).toBe(new URL(link).searchParams.get('token'));
 
     const weak = await submitNewPassword(agent, link, 'kurz');
@@ -89,7 +84,7 @@ describe('password reset', () => {
     const spaced = await submitNewPassword(agent, link, 'Neues Passwort 1<');
     expect(spaced.status).toBe(400);
     expect(markedRules(spaced)).toEqual(['ohne Leerzeichen sein', 'ohne die Zeichen < > sein']);
-    expect(decode(spaced.body)).not.toContain('Neues Passwort 1<');
+    expect(decodeEntities(spaced.body)).not.toContain('Neues Passwort 1<');
 
     const mismatch = await submitNewPassword(agent, link, 'Neues-Passwort-2', 'Neues-Passwort-3');
     expect(mismatch.status).toBe(400);

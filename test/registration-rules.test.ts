@@ -3,43 +3,24 @@ import * as oidc from 'openid-client';
 import { startTestKontor, type TestKontor } from './helpers/kontor.ts';
 import { SmtpSink } from './helpers/smtp-sink.ts';
 import { BrowserAgent, authorizationRequest, discover, formEndingWith, loginAndConsent, open, registerClient, submitLogin } from './helpers/relying-party.ts';
-import { confirmLink, newRegistrant, registerThroughInteraction, submitReview, type Registrant } from './helpers/registration.ts';
-import type { AgentResponse } from './helpers/browser-agent.ts';
+import { accountFields, confirmLink, fieldError, markedRules, newRegistrant, registerThroughInteraction, submitReview } from './helpers/registration.ts';
+import { decodeEntities, type AgentResponse } from './helpers/browser-agent.ts';
 import { Account, AccountConsent } from '../src/accounts/index.ts';
-
-/** Text as the reader sees it: the entities Handlebars writes turned back into characters. */
-function decode(html: string): string {
-  return html
-    .replace(/&#x([0-9a-f]+);/gi, (_m, hex: string) => String.fromCodePoint(parseInt(hex, 16)))
-    .replace(/&#(\d+);/g, (_m, dec: string) => String.fromCodePoint(Number(dec)))
-    .replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-}
-
-/** The error shown under a field, decoded (undefined when the field has none). */
-function fieldError(page: AgentResponse, id: string): string | undefined {
-  const match = new RegExp(`<p class="field-error" id="${id}-error"[^>]*>([\\s\\S]*?)</p>`).exec(page.body);
-  return match ? decode(match[1]!) : undefined;
-}
-
-/** The password rules the form marks as "nicht erfüllt". */
-function markedRules(page: AgentResponse): string[] {
-  return [...page.body.matchAll(/<li class="violated">([^<]*) <strong>\(nicht erfüllt\)<\/strong><\/li>/g)].map((match) => decode(match[1]!));
-}
 
 /** Every password rule listed next to the field. */
 function listedRules(page: AgentResponse): string[] {
   const list = /<div class="password-rules" id="password-rules">[\s\S]*?<ul>([\s\S]*?)<\/ul>/.exec(page.body)?.[1] ?? '';
-  return [...list.matchAll(/<li[^>]*>([^<]*)/g)].map((match) => decode(match[1]!).trim());
+  return [...list.matchAll(/<li[^>]*>([^<]*)/g)].map((match) => decodeEntities(match[1]!).trim());
 }
 
 const inputValue = (page: AgentResponse, id: string) => {
   const tag = new RegExp(`<input id="${id}"[^>]*>`).exec(page.body)?.[0];
   if (!tag) throw new Error(`no input #${id} on the page`);
   const value = / value="([^"]*)"/.exec(tag)?.[1];
-  return value === undefined ? undefined : decode(value);
+  return value === undefined ? undefined : decodeEntities(value);
 };
 
-const reviewEntries = (page: AgentResponse) => [...page.body.matchAll(/<dt>([^<]*)<\/dt><dd>([^<]*)<\/dd>/g)].map((match) => [decode(match[1]!), decode(match[2]!)]);
+const reviewEntries = (page: AgentResponse) => [...page.body.matchAll(/<dt>([^<]*)<\/dt><dd>([^<]*)<\/dd>/g)].map((match) => [decodeEntities(match[1]!), decodeEntities(match[2]!)]);
 
 /** Opens a new authorization request in `agent` and goes to the registration's account step. */
 async function openAccountStep(agent: BrowserAgent, config: oidc.Configuration): Promise<AgentResponse> {
@@ -54,15 +35,6 @@ async function postAccountStep(agent: BrowserAgent, page: AgentResponse, fields:
   return agent.post(form.action, { ...form.fields, ...fields });
 }
 
-const accountFields = (person: Registrant): Record<string, string> => ({
-  salutation: person.salutation ?? '',
-  givenName: person.givenName,
-  familyName: person.familyName,
-  email: person.email,
-  ...(person.username !== undefined ? { username: person.username } : {}),
-  password: person.password,
-  passwordConfirmation: person.passwordConfirmation ?? person.password,
-});
 
 const RULE = {
   length: 'zwischen 8 und 40 Zeichen lang sein',
@@ -131,7 +103,7 @@ describe('registration form rules (default deployment: e-mail as username, Sachs
     expect(page.body).toMatch(/<option value="ms" selected>Frau<\/option>/);
     expect(inputValue(page, 'password')).toBeUndefined();
     expect(inputValue(page, 'passwordConfirmation')).toBeUndefined();
-    expect(decode(page.body)).not.toContain(password);
+    expect(decodeEntities(page.body)).not.toContain(password);
     expect(await accountOf(kontor, person.email)).toBeNull();
   });
 
@@ -150,7 +122,7 @@ describe('registration form rules (default deployment: e-mail as username, Sachs
     expect(fieldError(page, 'passwordConfirmation')).toBe('Die beiden Passwörter stimmen nicht überein.');
     expect(fieldError(page, 'password')).toBeUndefined();
     expect(markedRules(page)).toEqual([]);
-    expect(decode(page.body)).not.toContain('Musterstadt-202');
+    expect(decodeEntities(page.body)).not.toContain('Musterstadt-202');
   });
 
   it('refuses an e-mail address with an umlaut and keeps it in the field', async () => {
@@ -340,7 +312,7 @@ describe('registration with the Mein-ias profile fields (docs/examples/mein-ias.
     expect(step2.status).toBe(200);
     expect(step2.url).toMatch(/\/register\/profile$/);
     expect(step2.body).toContain('Schritt 2 von 3: Weitere Angaben');
-    for (const label of ['Sind Ihnen Mitarbeiter:innen disziplinarisch zugeordnet?', 'Geburtsjahr', 'Geschlecht', 'Sprache']) expect(decode(step2.body)).toContain(label);
+    for (const label of ['Sind Ihnen Mitarbeiter:innen disziplinarisch zugeordnet?', 'Geburtsjahr', 'Geschlecht', 'Sprache']) expect(decodeEntities(step2.body)).toContain(label);
 
     // Invalid: a birth year before 1900, a gender not offered, nothing chosen for the other two.
     const profileForm = formEndingWith(step2.body, '/register/profile');

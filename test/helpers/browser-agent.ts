@@ -104,7 +104,8 @@ export function formEndingWith(html: string, suffix: string): ParsedForm {
   return form;
 }
 
-function decodeEntities(text: string): string {
+/** Text as the reader sees it: the entities Handlebars writes turned back into characters. */
+export function decodeEntities(text: string): string {
   return text
     .replace(/&#x([0-9a-f]+);/gi, (_m, hex: string) => String.fromCodePoint(parseInt(hex, 16)))
     .replace(/&#(\d+);/g, (_m, dec: string) => String.fromCodePoint(Number(dec)))

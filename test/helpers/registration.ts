@@ -1,5 +1,5 @@
 import { BrowserAgent, formEndingWith, open, type AuthorizationRequest } from './relying-party.ts';
-import type { AgentResponse } from './browser-agent.ts';
+import { decodeEntities, type AgentResponse } from './browser-agent.ts';
 
 export interface Registrant {
   salutation?: string;
@@ -22,21 +22,32 @@ export function newRegistrant(overrides: Partial<Registrant> = {}): Registrant {
   return { givenName: 'Erika', familyName: 'Mustermann', email: `erika.${counter}.${Date.now()}@example.org`, password: 'Musterstadt-2026', ...overrides };
 }
 
+/** The account step's form fields for `person`. */
+export const accountFields = (person: Registrant): Record<string, string> => ({
+  salutation: person.salutation ?? '',
+  givenName: person.givenName,
+  familyName: person.familyName,
+  email: person.email,
+  ...(person.username !== undefined ? { username: person.username } : {}),
+  password: person.password,
+  passwordConfirmation: person.passwordConfirmation ?? person.password,
+});
+
 /** Submits the account step of the registration form shown at `page`; follows to the next page. */
 export async function submitAccountStep(agent: BrowserAgent, page: AgentResponse, person: Registrant): Promise<AgentResponse> {
   const form = formEndingWith(page.body, '/register');
-  return agent.follow(
-    await agent.post(form.action, {
-      ...form.fields,
-      salutation: person.salutation ?? '',
-      givenName: person.givenName,
-      familyName: person.familyName,
-      email: person.email,
-      ...(person.username !== undefined ? { username: person.username } : {}),
-      password: person.password,
-      passwordConfirmation: person.passwordConfirmation ?? person.password,
-    }),
-  );
+  return agent.follow(await agent.post(form.action, { ...form.fields, ...accountFields(person) }));
+}
+
+/** The error shown under a field, decoded (undefined when the field has none). */
+export function fieldError(page: AgentResponse, id: string): string | undefined {
+  const match = new RegExp(`<p class="field-error" id="${id}-error"[^>]*>([\\s\\S]*?)</p>`).exec(page.body);
+  return match ? decodeEntities(match[1]!) : undefined;
+}
+
+/** The password rules the form marks as "nicht erfüllt". */
+export function markedRules(page: AgentResponse): string[] {
+  return [...page.body.matchAll(/<li class="violated">([^<]*) <strong>\(nicht erfüllt\)<\/strong><\/li>/g)].map((match) => decodeEntities(match[1]!));
 }
 
 /** Ticks the consents (all offered by default) and creates the account; returns the "check your mail" page. */
