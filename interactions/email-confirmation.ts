@@ -1,12 +1,10 @@
 import type { Context } from 'koa';
 import type { Locale } from '../src/http/i18n.ts';
 import { parseForm } from '../src/http/validate.ts';
-import { clientAddressKey } from '../src/rate-limits/index.ts';
 import type { PublicDeps } from './public-routes.ts';
 import { liveInteraction } from './interaction-origin.ts';
-import { equalise } from './registration-steps.ts';
 import { emailOnlyForm, interactionQuery, tokenQuery } from './registration.schemas.ts';
-import { renderTooManyRequests } from './too-many-requests.ts';
+import { equalise, withinIpLimit } from './abuse-protection.ts';
 
 /** Where a person goes to log in when their interaction is gone: the portal's login start or home page. */
 export async function portalLink(deps: PublicDeps, clientId: string | null): Promise<{ url: string; name: string } | undefined> {
@@ -51,8 +49,7 @@ export async function submitResend(deps: PublicDeps, ctx: Context): Promise<void
   const body = (ctx.request.body as Record<string, unknown> | undefined) ?? {};
   const form = parseForm(emailOnlyForm, body);
   if (!form.ok) return showResend(deps, ctx, { email: typeof body.email === 'string' ? body.email : '', error: deps.views.translator(ctx)(form.fieldErrors.email ?? 'account.email_invalid') }, 400);
-  const byIp = await deps.rateLimiter.hit('resend-ip', clientAddressKey(ctx.ip), deps.settings.rateLimits.resendPerIp);
-  if (!byIp.allowed) return renderTooManyRequests(deps.views, ctx, byIp.retryAfterSeconds);
+  if (!(await withinIpLimit(deps, ctx, 'resend-ip', deps.settings.rateLimits.resendPerIp))) return;
   const started = Date.now();
   const byAccount = await deps.rateLimiter.hit('resend-account', form.data.email.toLowerCase(), deps.settings.rateLimits.resendPerAccount);
   const origin = await liveInteraction(deps.provider, form.data.interaction);

@@ -4,7 +4,7 @@ import { loginForm } from './interaction.schemas.ts';
 import { clientNameOf, finishInteraction, type InteractionDetails } from './interaction-context.ts';
 import { parseForm } from '../src/http/validate.ts';
 import { LEVEL_TO_ACR } from '../src/oidc/index.ts';
-import { renderTooManyRequests, waitText } from './too-many-requests.ts';
+import { renderTooManyRequests, waitText } from './abuse-protection.ts';
 
 export interface LoginPageExtras {
   username?: string;

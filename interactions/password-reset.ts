@@ -1,14 +1,12 @@
 import type { Context } from 'koa';
 import type { Locale } from '../src/http/i18n.ts';
 import { parseForm } from '../src/http/validate.ts';
-import { clientAddressKey } from '../src/rate-limits/index.ts';
 import type { PublicDeps } from './public-routes.ts';
 import { liveInteraction } from './interaction-origin.ts';
 import { portalLink } from './email-confirmation.ts';
-import { equalise } from './registration-steps.ts';
 import { forgotPasswordForm, interactionQuery, resetPasswordForm, tokenQuery } from './registration.schemas.ts';
 import { checkNewPassword, passwordRuleViews } from './password-fields.ts';
-import { renderTooManyRequests } from './too-many-requests.ts';
+import { equalise, withinIpLimit } from './abuse-protection.ts';
 
 /** GET /password/forgot — asks for the login name. */
 export async function showForgot(deps: PublicDeps, ctx: Context, input?: { identifier: string; error?: string }, status = 200): Promise<void> {
@@ -31,8 +29,7 @@ export async function submitForgot(deps: PublicDeps, ctx: Context): Promise<void
   const body = (ctx.request.body as Record<string, unknown> | undefined) ?? {};
   const form = parseForm(forgotPasswordForm, body);
   if (!form.ok) return showForgot(deps, ctx, { identifier: typeof body.identifier === 'string' ? body.identifier : '', error: deps.views.translator(ctx)('password.identifier_required') }, 400);
-  const byIp = await deps.rateLimiter.hit('reset-ip', clientAddressKey(ctx.ip), deps.settings.rateLimits.resetPerIp);
-  if (!byIp.allowed) return renderTooManyRequests(deps.views, ctx, byIp.retryAfterSeconds);
+  if (!(await withinIpLimit(deps, ctx, 'reset-ip', deps.settings.rateLimits.resetPerIp))) return;
   const started = Date.now();
   const byAccount = await deps.rateLimiter.hit('reset-account', form.data.identifier.toLowerCase(), deps.settings.rateLimits.resetPerAccount);
   const origin = await liveInteraction(deps.provider, form.data.interaction);

@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'koa';
 import type { RegistrationDraft } from '../src/accounts/index.ts';
-import { clientAddressKey } from '../src/rate-limits/index.ts';
 import { AppError } from '../src/shared/app-error.ts';
 import type { Locale } from '../src/http/i18n.ts';
 import type { InteractionDeps } from './routes.ts';
 import type { InteractionDetails } from './interaction-context.ts';
 import { showAccountStep } from './registration-account.ts';
-import { bodyOf, draftOrRestart, equalise, label, requireLoginPrompt, stepsOf } from './registration-steps.ts';
-import { renderTooManyRequests } from './too-many-requests.ts';
+import { bodyOf, draftOrRestart, label, requireLoginPrompt, stepsOf } from './registration-steps.ts';
+import { equalise, withinIpLimit } from './abuse-protection.ts';
 
 // The last registration step: review and consents, then "check your mail".
 
@@ -70,8 +69,7 @@ export async function submitReview(deps: InteractionDeps, ctx: Context, details:
   const missing = deps.settings.registration.consents.some((consent) => consent.required && !granted.has(consent.id));
   if (missing) return showReview(deps, ctx, details, { granted, error: deps.views.translator(ctx)('registration.consent_required') }, 400);
 
-  const byIp = await deps.rateLimiter.hit('registration-ip', clientAddressKey(ctx.ip), deps.settings.rateLimits.registrationPerIp);
-  if (!byIp.allowed) return renderTooManyRequests(deps.views, ctx, byIp.retryAfterSeconds);
+  if (!(await withinIpLimit(deps, ctx, 'registration-ip', deps.settings.rateLimits.registrationPerIp))) return;
 
   const started = Date.now();
   try {

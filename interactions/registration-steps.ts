@@ -49,12 +49,3 @@ export function draftOrRestart(deps: InteractionDeps, ctx: Context, details: Int
   ctx.redirect(`/interaction/${details.uid}/register`);
   return undefined;
 }
-
-/**
- * Pads a response to a minimum duration, so the work done for a new address (account, token, mail) and for
- * a known one (a mail) cannot be told apart by timing.
- */
-export async function equalise(startedAt: number, minimumMs: number): Promise<void> {
-  const left = minimumMs - (Date.now() - startedAt);
-  if (left > 0) await new Promise((resolve) => setTimeout(resolve, left));
-}

@@ -7,6 +7,7 @@ import type { Outbox } from '../mail/index.ts';
 import { AppError } from '../shared/app-error.ts';
 import type { TokenSubject, VerificationService } from '../verification/index.ts';
 import { Account, type SALUTATIONS } from './account.entity.ts';
+import { AccountRepository } from './account.repository.ts';
 import { AccountConsent } from './account-consent.entity.ts';
 import { mailGreeting, normalizeEmail } from './email.ts';
 import type { ProfileValue } from './profile-fields.ts';
@@ -74,7 +75,7 @@ export class RegistrationService {
     const audited = { ip: context.ip, clientId: context.clientId ?? null };
     try {
       const outcome = await em.fork().transactional(async (tx) => {
-        const existing = await tx.findOne(Account, { emailNormalized: normalizeEmail(draft.email) });
+        const existing = await new AccountRepository(tx).findByEmail(draft.email);
         if (existing && existing.status !== 'pending') {
           outbox.enqueue(tx, {
             message: 'registration-exists',
@@ -140,7 +141,7 @@ export class RegistrationService {
     return em.fork().transactional(async (tx) => {
       const subject = await verification.consume(tx, token, 'email_confirmation');
       if (!subject) return null;
-      const account = await tx.findOne(Account, { id: subject.accountId });
+      const account = await new AccountRepository(tx).findById(subject.accountId);
       if (!account) return null;
       account.status = account.status === 'pending' ? 'active' : account.status;
       account.emailVerified = true;

@@ -18,8 +18,7 @@ export function devMailRoutes(outbox: Outbox, views: Views, pageMiddleware: Midd
   const router = new Router({ prefix: '/dev/mail' });
   router.use(...pageMiddleware);
   router.get('/', async (ctx) => {
-    const entries = await outbox.list({}, 30);
-    const mails = await Promise.all(entries.map(async (entry) => ({ ...entry, createdAt: entry.createdAt.toISOString(), parts: linkify((await outbox.read(entry.id))?.text ?? '') })));
+    const mails = (await outbox.recent(30)).map((mail) => ({ ...mail, createdAt: mail.createdAt.toISOString(), parts: linkify(mail.text) }));
     views.render(ctx, 'dev/mail', { mails }, { title: 'dev_mail.title' });
   });
   router.get('/:id', async (ctx) => {

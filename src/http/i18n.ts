@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type Handlebars from 'handlebars';
 import { fileURLToPath } from 'node:url';
 
 export const LOCALES = ['de', 'en'] as const;
@@ -34,4 +35,12 @@ export function negotiateLocale(candidates: Array<string | undefined>): Locale {
     }
   }
   return DEFAULT_LOCALE;
+}
+
+/** Registers `{{t "key" name=value}}` on a Handlebars instance; the locale comes from the template's root data. */
+export function registerTranslateHelper(handlebars: typeof Handlebars, catalogues: Record<Locale, Catalogue>): void {
+  handlebars.registerHelper('t', (key: string, options: Handlebars.HelperOptions) => {
+    const t = translator(catalogues, (options.data.root as { locale: Locale }).locale);
+    return t(key, options.hash as Record<string, unknown>);
+  });
 }

@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 import type { Context } from 'koa';
-import { loadCatalogues, translator, type Locale, type Translate } from './i18n.ts';
+import { loadCatalogues, registerTranslateHelper, translator, type Locale, type Translate } from './i18n.ts';
 
 const templatesDir = fileURLToPath(new URL('../../templates/', import.meta.url));
 
@@ -24,10 +24,7 @@ export class Views {
   private readonly catalogues = loadCatalogues();
 
   constructor(dir = templatesDir) {
-    this.handlebars.registerHelper('t', (key: string, options: Handlebars.HelperOptions) => {
-      const t = translator(this.catalogues, (options.data.root as { locale: Locale }).locale);
-      return t(key, options.hash as Record<string, unknown>);
-    });
+    registerTranslateHelper(this.handlebars, this.catalogues);
     for (const file of listHbs(join(dir, 'partials'))) {
       this.handlebars.registerPartial(relative(join(dir, 'partials'), file).replace(/\.hbs$/, ''), readFileSync(file, 'utf8'));
     }

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
-import { loadCatalogues, translator, type Locale } from '../http/i18n.ts';
+import { loadCatalogues, registerTranslateHelper, translator, type Locale } from '../http/i18n.ts';
 
 const mailDir = fileURLToPath(new URL('../../templates/mail/', import.meta.url));
 
@@ -29,12 +29,7 @@ export class MailRenderer {
   private readonly catalogues = loadCatalogues();
 
   constructor(dir = mailDir) {
-    for (const instance of [this.html, this.text]) {
-      instance.registerHelper('t', (key: string, options: Handlebars.HelperOptions) => {
-        const t = translator(this.catalogues, (options.data.root as { locale: Locale }).locale);
-        return t(key, options.hash as Record<string, unknown>);
-      });
-    }
+    for (const instance of [this.html, this.text]) registerTranslateHelper(instance, this.catalogues);
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       if (!entry.isDirectory()) continue;
       const read = (file: string) => readFileSync(join(dir, entry.name, file), 'utf8');

@@ -84,6 +84,12 @@ export class Outbox {
     return rows.map(entryOf);
   }
 
+  /** The newest mail with bodies, decrypted, in one query (the development mailbox). */
+  async recent(limit: number): Promise<Array<OutboxEntry & MailBody>> {
+    const rows = await this.em.fork().find(OutboxMail, {}, { orderBy: { createdAt: 'desc' }, limit });
+    return rows.map((row) => ({ ...entryOf(row), ...this.open(row.id, row.sealedBody) }));
+  }
+
   /** One mail with its bodies, decrypted (the development mailbox, operators' `mail show`). */
   async read(id: string): Promise<(OutboxEntry & MailBody) | null> {
     if (!/^[0-9a-f-]{36}$/.test(id)) return null;
