@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../config/index.ts';
 import { startKontor } from '../src/server.ts';
 import { createLogger } from '../src/shared/logger.ts';
+import { seedBenchRelyingParty } from './bench-setup.ts';
 import { announceReady, BENCH_CODE_SECONDS, freeLoopbackPort, PERSON, REDIRECT_URI, serveStats, shutdownOn } from './shared.ts';
 
 const databaseUrl = process.env.BENCH_DATABASE_URL;
@@ -57,23 +58,13 @@ if (databaseUrl) {
 }
 serveStats(() => ({ dbQueries: databaseUrl ? queryCount : null }));
 
-const client = await container.clients.create(
-  { name: 'Benchmark RP', redirectUris: [REDIRECT_URI], authMethod: 'client_secret_basic', grantTypes: ['authorization_code', 'refresh_token'] },
-  container.validateClientMetadata,
-);
-if (!client.clientSecret) throw new Error('Kontor did not return a client secret');
-
-const password = randomBytes(18).toString('base64url');
-await container.accounts.createVerified(
-  { email: PERSON.email, password, givenName: PERSON.givenName, familyName: PERSON.familyName },
-  (em, id, pw) => container.passwords.setPassword(em, id, pw),
-);
+const { clientId, clientSecret, password } = await seedBenchRelyingParty(container);
 
 announceReady({
   kind: 'kontor',
   issuer: kontor.url,
-  clientId: client.clientId,
-  clientSecret: client.clientSecret,
+  clientId,
+  clientSecret,
   redirectUri: REDIRECT_URI,
   username: PERSON.email,
   password,

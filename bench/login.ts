@@ -47,8 +47,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import argon2 from 'argon2';
-import pg from 'pg';
 import { formEndingWith, parseForms } from '../test/helpers/browser-agent.ts';
+import { createBenchDatabase, runCleanups, seedBenchRelyingParty, type Cleanup } from './bench-setup.ts';
 import { discover, type Endpoints } from './mint.ts';
 import { cpuSnapshot, type CpuSnapshot } from './measure.ts';
 import { announceReady, freeLoopbackPort, PERSON, READY_PREFIX, REDIRECT_URI, SCOPE, serveStats, shutdownOn, type ChildStats, type ServerInfo } from './shared.ts';
@@ -117,25 +117,15 @@ async function serve(): Promise<void> {
     if (message === 'statements') process.send?.({ statements: recent.splice(0) });
   });
 
-  // Client and account exactly as test/helpers/relying-party.ts (registerClient, createUser) make them.
-  const client = await container.clients.create(
-    { name: 'Benchmark RP', redirectUris: [REDIRECT_URI], authMethod: 'client_secret_basic', grantTypes: ['authorization_code', 'refresh_token'] },
-    container.validateClientMetadata,
-  );
-  if (!client.clientSecret) throw new Error('Kontor did not return a client secret');
-  const password = randomBytes(18).toString('base64url');
-  await container.accounts.createVerified(
-    { email: PERSON.email, password, givenName: PERSON.givenName, familyName: PERSON.familyName },
-    (em, id, pw) => container.passwords.setPassword(em, id, pw),
-  );
+  const { clientId, clientSecret, password } = await seedBenchRelyingParty(container);
 
   // Read through a loose view: older versions have no rateLimits.
   const config = loaded as unknown as { rateLimits?: { loginPerIp?: LoginServerInfo['loginPerIp'] }; password?: LoginServerInfo['passwordHashing']; database?: { poolMax?: number } };
   const info: LoginServerInfo = {
     kind: 'kontor',
     issuer: kontor.url,
-    clientId: client.clientId,
-    clientSecret: client.clientSecret,
+    clientId,
+    clientSecret,
     redirectUri: REDIRECT_URI,
     username: PERSON.email,
     password,
@@ -186,7 +176,7 @@ interface Child {
   stop(): Promise<void>;
 }
 
-const cleanups = new Set<() => Promise<void>>();
+const cleanups = new Set<Cleanup>();
 
 async function startChild(env: Record<string, string>): Promise<Child> {
   const path = fileURLToPath(import.meta.url);
@@ -241,32 +231,8 @@ async function startChild(env: Record<string, string>): Promise<Child> {
   return { info, stats: () => ask<ChildStats>('stats', 'stats'), statements: () => ask<string[]>('statements', 'statements'), stop };
 }
 
-async function adminQuery(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: settings.pgUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-async function createDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `kontor_bench_${randomBytes(6).toString('hex')}`;
-  await adminQuery(`create database "${name}"`);
-  const url = new URL(settings.pgUrl);
-  url.pathname = `/${name}`;
-  const drop = async () => {
-    cleanups.delete(drop);
-    await adminQuery(`drop database if exists "${name}" with (force)`);
-  };
-  cleanups.add(drop);
-  log(`created database ${name}`);
-  return { url: url.href, drop };
-}
-
 async function cleanupAll(): Promise<void> {
-  for (const cleanup of [...cleanups].reverse()) await cleanup().catch((error: unknown) => log(`cleanup failed: ${String(error)}`));
+  await runCleanups(cleanups, log);
 }
 
 // =========================================================================================================
@@ -551,7 +517,7 @@ async function runRound(round: number): Promise<RoundResult> {
   const configDir = mkdtempSync(join(os.tmpdir(), 'kontor-bench-login-'));
   const configFile = join(configDir, 'kontor.json');
   writeFileSync(configFile, `${JSON.stringify({ rateLimits: { loginPerIp: GENEROUS_LOGIN_PER_IP } }, null, 2)}\n`);
-  const database = await createDatabase();
+  const database = await createBenchDatabase(settings.pgUrl, cleanups, log);
   const started = performance.now();
   const child = await startChild({ BENCH_DATABASE_URL: database.url, KONTOR_CONFIG_FILE: configFile });
   try {

@@ -20,12 +20,12 @@
  * Exit code 1 when a phase saw any non-2xx response, connection error or unverified body, or a check failed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
-import pg from 'pg';
+import { createBenchDatabase, runCleanups, type Cleanup } from './bench-setup.ts';
 import { discover, mintCodes, signIn, type Endpoints, type MintedCode } from './mint.ts';
 import { runPhase, type PhaseResult } from './measure.ts';
 import { PERSON, READY_PREFIX, type ChildStats, type ServerInfo } from './shared.ts';
@@ -70,7 +70,7 @@ interface Child {
   stop(): Promise<void>;
 }
 
-const cleanups = new Set<() => Promise<void>>();
+const cleanups = new Set<Cleanup>();
 
 async function startChild(script: string, env: Record<string, string>, tag: string): Promise<Child> {
   const path = fileURLToPath(new URL(script, import.meta.url));
@@ -125,33 +125,8 @@ async function startChild(script: string, env: Record<string, string>, tag: stri
   return { info, stats, stop };
 }
 
-async function adminQuery(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: settings.pgUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-async function createDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `kontor_bench_${randomBytes(6).toString('hex')}`;
-  await adminQuery(`create database "${name}"`);
-  const url = new URL(settings.pgUrl);
-  url.pathname = `/${name}`;
-  const drop = async () => {
-    cleanups.delete(drop);
-    await adminQuery(`drop database if exists "${name}" with (force)`);
-  };
-  cleanups.add(drop);
-  log(`created database ${name}`);
-  return { url: url.href, drop };
-}
-
 async function cleanupAll(): Promise<void> {
-  // Last registered first: a scenario's child stops before its database is dropped.
-  for (const cleanup of [...cleanups].reverse()) await cleanup().catch((error: unknown) => log(`cleanup failed: ${String(error)}`));
+  await runCleanups(cleanups, log);
 }
 
 let interrupted = false;
@@ -281,7 +256,7 @@ function assertClean(what: string, result: PhaseResult): void {
 async function runScenario(name: ScenarioName): Promise<ScenarioResult> {
   const scenario = SCENARIOS[name];
   log(`=== ${name}: ${scenario.label}`);
-  const database = scenario.database ? await createDatabase() : undefined;
+  const database = scenario.database ? await createBenchDatabase(settings.pgUrl, cleanups, log) : undefined;
   const started = performance.now();
   const child = await startChild(scenario.script, database ? { BENCH_DATABASE_URL: database.url } : {}, name);
   try {
