@@ -3,9 +3,11 @@ import type { Container } from './container.ts';
 import { csrfProtection } from './http/csrf.ts';
 import { errorHandler } from './http/error-handler.ts';
 import { healthRoutes } from './http/health.routes.ts';
+import { pinToIssuer } from './http/host-pinning.ts';
 import { localeMiddleware } from './http/locale.ts';
 import { requestLogger } from './http/request-logger.ts';
 import { securityHeaders } from './http/security-headers.ts';
+import { sharedCaching } from './http/shared-caching.ts';
 import { staticRoutes } from './http/static.routes.ts';
 import { devMailRoutes } from './dev/mail.routes.ts';
 import { interactionRoutes, type InteractionDeps } from '../interactions/routes.ts';
@@ -17,19 +19,23 @@ import { usesHttps } from './shared/urls.ts';
 const MINIMUM_RESPONSE_MS = 250;
 
 /**
- * The HTTP application. Order matters: logging and security headers wrap everything, our routers come
- * first, and oidc-provider is mounted last with no body parser in front of it. There is no request-scoped
- * entity manager: services fork their own (the provider calls them outside any request context anyway).
+ * The HTTP application. Order matters: logging and security headers wrap everything, then the host and
+ * protocol are pinned to the issuer, our routers come next, and oidc-provider is mounted last with no
+ * body parser in front of it. There is no request-scoped entity manager: services fork their own (the
+ * provider calls them outside any request context anyway).
  */
 export function createApp(container: Container): Koa {
   const { config, logger, views, db } = container;
   const https = usesHttps(config.issuer);
   // The provider runs on our Koa context (mounted as middleware), so its signed cookies use our app's keys.
-  const app = new Koa({ proxy: config.trustProxy, keys: container.provider.keys as string[] });
+  // maxIpsCount: ctx.ip is the X-Forwarded-For entry the outermost trusted proxy appended (the address it
+  // saw), counted from the right; entries further left were written by the client and are ignored.
+  const app = new Koa({ proxy: config.trustProxy, maxIpsCount: config.trustedProxyHops, keys: container.provider.keys as string[] });
   const csrf = csrfProtection(config.secret, https);
 
   app.use(requestLogger(logger));
   app.use(securityHeaders(https));
+  app.use(pinToIssuer(config.issuer, logger));
   app.use(localeMiddleware(https));
   app.use(healthRoutes(db.orm).routes());
   app.use(staticRoutes().routes());
@@ -65,6 +71,7 @@ export function createApp(container: Container): Koa {
   app.use(journeys.allowedMethods());
   if (config.env === 'development' && config.devFeatures) app.use(devMailRoutes(container.outbox, views, pageMiddleware).routes());
 
+  app.use(sharedCaching(config.keys.reloadSeconds));
   app.use(container.live.middleware);
   return app;
 }

@@ -1,4 +1,5 @@
 import { startTestKontor, type TestKontor } from './helpers/kontor.ts';
+import { rawRequest } from './helpers/raw-http.ts';
 import { registerClient, REDIRECT_URI } from './helpers/relying-party.ts';
 
 // Behind a TLS-terminating proxy (KONTOR_TRUST_PROXY) with an https issuer, every cookie must be Secure
@@ -11,13 +12,13 @@ describe('cookies behind a TLS-terminating proxy', () => {
   afterAll(() => kontor?.stop());
 
   it('sets only Secure, HttpOnly cookies and a __Host- CSRF cookie', async () => {
-    const address = kontor.server.address() as { port: number };
-    const base = `http://127.0.0.1:${address.port}`;
     const client = await registerClient(kontor);
     const cookies: string[] = [];
     const jar = new Map<string, string>();
-    const get = async (path: string) => {
-      const response = await fetch(`${base}${path}`, { redirect: 'manual', headers: { 'x-forwarded-proto': 'https', host: 'id.example.test', cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') } });
+    // As the proxy forwards it: the public host and X-Forwarded-Proto (node:http, since fetch rewrites Host).
+    const get = async (path: string, form?: Record<string, string>) => {
+      const cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+      const response = await rawRequest(kontor.server, path, { method: form ? 'POST' : 'GET', form, headers: { 'x-forwarded-proto': 'https', host: 'id.example.test', ...(cookie ? { cookie } : {}) } });
       for (const header of response.headers.getSetCookie()) {
         cookies.push(header);
         const [pair] = header.split(';');
