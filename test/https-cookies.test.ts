@@ -1,6 +1,7 @@
 import { startTestKontor, type TestKontor } from './helpers/kontor.ts';
+import { formEndingWith } from './helpers/browser-agent.ts';
 import { rawRequest } from './helpers/raw-http.ts';
-import { registerClient, REDIRECT_URI } from './helpers/relying-party.ts';
+import { createUser, registerClient, REDIRECT_URI } from './helpers/relying-party.ts';
 
 // Behind a TLS-terminating proxy (KONTOR_TRUST_PROXY) with an https issuer, every cookie must be Secure
 // and the CSRF cookie host-bound (__Host-).
@@ -32,6 +33,12 @@ describe('cookies behind a TLS-terminating proxy', () => {
     expect(location.pathname).toMatch(/^\/interaction\//);
     const page = await get(location.pathname);
     expect(page.status).toBe(200);
+    // Logging in sets the provider's session cookie on the resume step.
+    const user = await createUser(kontor);
+    const form = formEndingWith(page.body, '/login');
+    const login = await get(form.action, { ...form.fields, username: user.email, password: user.password });
+    expect(login.status).toBe(303);
+    expect((await get(new URL(login.headers.get('location')!, 'https://id.example.test').pathname)).status).toBe(303);
 
     expect(cookies.length).toBeGreaterThanOrEqual(3);
     for (const cookie of cookies) {
@@ -40,5 +47,16 @@ describe('cookies behind a TLS-terminating proxy', () => {
     }
     const csrf = cookies.find((cookie) => cookie.includes('kontor.csrf='));
     expect(csrf).toMatch(/^__Host-kontor\.csrf=[^;]+; path=\/; samesite=lax; secure; httponly$/i);
+    // The session cookie (and its signature) lives on path / and so carries __Host- too: no sibling host or
+    // plain-http page can plant one (RFC 6265bis §4.1.3.2). The interaction cookies are path-scoped, which
+    // __Host- forbids, so they carry __Secure-.
+    const session = cookies.filter((cookie) => /^__Host-kontor\.session(\.sig)?=/.test(cookie));
+    expect(session).toHaveLength(2);
+    for (const cookie of session) {
+      expect(cookie).toMatch(/; path=\/;/);
+      expect(cookie.toLowerCase()).not.toContain('domain=');
+    }
+    const names = cookies.map((cookie) => cookie.slice(0, cookie.indexOf('=')));
+    expect(names.filter((name) => !name.startsWith('__Host-') && !name.startsWith('__Secure-'))).toEqual([]);
   });
 });
