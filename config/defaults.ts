@@ -8,8 +8,11 @@ export function defaultsFor(env: Env, port: number, demoPort: number): Omit<Conf
   return {
     env,
     port,
-    host: '0.0.0.0',
+    // Development serves /dev/mail (live links, no login) and a demo account: loopback only. Production runs
+    // behind a proxy or in a container, where the proxy must reach it on another interface.
+    host: env === 'production' ? '0.0.0.0' : '127.0.0.1',
     trustProxy: false,
+    trustedProxyHops: 1,
     allowPrivateNetworkFetch: false,
     issuer: `http://localhost:${port}`,
     database: { embeddedDir: '.data/pglite', poolMax: 10 },

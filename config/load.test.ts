@@ -59,6 +59,22 @@ describe('configuration', () => {
     expect(() => loadConfig({ KONTOR_ENV: 'staging' })).toThrow(/KONTOR_ENV/);
   });
 
+  it('listens on loopback in development and on every interface in production', () => {
+    // Development serves /dev/mail with live links and a demo account: not for the local network.
+    expect(loadConfig({}).host).toBe('127.0.0.1');
+    const production = { KONTOR_ENV: 'production', KONTOR_ISSUER: 'https://id.example.org', KONTOR_TRUST_PROXY: 'true', KONTOR_SECRET: 'x'.repeat(40), DATABASE_URL: 'postgres://db/kontor', SMTP_URL: 'smtp://mail.example.org:25' };
+    expect(loadConfig(production).host).toBe('0.0.0.0');
+    expect(loadConfig({ KONTOR_HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
+  });
+
+  it('trusts one proxy hop by default and validates the number of hops', () => {
+    expect(loadConfig({}).trustedProxyHops).toBe(1);
+    expect(loadConfig({ KONTOR_TRUSTED_PROXY_HOPS: '2' }).trustedProxyHops).toBe(2);
+    for (const bad of ['0', '1.5', 'two', '11']) {
+      expect(() => loadConfig({ KONTOR_TRUSTED_PROXY_HOPS: bad })).toThrow(/trustedProxyHops/);
+    }
+  });
+
   it('reads the optional config file; environment variables win over it', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kontor-config-'));
     const file = join(dir, 'kontor.json');

@@ -90,6 +90,7 @@ function fromEnv(env: Env): Tree {
   };
   set('port', env.PORT);
   set('host', env.KONTOR_HOST);
+  set('trustedProxyHops', env.KONTOR_TRUSTED_PROXY_HOPS);
   set('issuer', env.KONTOR_ISSUER);
   set('secret', env.KONTOR_SECRET);
   set('database.url', env.DATABASE_URL);

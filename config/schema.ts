@@ -11,6 +11,11 @@ export const configSchema = z.object({
   /** Trust X-Forwarded-* headers (set when a TLS-terminating proxy is in front). */
   trustProxy: z.boolean(),
   /**
+   * How many proxies in front of Kontor append to X-Forwarded-For (with trustProxy). The client address is
+   * the entry this many places from the right: everything left of it was written by the client itself.
+   */
+  trustedProxyHops: z.coerce.number().int().min(1).max(10),
+  /**
    * Let the provider fetch from loopback and private addresses (clients' jwks_uri, back-channel logout,
    * sector_identifier_uri). Off by default as SSRF protection; authorities whose portals sit in internal
    * networks turn it on.

@@ -1,14 +1,13 @@
 import Router from '@koa/router';
 import type { Middleware } from 'koa';
 import type { InteractionDeps } from './routes.ts';
-import { csrfCheck, formBody } from './routes.ts';
 import { showConfirmation, showResend, submitConfirmation, submitResend } from './email-confirmation.ts';
 import { showForgot, showReset, submitForgot, submitReset } from './password-reset.ts';
 
 /** The journey pages reached from mails or from the login page, outside any one interaction. */
 export type PublicDeps = InteractionDeps;
 
-/** /register/confirm, /register/resend, /password/forgot, /password/reset */
+/** /register/confirm, /register/resend, /password/forgot, /password/reset; forms arrive parsed and CSRF-checked. */
 export function publicRoutes(deps: PublicDeps, pageMiddleware: Middleware[]): Router {
   const router = new Router();
   router.use(['/register', '/password'], ...pageMiddleware);
@@ -16,27 +15,14 @@ export function publicRoutes(deps: PublicDeps, pageMiddleware: Middleware[]): Ro
     ctx.set('Cache-Control', 'no-store');
     await next();
   });
-  const csrf = csrfCheck(deps);
 
   router.get('/register/confirm', async (ctx) => showConfirmation(deps, ctx));
-  router.post('/register/confirm', formBody, async (ctx) => {
-    csrf(ctx);
-    await submitConfirmation(deps, ctx);
-  });
+  router.post('/register/confirm', async (ctx) => submitConfirmation(deps, ctx));
   router.get('/register/resend', async (ctx) => showResend(deps, ctx));
-  router.post('/register/resend', formBody, async (ctx) => {
-    csrf(ctx);
-    await submitResend(deps, ctx);
-  });
+  router.post('/register/resend', async (ctx) => submitResend(deps, ctx));
   router.get('/password/forgot', async (ctx) => showForgot(deps, ctx));
-  router.post('/password/forgot', formBody, async (ctx) => {
-    csrf(ctx);
-    await submitForgot(deps, ctx);
-  });
+  router.post('/password/forgot', async (ctx) => submitForgot(deps, ctx));
   router.get('/password/reset', async (ctx) => showReset(deps, ctx));
-  router.post('/password/reset', formBody, async (ctx) => {
-    csrf(ctx);
-    await submitReset(deps, ctx);
-  });
+  router.post('/password/reset', async (ctx) => submitReset(deps, ctx));
   return router;
 }

@@ -1,13 +1,10 @@
 import Router from '@koa/router';
-import { koaBody } from 'koa-body';
 import type { Context, Middleware } from 'koa';
 import type Provider from 'oidc-provider';
 import type { Config } from '../config/schema.ts';
 import type { PasswordPolicy, RegistrationConfig } from '../config/registration.ts';
 import type { RegistrationService } from '../src/accounts/index.ts';
 import type { LoginService, PasswordResetService, PasswordService } from '../src/credentials/index.ts';
-import type { CsrfVerifier } from '../src/http/csrf.ts';
-import { CSRF_FIELD } from '../src/http/csrf.ts';
 import type { Views } from '../src/http/views.ts';
 import type { RateLimiter } from '../src/rate-limits/index.ts';
 import type { Logger } from '../src/shared/logger.ts';
@@ -43,23 +40,17 @@ export interface InteractionDeps {
   passwordReset: PasswordResetService;
   rateLimiter: RateLimiter;
   registrationCookie: RegistrationCookie;
-  verifyCsrf: CsrfVerifier;
   logger: Logger;
   settings: JourneySettings;
 }
 
-export const formBody = koaBody({ urlencoded: true, json: false, text: false, multipart: false, formLimit: '32kb' });
-
-export function csrfCheck(deps: Pick<InteractionDeps, 'verifyCsrf'>) {
-  return (ctx: Context) => deps.verifyCsrf(ctx, (ctx.request.body as Record<string, unknown> | undefined)?.[CSRF_FIELD]);
-}
-
-/** /interaction/:uid — the pages a person sees between the portal's redirect and the return to it. */
+/**
+ * /interaction/:uid — the pages a person sees between the portal's redirect and the return to it. Forms
+ * arrive parsed and their CSRF token checked (src/http/csrf.ts, for every unsafe route of this router).
+ */
 export function interactionRoutes(deps: InteractionDeps, pageMiddleware: Middleware[]): Router {
   const router = new Router({ prefix: '/interaction' });
   router.use(...pageMiddleware);
-  const body = formBody;
-  const csrf = csrfCheck(deps);
 
   const uidOf = (ctx: Context) => {
     const parsed = uidParams.safeParse(ctx.params);
@@ -79,29 +70,25 @@ export function interactionRoutes(deps: InteractionDeps, pageMiddleware: Middlew
     throw new AppError('interaction.unexpected_step', 400);
   });
 
-  router.post('/:uid/login', body, async (ctx) => {
+  router.post('/:uid/login', async (ctx) => {
     const details = await load(ctx);
-    csrf(ctx);
     if (details.prompt.name !== 'login') throw new AppError('interaction.unexpected_step', 400);
     await submitLogin(deps, ctx, details);
   });
 
   router.get('/:uid/register', async (ctx) => showAccountStep(deps, ctx, await load(ctx)));
-  router.post('/:uid/register', body, async (ctx) => {
+  router.post('/:uid/register', async (ctx) => {
     const details = await load(ctx);
-    csrf(ctx);
     await submitAccountStep(deps, ctx, details);
   });
   router.get('/:uid/register/profile', async (ctx) => showProfileStep(deps, ctx, await load(ctx)));
-  router.post('/:uid/register/profile', body, async (ctx) => {
+  router.post('/:uid/register/profile', async (ctx) => {
     const details = await load(ctx);
-    csrf(ctx);
     await submitProfileStep(deps, ctx, details);
   });
   router.get('/:uid/register/review', async (ctx) => showReview(deps, ctx, await load(ctx)));
-  router.post('/:uid/register/review', body, async (ctx) => {
+  router.post('/:uid/register/review', async (ctx) => {
     const details = await load(ctx);
-    csrf(ctx);
     await submitReview(deps, ctx, details);
   });
   router.get('/:uid/register/sent', async (ctx) => showSent(deps, ctx, await load(ctx)));
@@ -126,15 +113,13 @@ export function interactionRoutes(deps: InteractionDeps, pageMiddleware: Middlew
     await finishInteraction(deps.provider, ctx, { login: { accountId: result.accountId, acr: LEVEL_TO_ACR[result.level], amr: result.amr, remember: false } });
   });
 
-  router.post('/:uid/consent', body, async (ctx) => {
+  router.post('/:uid/consent', async (ctx) => {
     const details = await load(ctx);
-    csrf(ctx);
     await submitConsent(deps, ctx, details);
   });
 
-  router.post('/:uid/abort', body, async (ctx) => {
+  router.post('/:uid/abort', async (ctx) => {
     await load(ctx);
-    csrf(ctx);
     deps.registrationCookie.clear(ctx);
     await abortInteraction(deps, ctx);
   });

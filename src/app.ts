@@ -1,11 +1,14 @@
 import Koa from 'koa';
+import type Router from '@koa/router';
 import type { Container } from './container.ts';
 import { csrfProtection } from './http/csrf.ts';
-import { errorHandler } from './http/error-handler.ts';
+import { errorHandler, errorResponder } from './http/error-handler.ts';
 import { healthRoutes } from './http/health.routes.ts';
+import { pinToIssuer } from './http/host-pinning.ts';
 import { localeMiddleware } from './http/locale.ts';
 import { requestLogger } from './http/request-logger.ts';
 import { securityHeaders } from './http/security-headers.ts';
+import { sharedCaching } from './http/shared-caching.ts';
 import { staticRoutes } from './http/static.routes.ts';
 import { devMailRoutes } from './dev/mail.routes.ts';
 import { interactionRoutes, type InteractionDeps } from '../interactions/routes.ts';
@@ -16,23 +19,28 @@ import { usesHttps } from './shared/urls.ts';
 /** Responses that must not reveal whether an account exists take at least this long (see `equalise`). */
 const MINIMUM_RESPONSE_MS = 250;
 
+/** The app and the routers of ours it serves (in front of oidc-provider); tests walk their routes. */
+export type KontorApp = Koa & { readonly routers: readonly Router[] };
+
 /**
- * The HTTP application. Order matters: logging and security headers wrap everything, our routers come
- * first, and oidc-provider is mounted last with no body parser in front of it. There is no request-scoped
- * entity manager: services fork their own (the provider calls them outside any request context anyway).
+ * The HTTP application. Order matters: logging and security headers wrap everything, then the host and
+ * protocol are pinned to the issuer, our routers come next behind one CSRF guard, and oidc-provider is
+ * mounted last with no body parser in front of it. There is no request-scoped entity manager: services
+ * fork their own (the provider calls them outside any request context anyway).
  */
-export function createApp(container: Container): Koa {
+export function createApp(container: Container): KontorApp {
   const { config, logger, views, db } = container;
   const https = usesHttps(config.issuer);
   // The provider runs on our Koa context (mounted as middleware), so its signed cookies use our app's keys.
-  const app = new Koa({ proxy: config.trustProxy, keys: container.provider.keys as string[] });
+  // maxIpsCount: ctx.ip is the X-Forwarded-For entry the outermost trusted proxy appended (the address it
+  // saw), counted from the right; entries further left were written by the client and are ignored.
+  const app = new Koa({ proxy: config.trustProxy, maxIpsCount: config.trustedProxyHops, keys: container.provider.keys as string[] });
   const csrf = csrfProtection(config.secret, https);
 
   app.use(requestLogger(logger));
   app.use(securityHeaders(https));
+  app.use(pinToIssuer(config.issuer, logger));
   app.use(localeMiddleware(https));
-  app.use(healthRoutes(db.orm).routes());
-  app.use(staticRoutes().routes());
 
   const pageMiddleware = [errorHandler(logger, views), csrf.middleware];
   const deps: InteractionDeps = {
@@ -46,7 +54,6 @@ export function createApp(container: Container): Koa {
     passwordReset: container.passwordReset,
     rateLimiter: container.rateLimiter,
     registrationCookie: registrationCookie(config.secret, https),
-    verifyCsrf: csrf.verify,
     logger,
     settings: {
       registration: config.registration,
@@ -57,14 +64,16 @@ export function createApp(container: Container): Koa {
       minimumResponseMs: MINIMUM_RESPONSE_MS,
     },
   };
-  const interactions = interactionRoutes(deps, pageMiddleware);
-  app.use(interactions.routes());
-  app.use(interactions.allowedMethods());
-  const journeys = publicRoutes(deps, pageMiddleware);
-  app.use(journeys.routes());
-  app.use(journeys.allowedMethods());
-  if (config.env === 'development' && config.devFeatures) app.use(devMailRoutes(container.outbox, views, pageMiddleware).routes());
+  // Every router of ours goes in this list: the CSRF guard covers exactly these, and so does its test.
+  const routers: Router[] = [healthRoutes(db.orm), staticRoutes(), interactionRoutes(deps, pageMiddleware), publicRoutes(deps, pageMiddleware)];
+  if (config.env === 'development' && config.devFeatures) routers.push(devMailRoutes(container.outbox, views, pageMiddleware));
+  app.use(csrf.guard(routers, errorResponder(logger, views)));
+  for (const router of routers) {
+    app.use(router.routes());
+    app.use(router.allowedMethods());
+  }
 
+  app.use(sharedCaching(config.keys.reloadSeconds));
   app.use(container.live.middleware);
-  return app;
+  return Object.assign(app, { routers });
 }

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { LoadedConfig } from '../config/index.ts';
-import { createApp } from './app.ts';
+import { createApp, type KontorApp } from './app.ts';
 import { createContainer, type Container } from './container.ts';
 import { openDatabase, pendingMigrations } from './db/orm.ts';
 import { seedDevelopmentData } from './dev/seed.ts';
@@ -10,6 +10,7 @@ import type { Logger } from './shared/logger.ts';
 
 export interface RunningKontor {
   container: Container;
+  app: KontorApp;
   server: Server;
   url: string;
   close(): Promise<void>;
@@ -66,6 +67,7 @@ export async function startKontor(config: LoadedConfig, logger: Logger, options:
     logger.info({ issuer: url, port, embeddedDatabase: db.embedded, env: effective.env }, 'Kontor is listening');
     return {
       container,
+      app,
       server,
       url,
       async close() {

@@ -1,5 +1,7 @@
 import { startTestKontor, type TestKontor } from './helpers/kontor.ts';
-import { registerClient, REDIRECT_URI } from './helpers/relying-party.ts';
+import { formEndingWith } from './helpers/browser-agent.ts';
+import { rawRequest } from './helpers/raw-http.ts';
+import { createUser, registerClient, REDIRECT_URI } from './helpers/relying-party.ts';
 
 // Behind a TLS-terminating proxy (KONTOR_TRUST_PROXY) with an https issuer, every cookie must be Secure
 // and the CSRF cookie host-bound (__Host-).
@@ -11,13 +13,13 @@ describe('cookies behind a TLS-terminating proxy', () => {
   afterAll(() => kontor?.stop());
 
   it('sets only Secure, HttpOnly cookies and a __Host- CSRF cookie', async () => {
-    const address = kontor.server.address() as { port: number };
-    const base = `http://127.0.0.1:${address.port}`;
     const client = await registerClient(kontor);
     const cookies: string[] = [];
     const jar = new Map<string, string>();
-    const get = async (path: string) => {
-      const response = await fetch(`${base}${path}`, { redirect: 'manual', headers: { 'x-forwarded-proto': 'https', host: 'id.example.test', cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') } });
+    // As the proxy forwards it: the public host and X-Forwarded-Proto (node:http, since fetch rewrites Host).
+    const get = async (path: string, form?: Record<string, string>) => {
+      const cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+      const response = await rawRequest(kontor.server, path, { method: form ? 'POST' : 'GET', form, headers: { 'x-forwarded-proto': 'https', host: 'id.example.test', ...(cookie ? { cookie } : {}) } });
       for (const header of response.headers.getSetCookie()) {
         cookies.push(header);
         const [pair] = header.split(';');
@@ -31,6 +33,12 @@ describe('cookies behind a TLS-terminating proxy', () => {
     expect(location.pathname).toMatch(/^\/interaction\//);
     const page = await get(location.pathname);
     expect(page.status).toBe(200);
+    // Logging in sets the provider's session cookie on the resume step.
+    const user = await createUser(kontor);
+    const form = formEndingWith(page.body, '/login');
+    const login = await get(form.action, { ...form.fields, username: user.email, password: user.password });
+    expect(login.status).toBe(303);
+    expect((await get(new URL(login.headers.get('location')!, 'https://id.example.test').pathname)).status).toBe(303);
 
     expect(cookies.length).toBeGreaterThanOrEqual(3);
     for (const cookie of cookies) {
@@ -39,5 +47,16 @@ describe('cookies behind a TLS-terminating proxy', () => {
     }
     const csrf = cookies.find((cookie) => cookie.includes('kontor.csrf='));
     expect(csrf).toMatch(/^__Host-kontor\.csrf=[^;]+; path=\/; samesite=lax; secure; httponly$/i);
+    // The session cookie (and its signature) lives on path / and so carries __Host- too: no sibling host or
+    // plain-http page can plant one (RFC 6265bis §4.1.3.2). The interaction cookies are path-scoped, which
+    // __Host- forbids, so they carry __Secure-.
+    const session = cookies.filter((cookie) => /^__Host-kontor\.session(\.sig)?=/.test(cookie));
+    expect(session).toHaveLength(2);
+    for (const cookie of session) {
+      expect(cookie).toMatch(/; path=\/;/);
+      expect(cookie.toLowerCase()).not.toContain('domain=');
+    }
+    const names = cookies.map((cookie) => cookie.slice(0, cookie.indexOf('=')));
+    expect(names.filter((name) => !name.startsWith('__Host-') && !name.startsWith('__Secure-'))).toEqual([]);
   });
 });

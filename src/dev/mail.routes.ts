@@ -2,6 +2,7 @@ import Router from '@koa/router';
 import type { Middleware } from 'koa';
 import type { Outbox } from '../mail/index.ts';
 import type { Views } from '../http/views.ts';
+import { loopbackOnly } from '../http/loopback-only.ts';
 
 const URL_PATTERN = /(https?:\/\/[^\s<>"]+)/g;
 
@@ -12,11 +13,12 @@ function linkify(text: string): Array<{ text?: string; link?: string }> {
 
 /**
  * The development mailbox: mail in the outbox, newest first, readable without an SMTP server. Only mounted
- * in development with dev features on (those are refused on public issuers): it shows live links.
+ * in development with dev features on (those are refused on public issuers): it shows live links, so it
+ * also answers only connections from this machine, even when development listens on every interface.
  */
 export function devMailRoutes(outbox: Outbox, views: Views, pageMiddleware: Middleware[]): Router {
   const router = new Router({ prefix: '/dev/mail' });
-  router.use(...pageMiddleware);
+  router.use(loopbackOnly, ...pageMiddleware);
   router.get('/', async (ctx) => {
     const mails = (await outbox.recent(30)).map((mail) => ({ ...mail, createdAt: mail.createdAt.toISOString(), parts: linkify(mail.text) }));
     views.render(ctx, 'dev/mail', { mails }, { title: 'dev_mail.title' });

@@ -42,6 +42,13 @@ export function createProvider(deps: ProviderDeps): Provider {
     adapter: (name: string) => (name === 'Client' ? clientStore : new MikroOrmAdapter(em, name)),
     jwks: { keys: deps.jwks as NonNullable<Configuration['jwks']>['keys'] },
     cookies: {
+      // Over https the session cookie (path /) carries __Host-: only this host, over TLS, can set it, so a
+      // sibling subdomain or a plain-http response cannot plant a session (RFC 6265bis §4.1.3.2). The
+      // interaction cookies are scoped to /interaction/<uid> and /auth/<uid>, which __Host- forbids; they
+      // get __Secure- (set only over TLS). The .sig companions inherit the names.
+      names: https
+        ? { session: '__Host-kontor.session', interaction: '__Secure-kontor.interaction', resume: '__Secure-kontor.resume' }
+        : { session: '_session', interaction: '_interaction', resume: '_interaction_resume' },
       keys: [deriveKey(config.secret, 'cookies').toString('base64url')],
       long: { signed: true, httpOnly: true, sameSite: 'lax', secure: https },
       short: { signed: true, httpOnly: true, sameSite: 'lax', secure: https },
