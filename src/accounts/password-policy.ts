@@ -1,4 +1,5 @@
 import type { PasswordPolicy } from '../../config/registration.ts';
+import { isCommonPassword } from './common-passwords.ts';
 
 /** One rule of a policy as the form shows it: a translation key and its parameters. */
 export interface PasswordRule {
@@ -53,6 +54,10 @@ function rulesOf(policy: PasswordPolicy): CheckedRule[] {
       params: { count: required, groups: of.join(',') },
       holds: (pw) => of.filter((group) => GROUP_TESTS[group](pw)).length >= required,
     });
+  }
+  if (policy.rejectCommonPasswords) {
+    // The rule names no example: the list beside the field must not hand out the passwords it refuses.
+    rules.push({ key: 'password.rule.not_common', params: {}, holds: (pw) => !isCommonPassword(pw) });
   }
   return rules;
 }
