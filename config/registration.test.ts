@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig } from './load.ts';
-import { DEFAULT_CONSENTS, PASSWORD_POLICY_PRESETS, resolvePasswordPolicy } from './registration.ts';
+import { DEFAULT_CONSENTS, MAX_PASSWORD_LENGTH, PASSWORD_POLICY_PRESETS, resolvePasswordPolicy } from './registration.ts';
 
 const example = (name: string) => fileURLToPath(new URL(`../docs/examples/${name}`, import.meta.url));
 
@@ -84,7 +84,46 @@ describe('registration settings in the configuration', () => {
   it('accepts a policy object of the deployment\'s own', () => {
     const policy = { minLength: 12, maxLength: 64, forbidWhitespace: true, forbiddenCharacters: '', minimum: { letters: 0, uppercase: 1, lowercase: 1, digits: 1, special: 0 } };
     const { registration } = loadConfig({ KONTOR_CONFIG_FILE: configFile({ registration: { passwordPolicy: policy } }) });
-    expect(resolvePasswordPolicy(registration.passwordPolicy)).toEqual(policy);
+    expect(resolvePasswordPolicy(registration.passwordPolicy)).toEqual({ ...policy, rejectCommonPasswords: true });
+  });
+
+  it('checks new passwords against the common-password list by default, whichever preset', () => {
+    for (const preset of ['', 'sachsen-anhalt', 'nrw', 'ihk']) {
+      const { registration } = loadConfig(preset ? { KONTOR_PASSWORD_POLICY: preset } : {});
+      expect(resolvePasswordPolicy(registration.passwordPolicy).rejectCommonPasswords).toBe(true);
+    }
+  });
+
+  it('lets a policy object turn the common-password check off', () => {
+    const policy = { minLength: 12, maxLength: 64, rejectCommonPasswords: false };
+    const { registration } = loadConfig({ KONTOR_CONFIG_FILE: configFile({ registration: { passwordPolicy: policy } }) });
+    expect(resolvePasswordPolicy(registration.passwordPolicy).rejectCommonPasswords).toBe(false);
+  });
+
+  it('lets a preset be refined: the check turned off, the other rules of the preset kept', () => {
+    const { registration } = loadConfig({ KONTOR_CONFIG_FILE: configFile({ registration: { passwordPolicy: { preset: 'nrw', rejectCommonPasswords: false } } }) });
+    expect(resolvePasswordPolicy(registration.passwordPolicy)).toEqual({ ...PASSWORD_POLICY_PRESETS.nrw, rejectCommonPasswords: false });
+  });
+
+  it(`lets a policy raise the maximum length up to ${MAX_PASSWORD_LENGTH} characters, a preset's too`, () => {
+    const refined = loadConfig({ KONTOR_CONFIG_FILE: configFile({ registration: { passwordPolicy: { preset: 'sachsen-anhalt', maxLength: MAX_PASSWORD_LENGTH } } }) });
+    expect(resolvePasswordPolicy(refined.registration.passwordPolicy)).toEqual({ ...PASSWORD_POLICY_PRESETS['sachsen-anhalt'], maxLength: 1024 });
+    const own = loadConfig({ KONTOR_CONFIG_FILE: configFile({ registration: { passwordPolicy: { minLength: 15, maxLength: 1024 } } }) });
+    expect(resolvePasswordPolicy(own.registration.passwordPolicy).maxLength).toBe(1024);
+  });
+
+  it('refuses a maximum length above the bound, or below the minimum length, with its place', () => {
+    for (const passwordPolicy of [{ minLength: 8, maxLength: 1025 }, { preset: 'ihk', maxLength: 1025 }]) {
+      expect(problemsOf({ KONTOR_CONFIG_FILE: configFile({ registration: { passwordPolicy } }) }).join('\n')).toMatch(/^registration\.passwordPolicy\.maxLength: .*1024/m);
+    }
+    for (const passwordPolicy of [{ minLength: 20, maxLength: 16 }, { preset: 'sachsen-anhalt', minLength: 41 }]) {
+      expect(problemsOf({ KONTOR_CONFIG_FILE: configFile({ registration: { passwordPolicy } }) })).toContain(`registration.passwordPolicy.maxLength: must not be less than minLength (${passwordPolicy.minLength})`);
+    }
+  });
+
+  it('refuses a refinement of an unknown preset and a non-boolean rejectCommonPasswords', () => {
+    expect(problemsOf({ KONTOR_CONFIG_FILE: configFile({ registration: { passwordPolicy: { preset: 'bayern' } } }) }).join('\n')).toMatch(/^registration\.passwordPolicy/m);
+    expect(problemsOf({ KONTOR_CONFIG_FILE: configFile({ registration: { passwordPolicy: { preset: 'nrw', rejectCommonPasswords: 'no' } } }) }).join('\n')).toMatch(/^registration\.passwordPolicy/m);
   });
 
   it('refuses invalid profile fields and lists every problem with its place', () => {

@@ -51,30 +51,64 @@ export const consentSchema = z.object({
 export type ConsentDefinition = z.infer<typeof consentSchema>;
 
 /**
+ * The longest password any policy may allow. The login form accepts at most this many characters
+ * (interactions/interaction.schemas.ts), so a longer password could be set but never used; the bound also
+ * caps the work one request can cause (argon2 pre-hashes the whole input) while leaving room for long
+ * passphrases, which NIST SP 800-63B §5.1.1.2 asks verifiers to allow (at least 64 characters).
+ */
+export const MAX_PASSWORD_LENGTH = 1024;
+
+const minimumSchema = z
+  .object({
+    letters: z.number().int().min(0).default(0),
+    uppercase: z.number().int().min(0).default(0),
+    lowercase: z.number().int().min(0).default(0),
+    digits: z.number().int().min(0).default(0),
+    special: z.number().int().min(0).default(0),
+  });
+
+/**
+ * The fields of a policy without defaults: a preset's refinement names only what it changes (zod applies a
+ * default even to an optional field, which would silently replace the preset's value).
+ */
+const policyFields = {
+  minLength: z.number().int().min(8).max(128),
+  maxLength: z.number().int().min(8).max(MAX_PASSWORD_LENGTH),
+  forbidWhitespace: z.boolean(),
+  /** Characters that may not appear at all (Sachsen-Anhalt: "<>"). */
+  forbiddenCharacters: z.string().max(100),
+  /** When set, the only special characters allowed (Servicekonto.NRW). */
+  allowedSpecialCharacters: z.string().max(100).optional(),
+  minimum: minimumSchema,
+  /** "characters from at least N of these groups"; mixedCase means upper and lower case letters both. */
+  groups: z.object({ required: z.number().int().min(1).max(3), of: z.array(z.enum(['mixedCase', 'digits', 'special'])).min(1) }).optional(),
+  /**
+   * Refuse passwords on the list of common and breached passwords shipped with Kontor (NIST SP 800-63B
+   * §5.1.1.2, OWASP ASVS 4.0.3 V2.1.7). On unless a deployment turns it off.
+   */
+  rejectCommonPasswords: z.boolean(),
+};
+
+const lengthsAgree = (policy: { minLength?: number | undefined; maxLength?: number | undefined }, ctx: z.RefinementCtx) => {
+  if (policy.minLength !== undefined && policy.maxLength !== undefined && policy.minLength > policy.maxLength) {
+    ctx.addIssue({ code: 'custom', path: ['maxLength'], message: `must not be less than minLength (${policy.minLength})` });
+  }
+};
+
+/**
  * A password policy. The three presets cover the seeds' portals; a deployment may also give its own object.
  * Character classes: upper/lower case are Unicode letters (Ä, Ö, Ü, ä, ö, ü, ß count), digits 0–9,
  * special is everything else except whitespace.
  */
-export const passwordPolicySchema = z.object({
-  minLength: z.number().int().min(8).max(128),
-  maxLength: z.number().int().min(8).max(1024),
-  forbidWhitespace: z.boolean().default(true),
-  /** Characters that may not appear at all (Sachsen-Anhalt: "<>"). */
-  forbiddenCharacters: z.string().max(100).default(''),
-  /** When set, the only special characters allowed (Servicekonto.NRW). */
-  allowedSpecialCharacters: z.string().max(100).optional(),
-  minimum: z
-    .object({
-      letters: z.number().int().min(0).default(0),
-      uppercase: z.number().int().min(0).default(0),
-      lowercase: z.number().int().min(0).default(0),
-      digits: z.number().int().min(0).default(0),
-      special: z.number().int().min(0).default(0),
-    })
-    .default({ letters: 0, uppercase: 0, lowercase: 0, digits: 0, special: 0 }),
-  /** "characters from at least N of these groups"; mixedCase means upper and lower case letters both. */
-  groups: z.object({ required: z.number().int().min(1).max(3), of: z.array(z.enum(['mixedCase', 'digits', 'special'])).min(1) }).optional(),
-});
+export const passwordPolicySchema = z
+  .object({
+    ...policyFields,
+    forbidWhitespace: policyFields.forbidWhitespace.default(true),
+    forbiddenCharacters: policyFields.forbiddenCharacters.default(''),
+    minimum: policyFields.minimum.default({ letters: 0, uppercase: 0, lowercase: 0, digits: 0, special: 0 }),
+    rejectCommonPasswords: policyFields.rejectCommonPasswords.default(true),
+  })
+  .superRefine(lengthsAgree);
 export type PasswordPolicy = z.infer<typeof passwordPolicySchema>;
 
 export const PASSWORD_POLICY_PRESETS = {
@@ -86,6 +120,7 @@ export const PASSWORD_POLICY_PRESETS = {
     forbiddenCharacters: '<>',
     minimum: { letters: 0, uppercase: 0, lowercase: 0, digits: 0, special: 0 },
     groups: { required: 2, of: ['mixedCase', 'digits', 'special'] },
+    rejectCommonPasswords: true,
   },
   /** Servicekonto.NRW: 8+, 2 letters of which 1 upper and 1 lower, 1 digit, 1 special from a fixed set (space allowed). */
   nrw: {
@@ -95,6 +130,7 @@ export const PASSWORD_POLICY_PRESETS = {
     forbiddenCharacters: '',
     allowedSpecialCharacters: '-+_[]()$§!?%&/*,.;:<>|@ ',
     minimum: { letters: 2, uppercase: 1, lowercase: 1, digits: 1, special: 1 },
+    rejectCommonPasswords: true,
   },
   /** meine ihk: 8+, upper and lower case letters, digits and special characters. */
   ihk: {
@@ -103,15 +139,27 @@ export const PASSWORD_POLICY_PRESETS = {
     forbidWhitespace: true,
     forbiddenCharacters: '',
     minimum: { letters: 0, uppercase: 1, lowercase: 1, digits: 1, special: 1 },
+    rejectCommonPasswords: true,
   },
 } as const satisfies Record<string, PasswordPolicy>;
 export type PasswordPolicyPreset = keyof typeof PASSWORD_POLICY_PRESETS;
+const presetName = z.enum(Object.keys(PASSWORD_POLICY_PRESETS) as [PasswordPolicyPreset, ...PasswordPolicyPreset[]]);
+
+/**
+ * A preset with some of its fields changed, e.g. {"preset": "nrw", "rejectCommonPasswords": false} or
+ * {"preset": "sachsen-anhalt", "maxLength": 128}. A field given replaces the preset's field as a whole.
+ */
+export const presetRefinementSchema = z
+  .object({ preset: presetName, ...z.object(policyFields).partial().shape })
+  .superRefine((refinement, ctx) => lengthsAgree({ ...PASSWORD_POLICY_PRESETS[refinement.preset], ...definedFields(refinement) }, ctx));
+type PresetRefinement = z.infer<typeof presetRefinementSchema>;
 
 export const registrationSchema = z.object({
   /** "email": the e-mail address is the username; "username": a separate, case-sensitive username (NRW, IHK). */
   usernameMode: z.enum(['email', 'username']),
-  /** A preset name or a policy of the deployment's own. */
-  passwordPolicy: z.union([z.enum(Object.keys(PASSWORD_POLICY_PRESETS) as [PasswordPolicyPreset, ...PasswordPolicyPreset[]]), passwordPolicySchema]),
+  /** A preset name, a preset with some fields changed, or a policy of the deployment's own. */
+  // The refinement comes first: it is told apart by its "preset" field, which the full schema would strip.
+  passwordPolicy: z.union([presetName, presetRefinementSchema, passwordPolicySchema]),
   profileFields: z.array(profileFieldSchema).max(30),
   consents: z.array(consentSchema).min(1).max(10),
   /** Lifetime of the confirmation link; unconfirmed registrations are deleted when it has passed. */
@@ -123,7 +171,14 @@ export type RegistrationConfig = z.infer<typeof registrationSchema>;
 
 /** The policy a configuration names, presets resolved. */
 export function resolvePasswordPolicy(policy: RegistrationConfig['passwordPolicy']): PasswordPolicy {
-  return typeof policy === 'string' ? PASSWORD_POLICY_PRESETS[policy] : policy;
+  if (typeof policy === 'string') return PASSWORD_POLICY_PRESETS[policy];
+  if ('preset' in policy) return { ...PASSWORD_POLICY_PRESETS[policy.preset], ...definedFields(policy) };
+  return policy;
+}
+
+/** The refinement's own fields, without its preset name and without the ones it leaves out. */
+function definedFields({ preset: _preset, ...fields }: PresetRefinement): Partial<PasswordPolicy> {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
 }
 
 export const DEFAULT_CONSENTS: ConsentDefinition[] = [

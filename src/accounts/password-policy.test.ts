@@ -1,18 +1,19 @@
-import { PASSWORD_POLICY_PRESETS } from '../../config/registration.ts';
+import { MAX_PASSWORD_LENGTH, PASSWORD_POLICY_PRESETS, type PasswordPolicy } from '../../config/registration.ts';
 import { describePasswordPolicy, passwordViolations } from './password-policy.ts';
 
-const keysOf = (policy: (typeof PASSWORD_POLICY_PRESETS)[keyof typeof PASSWORD_POLICY_PRESETS], password: string) => passwordViolations(policy, password).map((rule) => rule.key);
+const keysOf = (policy: PasswordPolicy, password: string) => passwordViolations(policy, password).map((rule) => rule.key);
 
 describe('password policy preset sachsen-anhalt (the default)', () => {
   const policy = PASSWORD_POLICY_PRESETS['sachsen-anhalt'];
   const violated = (password: string) => keysOf(policy, password);
 
-  it('lists its rules in form order: length 8–40, no whitespace, no < >, two of three groups', () => {
+  it('lists its rules in form order: length 8–40, no whitespace, no < >, two of three groups, not a common password', () => {
     expect(describePasswordPolicy(policy)).toEqual([
       { key: 'password.rule.length', params: { min: 8, max: 40 } },
       { key: 'password.rule.no_whitespace', params: {} },
       { key: 'password.rule.forbidden_characters', params: { characters: '< >' } },
       { key: 'password.rule.groups', params: { count: 2, groups: 'mixedCase,digits,special' } },
+      { key: 'password.rule.not_common', params: {} },
     ]);
   });
 
@@ -52,7 +53,7 @@ describe('password policy preset sachsen-anhalt (the default)', () => {
   it.each([
     ['lower case only', 'abcdefgh'],
     ['upper case only', 'ABCDEFGH'],
-    ['digits only', '12345678'],
+    ['digits only', '80467913'],
     ['special characters only', '§$%?!+-_'],
     ['upper and lower case but nothing else', 'ABCdefgh'],
   ])('refuses characters from only one group (%s)', (_name, password) => {
@@ -100,6 +101,7 @@ describe('password policy preset nrw (Servicekonto.NRW)', () => {
       'password.rule.min_digits',
       'password.rule.min_special',
       'password.rule.allowed_special',
+      'password.rule.not_common',
     ]);
     expect(describePasswordPolicy(policy).find((rule) => rule.key === 'password.rule.allowed_special')!.params.characters).toBe('- + _ [ ] ( ) $ § ! ? % & / * , . ; : < > | @ ␣');
   });
@@ -131,7 +133,7 @@ describe('password policy preset nrw (Servicekonto.NRW)', () => {
   });
 
   it('needs a special character', () => {
-    expect(violated('Aa123456')).toEqual(['password.rule.min_special']);
+    expect(violated('Aa135792')).toEqual(['password.rule.min_special']);
   });
 
   it('allows a space in the password', () => {
@@ -166,7 +168,7 @@ describe('password policy preset ihk (meine ihk)', () => {
     ['an upper-case letter', 'abcdef1!', 'password.rule.min_uppercase'],
     ['a lower-case letter', 'ABCDEF1!', 'password.rule.min_lowercase'],
     ['a digit', 'Abcdefg!', 'password.rule.min_digits'],
-    ['a special character', 'Abcdefg1', 'password.rule.min_special'],
+    ['a special character', 'Abcdefg7', 'password.rule.min_special'],
   ])('needs %s', (_name, password, rule) => {
     expect(violated(password)).toEqual([rule]);
   });
@@ -180,5 +182,54 @@ describe('password policy preset ihk (meine ihk)', () => {
   it('refuses whitespace and short passwords', () => {
     expect(violated('Abc 1!xy')).toEqual(['password.rule.no_whitespace']);
     expect(violated('Ab1!xyz')).toEqual(['password.rule.length']);
+  });
+});
+
+describe('the check against common and breached passwords (on in every preset)', () => {
+  const presets = Object.keys(PASSWORD_POLICY_PRESETS) as (keyof typeof PASSWORD_POLICY_PRESETS)[];
+
+  // "p@ssw0rd" is on the shipped list; capitalised it meets the composition rules of all three presets.
+  it.each(presets)('refuses P@ssw0rd under the preset %s, although it meets every composition rule', (name) => {
+    expect(keysOf(PASSWORD_POLICY_PRESETS[name], 'P@ssw0rd')).toEqual(['password.rule.not_common']);
+  });
+
+  it.each(['Passwort1', 'Hallo123', 'Pa$$w0rd'])('refuses the listed %s under the default preset', (password) => {
+    expect(keysOf(PASSWORD_POLICY_PRESETS['sachsen-anhalt'], password)).toEqual(['password.rule.not_common']);
+  });
+
+  it('ignores case and Unicode compatibility forms (upper case, full-width letters)', () => {
+    const policy = PASSWORD_POLICY_PRESETS['sachsen-anhalt'];
+    expect(keysOf(policy, 'P@SSW0RD')).toEqual(['password.rule.not_common']);
+    expect(keysOf(policy, '\uff30@ssw0rd')).toEqual(['password.rule.not_common']);
+  });
+
+  it('accepts passwords that are not on the list', () => {
+    expect(keysOf(PASSWORD_POLICY_PRESETS.ihk, 'Musterstadt-2026')).toEqual([]);
+    expect(keysOf(PASSWORD_POLICY_PRESETS.ihk, 'P@ssw0rd-Elbe-7')).toEqual([]);
+  });
+
+  it('names the rule beside every other one a listed password breaks', () => {
+    expect(keysOf(PASSWORD_POLICY_PRESETS['sachsen-anhalt'], '12345678')).toEqual(['password.rule.groups', 'password.rule.not_common']);
+  });
+
+  it('lists the rule without any example from the list', () => {
+    expect(describePasswordPolicy(PASSWORD_POLICY_PRESETS.nrw).at(-1)).toEqual({ key: 'password.rule.not_common', params: {} });
+  });
+
+  it('accepts a listed password and no longer lists the rule when the policy turns the check off', () => {
+    const policy: PasswordPolicy = { ...PASSWORD_POLICY_PRESETS.ihk, rejectCommonPasswords: false };
+    expect(keysOf(policy, 'P@ssw0rd')).toEqual([]);
+    expect(describePasswordPolicy(policy).map((rule) => rule.key)).not.toContain('password.rule.not_common');
+  });
+});
+
+describe('long passphrases', () => {
+  const policy: PasswordPolicy = { ...PASSWORD_POLICY_PRESETS.ihk, maxLength: MAX_PASSWORD_LENGTH };
+  const passphrase = (length: number) => 'Elbe-Saale 7 Harz '.repeat(60).replaceAll(' ', '_').slice(0, length);
+
+  it('accepts a passphrase of exactly the highest allowed maximum (1024 characters) and refuses one more', () => {
+    expect(MAX_PASSWORD_LENGTH).toBe(1024);
+    expect(keysOf(policy, passphrase(1024))).toEqual([]);
+    expect(keysOf(policy, `${passphrase(1024)}x`)).toEqual(['password.rule.length']);
   });
 });

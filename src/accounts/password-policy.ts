@@ -1,4 +1,6 @@
 import type { PasswordPolicy } from '../../config/registration.ts';
+import { isCommonPassword } from './common-passwords.ts';
+import { containsPersonalWord, type PersonalDetails } from './personal-words.ts';
 
 /** One rule of a policy as the form shows it: a translation key and its parameters. */
 export interface PasswordRule {
@@ -23,8 +25,11 @@ const GROUP_TESTS = {
   special: (password: string) => [...password].some(isSpecial),
 } as const;
 
-/** The rules of a policy, in the order the form lists them. */
-function rulesOf(policy: PasswordPolicy): CheckedRule[] {
+/**
+ * The rules of a policy, in the order the form lists them. The personal-details rule is there only when the
+ * caller knows the person (see passwordViolations).
+ */
+function rulesOf(policy: PasswordPolicy, person?: PersonalDetails): CheckedRule[] {
   const rules: CheckedRule[] = [
     { key: 'password.rule.length', params: { min: policy.minLength, max: policy.maxLength }, holds: (pw) => [...pw].length >= policy.minLength && [...pw].length <= policy.maxLength },
   ];
@@ -54,17 +59,29 @@ function rulesOf(policy: PasswordPolicy): CheckedRule[] {
       holds: (pw) => of.filter((group) => GROUP_TESTS[group](pw)).length >= required,
     });
   }
+  if (policy.rejectCommonPasswords) {
+    // The rule names no example: the list beside the field must not hand out the passwords it refuses.
+    rules.push({ key: 'password.rule.not_common', params: {}, holds: (pw) => !isCommonPassword(pw) });
+    if (person) rules.push({ key: 'password.rule.not_personal', params: {}, holds: (pw) => !containsPersonalWord(pw, person) });
+  }
   return rules;
 }
 
-/** What the form shows next to the password field. */
-export function describePasswordPolicy(policy: PasswordPolicy): PasswordRule[] {
-  return rulesOf(policy).map(({ key, params }) => ({ key, params }));
+/**
+ * What the form shows next to the password field; with `person` (the form checks against the person's
+ * details) the personal-details rule too.
+ */
+export function describePasswordPolicy(policy: PasswordPolicy, person?: PersonalDetails): PasswordRule[] {
+  return rulesOf(policy, person).map(({ key, params }) => ({ key, params }));
 }
 
-/** Every rule the password breaks (empty when it complies). */
-export function passwordViolations(policy: PasswordPolicy, password: string): PasswordRule[] {
-  return rulesOf(policy)
+/**
+ * Every rule the password breaks (empty when it complies). Given the person's details (names, e-mail
+ * address, username), a policy that refuses common passwords also refuses one that contains them:
+ * NIST SP 800-63B §5.1.1.2 "context-specific words, such as … the username".
+ */
+export function passwordViolations(policy: PasswordPolicy, password: string, person?: PersonalDetails): PasswordRule[] {
+  return rulesOf(policy, person)
     .filter((rule) => !rule.holds(password))
     .map(({ key, params }) => ({ key, params }));
 }
