@@ -5,3 +5,4 @@ export { LiveProvider } from './live-provider.ts';
 export { SIGNING_ALGORITHMS, type SigningAlgorithm } from './keys/signing-key.entity.ts';
 export { ACR, LEVEL_TO_ACR, ACR_VALUES_SUPPORTED } from './trust.ts';
 export { SessionTerminator } from './session-terminator.ts';
+export { ArtifactIds } from './artifact-ids.ts';

@@ -9,6 +9,7 @@ import { usesHttps } from '../shared/urls.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { Views } from '../http/views.ts';
 import { MikroOrmAdapter } from './mikro-orm-adapter.ts';
+import { ArtifactIds } from './artifact-ids.ts';
 import { pairwiseSubject } from './pairwise.ts';
 import { ACR_VALUES_SUPPORTED } from './trust.ts';
 import { introspectionAllowed, revocationAllowed } from './token-policies.ts';
@@ -37,9 +38,10 @@ export function createProvider(deps: ProviderDeps): Provider {
   const https = usesHttps(config.issuer);
   const pairwise = pairwiseSubject(config.secret);
   const clientStore = new ClientStoreAdapter(clients);
+  const ids = new ArtifactIds(config.secret);
 
   const configuration: Configuration = {
-    adapter: (name: string) => (name === 'Client' ? clientStore : new MikroOrmAdapter(em, name)),
+    adapter: (name: string) => (name === 'Client' ? clientStore : new MikroOrmAdapter(em, name, ids)),
     jwks: { keys: deps.jwks as NonNullable<Configuration['jwks']>['keys'] },
     cookies: {
       keys: [deriveKey(config.secret, 'cookies').toString('base64url')],
