@@ -10,6 +10,7 @@ import type { Logger } from '../shared/logger.ts';
 import type { Views } from '../http/views.ts';
 import { MikroOrmAdapter } from './mikro-orm-adapter.ts';
 import { ArtifactIds } from './artifact-ids.ts';
+import { assertClientAssertion } from './client-assertions.ts';
 import { pairwiseSubject } from './pairwise.ts';
 import { ACR_VALUES_SUPPORTED } from './trust.ts';
 import { introspectionAllowed, revocationAllowed } from './token-policies.ts';
@@ -63,6 +64,8 @@ export function createProvider(deps: ProviderDeps): Provider {
     responseTypes: ['code'],
     // Asymmetric or shared-secret-in-TLS client authentication only; no HMAC-signed assertions.
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+    // private_key_jwt: audience from the issuer, never from the request; short-lived assertions with iat.
+    assertJwtClientAuthClaimsAndHeader: (ctx, claims) => assertClientAssertion(ctx, claims),
     enabledJWA: {
       clientAuthSigningAlgValues: ['RS256', 'PS256', 'ES256', 'Ed25519', 'EdDSA'],
       idTokenSigningAlgValues: ['RS256', 'ES256', 'EdDSA'],
