@@ -10,6 +10,7 @@ import type { CsrfVerifier } from '../src/http/csrf.ts';
 import { CSRF_FIELD } from '../src/http/csrf.ts';
 import type { Views } from '../src/http/views.ts';
 import type { RateLimiter } from '../src/rate-limits/index.ts';
+import type { AuditInput } from '../src/audit/index.ts';
 import type { Logger } from '../src/shared/logger.ts';
 import { AppError } from '../src/shared/app-error.ts';
 import { LEVEL_TO_ACR } from '../src/oidc/index.ts';
@@ -44,6 +45,8 @@ export interface InteractionDeps {
   rateLimiter: RateLimiter;
   registrationCookie: RegistrationCookie;
   verifyCsrf: CsrfVerifier;
+  /** Writes one audit event on its own (consent given or declined). */
+  audit: (event: AuditInput) => Promise<void>;
   logger: Logger;
   settings: JourneySettings;
 }

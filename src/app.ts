@@ -47,6 +47,7 @@ export function createApp(container: Container): Koa {
     rateLimiter: container.rateLimiter,
     registrationCookie: registrationCookie(config.secret, https),
     verifyCsrf: csrf.verify,
+    audit: (event) => container.audit.recordAlone(db.orm.em, event),
     logger,
     settings: {
       registration: config.registration,

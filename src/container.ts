@@ -62,9 +62,9 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
   const passwords = new PasswordService(em, hasher);
   const passwordPolicy = resolvePasswordPolicy(config.registration.passwordPolicy);
   const views = new Views();
-  const live = await LiveProvider.create((jwks) => createProvider({ config, em, jwks, accounts, clients, views, logger }), keys);
-
   const audit = new AuditLog();
+  const live = await LiveProvider.create((jwks) => createProvider({ config, em, jwks, accounts, clients, views, audit, logger }), keys);
+
   const verification = new VerificationService(em);
   const outbox = new Outbox(em, new MailRenderer(), config.secret);
   const mailDispatcher = new MailDispatcher(

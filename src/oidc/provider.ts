@@ -3,6 +3,7 @@ import type { JWK } from 'jose';
 import type { EntityManager } from '@mikro-orm/sql';
 import type { LoadedConfig } from '../../config/index.ts';
 import type { AccountService } from '../accounts/index.ts';
+import type { AuditLog } from '../audit/index.ts';
 import { ClientStoreAdapter, type ClientService } from '../clients/index.ts';
 import { deriveKey } from '../shared/crypto.ts';
 import { usesHttps } from '../shared/urls.ts';
@@ -11,6 +12,7 @@ import type { Views } from '../http/views.ts';
 import { MikroOrmAdapter } from './mikro-orm-adapter.ts';
 import { ArtifactIds } from './artifact-ids.ts';
 import { assertClientAssertion } from './client-assertions.ts';
+import { auditProviderEvents } from './provider-audit.ts';
 import { pairwiseSubject } from './pairwise.ts';
 import { ACR_VALUES_SUPPORTED } from './trust.ts';
 import { introspectionAllowed, revocationAllowed } from './token-policies.ts';
@@ -23,6 +25,7 @@ export interface ProviderDeps {
   accounts: AccountService;
   clients: ClientService;
   views: Views;
+  audit: AuditLog;
   logger: Logger;
 }
 
@@ -122,6 +125,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   provider.on('server_error', (ctx: KoaContextWithOIDC, error: Error) => deps.logger.error({ err: error, path: ctx.path }, 'provider error'));
   provider.on('backchannel.error', (_ctx: KoaContextWithOIDC, error: Error, client: { clientId: string }) =>
     deps.logger.warn({ err: error, clientId: client.clientId }, 'back-channel logout delivery failed'));
+  auditProviderEvents(provider, deps.audit, em, deps.logger);
   return provider;
 }
 
