@@ -41,10 +41,32 @@ export async function submitConsent(deps: InteractionDeps, ctx: Context, details
   if (consent.missingOIDCClaims) grant.addOIDCClaims(consent.missingOIDCClaims);
   for (const [indicator, scopes] of Object.entries(consent.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
   const grantId = await grant.save();
+  // Names of scopes and claims only: what the person agreed to release, never the values.
+  await deps.audit({
+    type: 'consent.granted',
+    accountId,
+    clientId,
+    ip: ctx.ip,
+    details: { scopes: consent.missingOIDCScope ?? [], claims: consent.missingOIDCClaims ?? [] },
+  });
   await finishInteraction(deps.provider, ctx, { consent: { grantId } });
 }
 
 /** POST abort: the person declined; the portal receives access_denied (OIDC Core §3.1.2.6). */
 export async function abortInteraction(deps: InteractionDeps, ctx: Context): Promise<void> {
+  // The route checked the interaction already; read again here to know whether a consent was declined
+  // (cancelling the login page is no decision about data and has no account to record it for).
+  const details = await deps.provider.interactionDetails(ctx.req, ctx.res);
+  const accountId = details.session?.accountId;
+  if (details.prompt.name === 'consent' && accountId) {
+    const consent = details.prompt.details as ConsentDetails;
+    await deps.audit({
+      type: 'consent.declined',
+      accountId,
+      clientId: typeof details.params.client_id === 'string' ? details.params.client_id : null,
+      ip: ctx.ip,
+      details: { scopes: consent.missingOIDCScope ?? [], claims: consent.missingOIDCClaims ?? [] },
+    });
+  }
   await finishInteraction(deps.provider, ctx, { error: 'access_denied', error_description: 'End-User aborted interaction' });
 }

@@ -3,7 +3,7 @@ import type { InteractionDeps } from './routes.ts';
 import { loginForm } from './interaction.schemas.ts';
 import { clientNameOf, finishInteraction, type InteractionDetails } from './interaction-context.ts';
 import { parseForm } from '../src/http/validate.ts';
-import { LEVEL_TO_ACR } from '../src/oidc/index.ts';
+import { LEVEL_TO_ACR, unmetEssentialAcr } from '../src/oidc/index.ts';
 import { renderTooManyRequests, waitText } from './abuse-protection.ts';
 
 export interface LoginPageExtras {
@@ -72,9 +72,19 @@ export async function submitLogin(deps: InteractionDeps, ctx: Context, details: 
       deps.logger.info({ interaction: details.uid, accountId: result.accountId, amr: result.amr }, 'login succeeded');
       // Marks this browser as one the person logs in from: failures elsewhere never slow it down.
       ctx.cookies.set(deps.settings.deviceCookieName, outcome.deviceProof, { httpOnly: true, sameSite: 'lax', secure: deps.settings.secureCookies, path: '/', maxAge: 180 * 86_400_000, overwrite: true, signed: false });
+      const acr = LEVEL_TO_ACR[result.level];
+      if (unmetEssentialAcr(details.params.claims, acr)) {
+        // The provider would ask for the login again and again (no step-up yet): the portal gets an error
+        // instead (OpenID Connect Core Unmet Authentication Requirements 1.0 §2).
+        deps.logger.info({ interaction: details.uid, accountId: result.accountId, acr }, 'essential acr not reached');
+        return finishInteraction(deps.provider, ctx, {
+          error: 'unmet_authentication_requirements',
+          error_description: `the login reached ${acr}, not the essential acr the request asked for`,
+        });
+      }
       await finishInteraction(deps.provider, ctx, {
         // remember: false → a browser-session cookie: closing the browser on a shared computer ends the login.
-        login: { accountId: result.accountId, acr: LEVEL_TO_ACR[result.level], amr: result.amr, remember: false },
+        login: { accountId: result.accountId, acr, amr: result.amr, remember: false },
       });
     }
   }

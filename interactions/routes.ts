@@ -7,6 +7,7 @@ import type { RegistrationService } from '../src/accounts/index.ts';
 import type { LoginService, PasswordResetService, PasswordService } from '../src/credentials/index.ts';
 import type { Views } from '../src/http/views.ts';
 import type { RateLimiter } from '../src/rate-limits/index.ts';
+import type { AuditInput } from '../src/audit/index.ts';
 import type { Logger } from '../src/shared/logger.ts';
 import { AppError } from '../src/shared/app-error.ts';
 import { LEVEL_TO_ACR } from '../src/oidc/index.ts';
@@ -40,6 +41,8 @@ export interface InteractionDeps {
   passwordReset: PasswordResetService;
   rateLimiter: RateLimiter;
   registrationCookie: RegistrationCookie;
+  /** Writes one audit event on its own (consent given or declined). */
+  audit: (event: AuditInput) => Promise<void>;
   logger: Logger;
   settings: JourneySettings;
 }

@@ -54,6 +54,7 @@ export function createApp(container: Container): KontorApp {
     passwordReset: container.passwordReset,
     rateLimiter: container.rateLimiter,
     registrationCookie: registrationCookie(config.secret, https),
+    audit: (event) => container.audit.recordAlone(db.orm.em, event),
     logger,
     settings: {
       registration: config.registration,

@@ -7,7 +7,7 @@ import { AuditLog } from './audit/index.ts';
 import { ClientService } from './clients/index.ts';
 import { LoginService, PasswordHasher, PasswordResetService, PasswordService } from './credentials/index.ts';
 import { MailDispatcher, MailRenderer, Outbox } from './mail/index.ts';
-import { createProvider, KeyService, LiveProvider, metadataValidator, SessionTerminator } from './oidc/index.ts';
+import { AccountSignOut, createProvider, KeyService, LiveProvider, metadataValidator } from './oidc/index.ts';
 import { LoginThrottleService, RateLimiter } from './rate-limits/index.ts';
 import { VerificationService } from './verification/index.ts';
 import { Views } from './http/views.ts';
@@ -35,7 +35,8 @@ export interface Container {
   logins: LoginService;
   registration: RegistrationService;
   passwordReset: PasswordResetService;
-  sessions: SessionTerminator;
+  /** Ends everything of an account: sessions (with back-channel logout), grants, tokens, codes. */
+  signOut: AccountSignOut;
   validateClientMetadata: (metadata: Record<string, unknown>) => Promise<void>;
 }
 
@@ -61,9 +62,9 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
   const passwords = new PasswordService(em, hasher);
   const passwordPolicy = resolvePasswordPolicy(config.registration.passwordPolicy);
   const views = new Views();
-  const live = await LiveProvider.create((jwks) => createProvider({ config, em, jwks, accounts, clients, views, logger }), keys);
-
   const audit = new AuditLog();
+  const live = await LiveProvider.create((jwks) => createProvider({ config, em, jwks, accounts, clients, views, audit, logger }), keys);
+
   const verification = new VerificationService(em);
   const outbox = new Outbox(em, new MailRenderer(), config.secret);
   const mailDispatcher = new MailDispatcher(
@@ -87,7 +88,7 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
     delayMaxSeconds: limits.loginDelayMaxSeconds,
   });
   const logins = new LoginService({ em, passwords, throttle: loginThrottle, limiter: rateLimiter, audit, perIp: limits.loginPerIp });
-  const sessions = new SessionTerminator(em, () => live.current, logger);
+  const signOut = new AccountSignOut(em, () => live.current, audit, logger);
   const registration = new RegistrationService({
     em,
     storePasswordHash: (tx, accountId, hash) => passwords.storeHash(tx, accountId, hash),
@@ -108,12 +109,13 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
     policy: passwordPolicy,
     issuer: config.issuer,
     resetMinutes: config.registration.resetMinutes,
-    endSessions: (accountId) => sessions.endAllSessions(accountId),
+    // A new password ends everything the old one may have let an intruder obtain, not only the sessions.
+    endSessions: (accountId) => signOut.endEverything(accountId, 'password_reset'),
   });
 
   return {
     config, logger, db, views, live, accounts, clients, passwords, passwordPolicy, keys,
-    audit, verification, outbox, mailDispatcher, rateLimiter, loginThrottle, logins, registration, passwordReset, sessions,
+    audit, verification, outbox, mailDispatcher, rateLimiter, loginThrottle, logins, registration, passwordReset, signOut,
     get provider() {
       return live.current;
     },

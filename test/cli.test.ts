@@ -153,6 +153,23 @@ describe('kontor CLI against PostgreSQL', () => {
     expect(new Date(now[0].new_key_activates_at).getTime()).toBeLessThanOrEqual(Date.now());
     expect((await kontor(['keys', 'rotate', '--alg', 'HS256'], env)).code).toBe(64);
   });
+
+  it('audits what operators change: client create, user create, keys rotate, mail retry, without secrets', async () => {
+    const client = JSON.parse((await kontor(['client', 'create', '--name', 'Audited portal', '--redirect-uri', 'https://audited.example/cb', '--json'], env)).stdout);
+    const user = JSON.parse((await kontor(['user', 'create', '--email', 'audited.user@example.org', '--password', 'Sehr-geheim-43', '--given-name', 'A', '--family-name', 'U', '--json'], env)).stdout);
+    const [rotated] = JSON.parse((await kontor(['keys', 'rotate', '--alg', 'EdDSA', '--json'], env)).stdout);
+    expect((await kontor(['mail', 'retry', '--all-failed', '--json'], env)).code).toBe(0);
+
+    const listed = await kontor(['audit', 'list', '--limit', '4', '--json'], env);
+    const events = JSON.parse(listed.stdout) as Array<{ type: string; account_id: string | null; client_id: string | null; details: Record<string, unknown> }>;
+    const byType = Object.fromEntries(events.map((event) => [event.type, event]));
+    expect(Object.keys(byType).sort()).toEqual(['account.created', 'client.created', 'keys.rotated', 'mail.retried']);
+    expect(byType['client.created']).toMatchObject({ client_id: client.client_id, details: { via: 'cli', name: 'Audited portal', authMethod: 'client_secret_basic' } });
+    expect(byType['account.created']).toMatchObject({ account_id: user.id, details: { via: 'cli' } });
+    expect(byType['keys.rotated']).toMatchObject({ details: { via: 'cli', keys: [expect.objectContaining({ alg: 'EdDSA', newKid: rotated.new_kid })] } });
+    expect(byType['mail.retried']).toMatchObject({ details: { via: 'cli', requeued: 0, allFailed: true } });
+    for (const secret of [client.client_secret, 'Sehr-geheim-43', 'audited.user@example.org']) expect(listed.stdout).not.toContain(secret);
+  });
 });
 
 describe('kontor CLI on the embedded database', () => {

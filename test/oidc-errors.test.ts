@@ -1,5 +1,6 @@
 import * as oidc from 'openid-client';
 import { OidcPayload } from '../src/oidc/oidc-payload.entity.ts';
+import { ArtifactIds } from '../src/oidc/artifact-ids.ts';
 import { startTestKontor, type Backend, type TestKontor } from './helpers/kontor.ts';
 import { BrowserAgent, authorizationRequest, createUser, discover, formEndingWith, loginAndConsent, open, registerClient, REDIRECT_URI, type TestUser } from './helpers/relying-party.ts';
 
@@ -127,7 +128,7 @@ describe.each<Backend>(['postgres', 'embedded'])('refusals on %s', (backend) => 
     const callback = await loginAndConsent(new BrowserAgent(kontor.url), request, user);
     // Let the code's lifetime pass: move its expiry into the past, as time would.
     const em = kontor.container.db.orm.em.fork();
-    const row = await em.findOneOrFail(OidcPayload, { kind: 'AuthorizationCode', id: callback.searchParams.get('code')! });
+    const row = await em.findOneOrFail(OidcPayload, { kind: 'AuthorizationCode', id: new ArtifactIds(kontor.config.secret).storedId(callback.searchParams.get('code')!) });
     row.expiresAt = new Date(Date.now() - 1000);
     row.payload = { ...row.payload, exp: Math.floor(Date.now() / 1000) - 1 };
     await em.flush();

@@ -160,6 +160,34 @@ describe('password reset', () => {
     expect(next.location?.startsWith(REDIRECT_URI) || next.body.includes('/consent"')).toBe(true);
   });
 
+  it('ends the account\'s tokens and grants too: refresh token, access token and the grant stop working', async () => {
+    const user = await createUser(kontor, { password: 'Altes-Passwort-1' });
+    const bystander = await createUser(kontor);
+    const request = await authorizationRequest(config, { scope: 'openid offline_access', prompt: 'consent' });
+    const tokens = await oidc.authorizationCodeGrant(config, await loginAndConsent(new BrowserAgent(kontor.url), request, user), { pkceCodeVerifier: request.codeVerifier, expectedState: request.state, expectedNonce: request.nonce });
+    const otherRequest = await authorizationRequest(config, { scope: 'openid offline_access', prompt: 'consent' });
+    const otherTokens = await oidc.authorizationCodeGrant(config, await loginAndConsent(new BrowserAgent(kontor.url), otherRequest, bystander), { pkceCodeVerifier: otherRequest.codeVerifier, expectedState: otherRequest.state, expectedNonce: otherRequest.nonce });
+    expect(tokens.refresh_token).toEqual(expect.any(String));
+    const grants = (accountId: string) => kontor.container.db.orm.em.fork().execute("select 1 from oidc_payload where kind = 'Grant' and payload->>'accountId' = ?", [accountId], 'all');
+    expect(await grants(user.accountId)).toHaveLength(1);
+
+    const link = await requestReset(user.email);
+    expect((await submitNewPassword(new BrowserAgent(kontor.url), link, 'Neues-Passwort-2')).status).toBe(200);
+
+    await expect(oidc.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    const userinfo = await fetch(`${kontor.url}/me`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    expect(userinfo.status).toBe(401);
+    expect(await oidc.tokenIntrospection(config, tokens.access_token)).toEqual({ active: false });
+    expect(await oidc.tokenIntrospection(config, tokens.refresh_token!)).toEqual({ active: false });
+    expect(await grants(user.accountId)).toHaveLength(0);
+    const ended = await kontor.container.db.orm.em.fork().find(AuditEvent, { accountId: user.accountId, type: 'session.ended' });
+    expect(ended.map((event) => event.details)).toEqual([{ reason: 'password_reset' }]);
+
+    // Another person's tokens stay valid.
+    expect(await oidc.tokenIntrospection(config, otherTokens.access_token)).toMatchObject({ active: true });
+    await expect(oidc.refreshTokenGrant(config, otherTokens.refresh_token!)).resolves.toHaveProperty('access_token');
+  });
+
   it('sends a back-channel logout token for the user to a portal they were logged in to', async () => {
     const receiver = await backchannelReceiver();
     try {

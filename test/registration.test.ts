@@ -72,6 +72,6 @@ describe.each<Backend>(['postgres', 'embedded'])('citizen registration with e-ma
     const consents = await em.find(AccountConsent, { account: account.id });
     expect(consents.map((consent) => [consent.consentId, consent.version, consent.granted])).toEqual([['privacy', '2026-11-01', true]]);
     const events = (await em.find(AuditEvent, { accountId: account.id }, { orderBy: { createdAt: 'asc' } })).map((event) => event.type);
-    expect(events).toEqual(['account.registered', 'login.failed', 'account.confirmed', 'login.succeeded']);
+    expect(events).toEqual(['account.registered', 'login.failed', 'account.confirmed', 'login.succeeded', 'consent.granted']);
   });
 });

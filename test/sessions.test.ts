@@ -187,7 +187,7 @@ describe('login sessions', () => {
     expect(next.body).toContain('name="password"');
   });
 
-  it('endAllSessions ends the sessions of one account in every browser and notifies the back-channel portal', async () => {
+  it('ending everything of an account ends its sessions in every browser and notifies the back-channel portal', async () => {
     const user = await createUser(kontor);
     const bystander = await createUser(kontor);
     const laptop = new BrowserAgent(kontor.url);
@@ -199,7 +199,7 @@ describe('login sessions', () => {
     expect(onLaptop.sid).not.toBe(onPhone.sid);
     expect(await sessionRows(kontor, user.accountId)).toHaveLength(2);
 
-    expect(await kontor.container.sessions.endAllSessions(user.accountId)).toBe(2);
+    expect(await kontor.container.signOut.endEverything(user.accountId, 'password_reset')).toBe(2);
 
     expect(receiver.tokens).toHaveLength(2);
     const payloads = await Promise.all(receiver.tokens.map((token) => verifiedLogoutToken(token)));

@@ -13,6 +13,12 @@ export const AUDIT_TYPES = [
   'password.reset_requested',
   'password.reset_completed',
   'session.ended',
+  'consent.granted',
+  'consent.declined',
+  'account.created',
+  'client.created',
+  'keys.rotated',
+  'mail.retried',
 ] as const;
 export type AuditType = (typeof AUDIT_TYPES)[number];
 

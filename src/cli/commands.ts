@@ -81,6 +81,12 @@ export async function runCommand(positionals: string[], flags: Flags, config: Lo
           clientId: flags['client-id'] as string | undefined,
         };
         const created = await container.clients.create(input, container.validateClientMetadata);
+        // ClientService keeps its transaction to itself; the event follows right after (never the secret).
+        await container.audit.recordAlone(container.db.orm.em, {
+          type: 'client.created',
+          clientId: created.clientId,
+          details: { via: 'cli', name: input.name, authMethod: created.metadata.token_endpoint_auth_method ?? null, grantTypes: created.metadata.grant_types ?? [] },
+        });
         const data = { client_id: created.clientId, ...(created.clientSecret ? { client_secret: created.clientSecret } : {}), ...created.metadata };
         const text = [`client_id:     ${created.clientId}`, ...(created.clientSecret ? [`client_secret: ${created.clientSecret}`, '(shown once: store it now)'] : [])].join('\n');
         return { data, text };
@@ -101,7 +107,11 @@ export async function runCommand(positionals: string[], flags: Flags, config: Lo
             familyName: String(flags['family-name'] ?? ''),
             locale: (flags.locale as 'de' | 'en' | undefined) ?? undefined,
           },
-          (em, accountId, password) => container.passwords.setPassword(em, accountId, password),
+          async (em, accountId, password) => {
+            // In the account's transaction; no address or password in the event (they are login data).
+            container.audit.record(em, { type: 'account.created', accountId, details: { via: 'cli', emailVerified: true } });
+            await container.passwords.setPassword(em, accountId, password);
+          },
         );
         return { data: { id: account.id, email: account.email, email_verified: true }, text: `created account ${account.id} (${account.email})` };
       });
@@ -115,7 +125,11 @@ export async function runCommand(positionals: string[], flags: Flags, config: Lo
         const delaySeconds = flags.now ? 0 : flags['activate-in'] !== undefined ? Number(flags['activate-in']) : 2 * config.keys.reloadSeconds;
         if (!Number.isInteger(delaySeconds) || delaySeconds < 0) throw new AppError('keys.invalid_activation_delay', 64, ['--activate-in takes whole seconds >= 0']);
         const activatesAt = new Date(Date.now() + delaySeconds * 1000);
-        const results = await container.keys.rotate(algs.length ? (algs as SigningAlgorithm[]) : SIGNING_ALGORITHMS, activatesAt);
+        const results = await container.keys.rotate(algs.length ? (algs as SigningAlgorithm[]) : SIGNING_ALGORITHMS, activatesAt, (tx, rotated) =>
+          container.audit.record(tx, {
+            type: 'keys.rotated',
+            details: { via: 'cli', immediate: delaySeconds === 0, keys: rotated.map((r) => ({ alg: r.alg, newKid: r.newKid, retiredKid: r.retiredKid, activatesAt: r.newKeyActivatesAt.toISOString() })) },
+          }));
         const text = results.map((r) => `${r.alg}: new key ${r.newKid} signs from ${r.newKeyActivatesAt.toISOString()}${r.retiredKid ? `; ${r.retiredKid} stays published until ${r.retiredKeyPublishedUntil?.toISOString()}` : ''}`).join('\n');
         const data = results.map((r) => ({ alg: r.alg, new_kid: r.newKid, new_key_activates_at: r.newKeyActivatesAt, retired_kid: r.retiredKid, retired_key_published_until: r.retiredKeyPublishedUntil }));
         return { data, text: `${text}\nRunning instances pick the change up within ${config.keys.reloadSeconds} s; no restart needed.` };

@@ -26,6 +26,7 @@ export async function runOperationsCommand(command: string, flags: Flags, contai
       const ids = list(flags.id);
       if (!flags['all-failed'] && ids.length === 0) throw new AppError('mail.retry_needs_target', 64, ['give --id ID (repeatable) or --all-failed']);
       const count = await container.outbox.retry(flags['all-failed'] ? 'all-failed' : ids);
+      await container.audit.recordAlone(container.db.orm.em, { type: 'mail.retried', details: { via: 'cli', requeued: count, ...(flags['all-failed'] ? { allFailed: true } : { ids }) } });
       return { data: { requeued: count }, text: `${count} mail(s) queued again; running instances send them within ${container.config.mail.dispatchIntervalSeconds} s` };
     }
     case 'audit list': {

@@ -3,12 +3,16 @@ import type { JWK } from 'jose';
 import type { EntityManager } from '@mikro-orm/sql';
 import type { LoadedConfig } from '../../config/index.ts';
 import type { AccountService } from '../accounts/index.ts';
+import type { AuditLog } from '../audit/index.ts';
 import { ClientStoreAdapter, type ClientService } from '../clients/index.ts';
 import { deriveKey } from '../shared/crypto.ts';
 import { usesHttps } from '../shared/urls.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { Views } from '../http/views.ts';
 import { MikroOrmAdapter } from './mikro-orm-adapter.ts';
+import { ArtifactIds } from './artifact-ids.ts';
+import { assertClientAssertion } from './client-assertions.ts';
+import { auditProviderEvents } from './provider-audit.ts';
 import { pairwiseSubject } from './pairwise.ts';
 import { ACR_VALUES_SUPPORTED } from './trust.ts';
 import { introspectionAllowed, revocationAllowed } from './token-policies.ts';
@@ -21,6 +25,7 @@ export interface ProviderDeps {
   accounts: AccountService;
   clients: ClientService;
   views: Views;
+  audit: AuditLog;
   logger: Logger;
 }
 
@@ -37,9 +42,10 @@ export function createProvider(deps: ProviderDeps): Provider {
   const https = usesHttps(config.issuer);
   const pairwise = pairwiseSubject(config.secret);
   const clientStore = new ClientStoreAdapter(clients);
+  const ids = new ArtifactIds(config.secret);
 
   const configuration: Configuration = {
-    adapter: (name: string) => (name === 'Client' ? clientStore : new MikroOrmAdapter(em, name)),
+    adapter: (name: string) => (name === 'Client' ? clientStore : new MikroOrmAdapter(em, name, ids)),
     jwks: { keys: deps.jwks as NonNullable<Configuration['jwks']>['keys'] },
     cookies: {
       // Over https the session cookie (path /) carries __Host-: only this host, over TLS, can set it, so a
@@ -68,6 +74,8 @@ export function createProvider(deps: ProviderDeps): Provider {
     responseTypes: ['code'],
     // Asymmetric or shared-secret-in-TLS client authentication only; no HMAC-signed assertions.
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+    // private_key_jwt: audience from the issuer, never from the request; short-lived assertions with iat.
+    assertJwtClientAuthClaimsAndHeader: (ctx, claims) => assertClientAssertion(ctx, claims),
     enabledJWA: {
       clientAuthSigningAlgValues: ['RS256', 'PS256', 'ES256', 'Ed25519', 'EdDSA'],
       idTokenSigningAlgValues: ['RS256', 'ES256', 'EdDSA'],
@@ -124,6 +132,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   provider.on('server_error', (ctx: KoaContextWithOIDC, error: Error) => deps.logger.error({ err: error, path: ctx.path }, 'provider error'));
   provider.on('backchannel.error', (_ctx: KoaContextWithOIDC, error: Error, client: { clientId: string }) =>
     deps.logger.warn({ err: error, clientId: client.clientId }, 'back-channel logout delivery failed'));
+  auditProviderEvents(provider, deps.audit, em, deps.logger);
   return provider;
 }
 

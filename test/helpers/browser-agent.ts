@@ -47,6 +47,11 @@ export class BrowserAgent {
     return [...this.cookies.values()].map((cookie) => cookie.name);
   }
 
+  /** The values of the cookies called `name` (one per path). */
+  cookieValues(name: string): string[] {
+    return [...this.cookies.values()].filter((cookie) => cookie.name === name).map((cookie) => cookie.value);
+  }
+
   dropCookie(name: string): void {
     for (const [key, cookie] of this.cookies) if (cookie.name === name) this.cookies.delete(key);
   }

@@ -55,7 +55,8 @@ export class KeyService {
    * relying party meets a token signed with a key it could not have fetched. The superseded key stays
    * published for the overlap after that, so tokens it signed verify until they expire.
    */
-  async rotate(algorithms: readonly SigningAlgorithm[], activatesAt: Date): Promise<RotationResult[]> {
+  /** `record` runs in the rotation's transaction (the audit event of an operator's rotation). */
+  async rotate(algorithms: readonly SigningAlgorithm[], activatesAt: Date, record?: (tx: EntityManager, results: RotationResult[]) => void): Promise<RotationResult[]> {
     return this.em.fork().transactional(async (em) => {
       const repository = new SigningKeyRepository(em);
       await repository.lockForKeyChanges();
@@ -67,6 +68,7 @@ export class KeyService {
         const created = await this.createKey(em, alg, activatesAt);
         results.push({ alg, newKid: created.kid, newKeyActivatesAt: activatesAt, retiredKid: previous?.kid ?? null, retiredKeyPublishedUntil: previous ? publishUntil : null });
       }
+      record?.(em, results);
       return results;
     });
   }
