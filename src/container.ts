@@ -54,7 +54,10 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
   const created = await keys.ensureActiveKeys();
   if (created.length) logger.info({ kids: created }, 'generated signing keys');
 
-  const hasher = new PasswordHasher({ memoryKiB: config.password.argon2MemoryKiB, timeCost: config.password.argon2TimeCost, parallelism: config.password.argon2Parallelism });
+  const hasher = new PasswordHasher(
+    { memoryKiB: config.password.argon2MemoryKiB, timeCost: config.password.argon2TimeCost, parallelism: config.password.argon2Parallelism },
+    { maxConcurrent: config.password.maxConcurrentHashes, maxQueued: config.password.maxQueuedHashes },
+  );
   await hasher.warmUp();
   const accounts = new AccountService(em);
   const clients = new ClientService(em, config.secret, config.env === 'production');

@@ -84,3 +84,17 @@ export async function confirmLink(agent: BrowserAgent, link: string, stopAt?: (l
   const form = formEndingWith(page.body, '/register/confirm');
   return agent.follow(await agent.post(form.action, form.fields), stopAt);
 }
+
+/** Opens a new authorization request in `agent` and goes to the registration's account step. */
+export async function openAccountStep(agent: BrowserAgent, request: AuthorizationRequest): Promise<AgentResponse> {
+  const login = await open(agent, request.url);
+  const registerUrl = /href="(\/interaction\/[^"]+\/register)"/.exec(login.body)?.[1];
+  if (!registerUrl) throw new Error(`no registration link on the login page: ${login.status}`);
+  return agent.get(registerUrl);
+}
+
+/** Posts the account step on `page` with these fields (no redirect followed). */
+export async function postAccountStep(agent: BrowserAgent, page: AgentResponse, fields: Record<string, string>): Promise<AgentResponse> {
+  const form = formEndingWith(page.body, '/register');
+  return agent.post(form.action, { ...form.fields, ...fields });
+}
