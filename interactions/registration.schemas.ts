@@ -1,15 +1,7 @@
 import { z } from 'zod';
-import { emailAddress } from '../src/accounts/index.ts';
+import { emailAddress, personName, USERNAME_PATTERN } from '../src/accounts/index.ts';
 
-const personName = z
-  .string('registration.required')
-  .trim()
-  .min(1, 'registration.required')
-  .max(100, 'registration.too_long')
-  .refine((value) => !/[\u0000-\u001f<>{}[\]"]/.test(value), 'registration.name_characters');
-
-/** Case-sensitive; no "@", so a username can never be mistaken for someone's e-mail address at login. */
-export const USERNAME_PATTERN = /^[A-Za-z0-9._-]{3,50}$/;
+export { USERNAME_PATTERN };
 
 const password = z.string().max(1024, 'password.too_long').default('');
 

@@ -98,6 +98,7 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
     outbox,
     audit,
     consents: config.registration.consents,
+    rules: { usernameMode: config.registration.usernameMode, profileFields: config.registration.profileFields },
     issuer: config.issuer,
     confirmationHours: config.registration.confirmationHours,
   });

@@ -6,3 +6,4 @@ export { emailAddress, mailGreeting, normalizeEmail } from './email.ts';
 export { describePasswordPolicy, passwordViolations, type PasswordRule } from './password-policy.ts';
 export { parseProfileFields, profileValueToInput, type ProfileValue, type ProfileParseResult } from './profile-fields.ts';
 export { RegistrationService, type RegistrationDraft, type RegistrationContext, type ConfirmedRegistration } from './registration.service.ts';
+export { checkDraft, DraftInvalidError, personName, USERNAME_PATTERN, type DraftRules } from './registration-rules.ts';

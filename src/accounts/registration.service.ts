@@ -11,6 +11,7 @@ import { AccountRepository } from './account.repository.ts';
 import { AccountConsent } from './account-consent.entity.ts';
 import { mailGreeting, normalizeEmail } from './email.ts';
 import type { ProfileValue } from './profile-fields.ts';
+import { checkDraft, type DraftRules } from './registration-rules.ts';
 
 /** Everything the registration steps collected; the password only as its argon2id hash. */
 export interface RegistrationDraft {
@@ -40,6 +41,8 @@ export interface RegistrationDeps {
   outbox: Outbox;
   audit: AuditLog;
   consents: ConsentDefinition[];
+  /** What a complete draft must contain (username mode, the deployment's profile fields). */
+  rules: DraftRules;
   issuer: string;
   confirmationHours: number;
 }
@@ -68,7 +71,9 @@ export class RegistrationService {
    * Creates a pending account, or mails the owner of an existing one. Returns the new account's id (null
    * for an existing address) for the caller's resume cookie, never for display.
    */
-  async register(draft: RegistrationDraft, granted: Set<string>, context: RegistrationContext): Promise<{ accountId: string | null }> {
+  async register(input: Partial<RegistrationDraft>, granted: Set<string>, context: RegistrationContext): Promise<{ accountId: string | null }> {
+    // The whole draft, every step's rules: the steps' own checks are a convenience, this one is the gate.
+    const draft = checkDraft(input, this.deps.rules);
     const missing = this.deps.consents.filter((consent) => consent.required && !granted.has(consent.id));
     if (missing.length) throw new AppError('registration.consent_required', 400, missing.map((consent) => consent.id));
     const { em, verification, outbox, audit, issuer, confirmationHours } = this.deps;
