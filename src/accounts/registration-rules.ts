@@ -3,19 +3,25 @@ import type { ProfileField } from '../../config/registration.ts';
 import { AppError } from '../shared/app-error.ts';
 import { SALUTATIONS } from './account.entity.ts';
 import { emailAddress } from './email.ts';
+import { freeTextProblem, NAME_MAX_LENGTH, NAME_PATTERN } from './free-text.ts';
 import { parseProfileFields, profileValueToInput } from './profile-fields.ts';
 import type { RegistrationDraft } from './registration.service.ts';
 
 /** Case-sensitive; no "@", so a username can never be mistaken for someone's e-mail address at login. */
 export const USERNAME_PATTERN = /^[A-Za-z0-9._-]{3,50}$/;
 
-/** A given or family name as the registration form and the final check accept it. */
+/**
+ * A given or family name as the registration form and the final check accept it: letters, spaces and
+ * - ' . only (see NAME_PATTERN), no web address, no invisible characters, at most 50 characters.
+ */
 export const personName = z
   .string('registration.required')
   .trim()
   .min(1, 'registration.required')
-  .max(100, 'registration.too_long')
-  .refine((value) => !/[\u0000-\u001f<>{}[\]"]/.test(value), 'registration.name_characters');
+  .superRefine((value, ctx) => {
+    const problem = freeTextProblem(value) ?? ([...value].length > NAME_MAX_LENGTH ? 'registration.too_long' : NAME_PATTERN.test(value) ? undefined : 'registration.name_characters');
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
 export interface DraftRules {
   usernameMode: 'email' | 'username';

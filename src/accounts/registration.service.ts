@@ -9,7 +9,7 @@ import type { TokenSubject, VerificationService } from '../verification/index.ts
 import { Account, type SALUTATIONS } from './account.entity.ts';
 import { AccountRepository } from './account.repository.ts';
 import { AccountConsent } from './account-consent.entity.ts';
-import { mailGreeting, normalizeEmail } from './email.ts';
+import { mailGreeting, NEUTRAL_GREETING, normalizeEmail } from './email.ts';
 import type { ProfileValue } from './profile-fields.ts';
 import { checkDraft, type DraftRules } from './registration-rules.ts';
 
@@ -121,7 +121,7 @@ export class RegistrationService {
           message: 'registration-confirm',
           to: account.email,
           locale: context.locale,
-          data: { ...mailGreeting(account), link: `${issuer}/register/confirm?token=${token}`, hours: confirmationHours },
+          data: { ...NEUTRAL_GREETING, link: `${issuer}/register/confirm?token=${token}`, hours: confirmationHours },
         });
         audit.record(tx, { type: 'account.registered', accountId: account.id, ...audited, details: { replacedPending: Boolean(existing), consents: [...granted] } });
         return { accountId: account.id };
@@ -187,7 +187,7 @@ export class RegistrationService {
         message: 'registration-confirm',
         to: account.email,
         locale: account.locale === 'en' ? 'en' : 'de',
-        data: { ...mailGreeting(account), link: `${issuer}/register/confirm?token=${token}`, hours: confirmationHours },
+        data: { ...NEUTRAL_GREETING, link: `${issuer}/register/confirm?token=${token}`, hours: confirmationHours },
       });
       wrote = true;
     });
