@@ -1,4 +1,5 @@
 import type { Context } from 'koa';
+import { normalizeEmail } from '../src/accounts/index.ts';
 import type { Locale } from '../src/http/i18n.ts';
 import { parseForm } from '../src/http/validate.ts';
 import type { PublicDeps } from './public-routes.ts';
@@ -51,7 +52,7 @@ export async function submitResend(deps: PublicDeps, ctx: Context): Promise<void
   if (!form.ok) return showResend(deps, ctx, { email: typeof body.email === 'string' ? body.email : '', error: deps.views.translator(ctx)(form.fieldErrors.email ?? 'account.email_invalid') }, 400);
   if (!(await withinIpLimit(deps, ctx, 'resend-ip', deps.settings.rateLimits.resendPerIp))) return;
   const started = Date.now();
-  const byAccount = await deps.rateLimiter.hit('resend-account', form.data.email.toLowerCase(), deps.settings.rateLimits.resendPerAccount);
+  const byAccount = await deps.rateLimiter.hit('resend-account', normalizeEmail(form.data.email), deps.settings.rateLimits.resendPerAccount);
   const origin = await liveInteraction(deps.provider, form.data.interaction);
   await deps.registration.resend(form.data.email, {
     ip: ctx.ip,

@@ -28,10 +28,10 @@ export async function showForgot(deps: PublicDeps, ctx: Context, input?: { ident
 export async function submitForgot(deps: PublicDeps, ctx: Context): Promise<void> {
   const body = (ctx.request.body as Record<string, unknown> | undefined) ?? {};
   const form = parseForm(forgotPasswordForm, body);
-  if (!form.ok) return showForgot(deps, ctx, { identifier: typeof body.identifier === 'string' ? body.identifier : '', error: deps.views.translator(ctx)('password.identifier_required') }, 400);
+  if (!form.ok) return showForgot(deps, ctx, { identifier: typeof body.identifier === 'string' ? body.identifier : '', error: deps.views.translator(ctx)(form.fieldErrors.identifier ?? 'password.identifier_required') }, 400);
   if (!(await withinIpLimit(deps, ctx, 'reset-ip', deps.settings.rateLimits.resetPerIp))) return;
   const started = Date.now();
-  const byAccount = await deps.rateLimiter.hit('reset-account', form.data.identifier.toLowerCase(), deps.settings.rateLimits.resetPerAccount);
+  const byAccount = await deps.rateLimiter.hit('reset-account', form.data.key, deps.settings.rateLimits.resetPerAccount);
   const origin = await liveInteraction(deps.provider, form.data.interaction);
   await deps.passwordReset.request({
     identifier: form.data.identifier,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { emailAddress, personName, USERNAME_PATTERN } from '../src/accounts/index.ts';
+import { emailAddress, normalizeEmail, personName, USERNAME_PATTERN } from '../src/accounts/index.ts';
 
 export { USERNAME_PATTERN };
 
@@ -26,10 +26,19 @@ export const emailOnlyForm = z.object({
   interaction: z.string().regex(/^[A-Za-z0-9_-]{10,64}$/).optional().catch(undefined),
 });
 
+/**
+ * The forgotten-password form: exactly one e-mail address or one username, nothing that a mailer could
+ * read as several recipients ("a,victim@example.org"). `key` is what the per-account limit counts: the
+ * normalised address, or the username as typed (usernames are case-sensitive).
+ */
 export const forgotPasswordForm = z.object({
-  identifier: z.string('password.identifier_required').trim().min(1, 'password.identifier_required').max(254, 'password.identifier_required').refine((value) => !/[\u0000-\u001f]/.test(value), 'password.identifier_required'),
+  identifier: z
+    .string('password.identifier_required')
+    .trim()
+    .min(1, 'password.identifier_required')
+    .refine((value) => emailAddress.safeParse(value).success || USERNAME_PATTERN.test(value), 'password.identifier_invalid'),
   interaction: z.string().regex(/^[A-Za-z0-9_-]{10,64}$/).optional().catch(undefined),
-});
+}).transform((form) => ({ ...form, key: form.identifier.includes('@') ? normalizeEmail(form.identifier) : form.identifier }));
 
 export const tokenQuery = z.object({ token: z.string().regex(/^[A-Za-z0-9_-]{43}$/) });
 

@@ -68,7 +68,8 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
 
   const audit = new AuditLog();
   const verification = new VerificationService(em);
-  const outbox = new Outbox(em, new MailRenderer(), config.secret);
+  const rateLimiter = new RateLimiter(em, config.secret);
+  const outbox = new Outbox(em, new MailRenderer(), config.secret, { limiter: rateLimiter, perRecipient: config.mail.perRecipient, logger });
   const mailDispatcher = new MailDispatcher(
     em,
     outbox,
@@ -82,7 +83,6 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
     },
     logger,
   );
-  const rateLimiter = new RateLimiter(em, config.secret);
   const limits = config.rateLimits;
   const loginThrottle = new LoginThrottleService(em, config.secret, {
     failuresBeforeDelay: limits.loginFailuresBeforeDelay,

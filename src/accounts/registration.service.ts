@@ -3,7 +3,7 @@ import type { EntityManager } from '@mikro-orm/sql';
 import type { ConsentDefinition } from '../../config/registration.ts';
 import type { AuditLog } from '../audit/index.ts';
 import type { Locale } from '../http/i18n.ts';
-import type { Outbox } from '../mail/index.ts';
+import { MailDropped, type Outbox } from '../mail/index.ts';
 import { AppError } from '../shared/app-error.ts';
 import type { TokenSubject, VerificationService } from '../verification/index.ts';
 import { Account, type SALUTATIONS } from './account.entity.ts';
@@ -82,13 +82,13 @@ export class RegistrationService {
       const outcome = await em.fork().transactional(async (tx) => {
         const existing = await new AccountRepository(tx).findByEmail(draft.email);
         if (existing && existing.status !== 'pending') {
-          outbox.enqueue(tx, {
+          const mailed = await outbox.enqueue(tx, {
             message: 'registration-exists',
             to: existing.email,
             locale: existing.locale === 'en' ? 'en' : 'de',
             data: { ...mailGreeting(existing), forgotLink: `${issuer}/password/forgot`, username: existing.username },
           });
-          audit.record(tx, { type: 'account.registration_repeated', accountId: existing.id, ...audited });
+          audit.record(tx, { type: 'account.registration_repeated', accountId: existing.id, ...audited, details: { mailed } });
           return { accountId: null };
         }
         if (existing) {
@@ -117,18 +117,22 @@ export class RegistrationService {
           tx.create(AccountConsent, { account: account.id, consentId: consent.id, version: consent.version, granted: granted.has(consent.id), decidedAt: now });
         }
         const token = verification.issue(tx, { purpose: 'email_confirmation', accountId: account.id, ttlSeconds: confirmationHours * 3600, interactionUid: context.interactionUid, clientId: context.clientId });
-        outbox.enqueue(tx, {
+        const mailed = await outbox.enqueue(tx, {
           message: 'registration-confirm',
           to: account.email,
           locale: context.locale,
           data: { ...NEUTRAL_GREETING, link: `${issuer}/register/confirm?token=${token}`, hours: confirmationHours },
         });
+        // No link can reach the address in this window: undo, so a pending registration it replaced stays.
+        if (!mailed) throw new MailDropped('registration-confirm');
         audit.record(tx, { type: 'account.registered', accountId: account.id, ...audited, details: { replacedPending: Boolean(existing), consents: [...granted] } });
         return { accountId: account.id };
       });
       outbox.written();
       return outcome;
     } catch (error) {
+      // The caller sees the same as for a sent mail; the outbox has logged the drop.
+      if (error instanceof MailDropped) return { accountId: null };
       // Two registrations of one address or username racing: the loser is asked to try again.
       if (error instanceof UniqueConstraintViolationException) throw new AppError('registration.conflict', 409);
       throw error;
@@ -178,19 +182,26 @@ export class RegistrationService {
   async resend(email: string, context: RegistrationContext & { mayMail: boolean }): Promise<void> {
     const { em, verification, outbox, confirmationHours, issuer } = this.deps;
     let wrote = false;
-    await em.fork().transactional(async (tx) => {
-      const account = await tx.findOne(Account, { emailNormalized: normalizeEmail(email), status: 'pending' });
-      if (!account || !context.mayMail) return;
-      await verification.revokeOpen(tx, account.id, 'email_confirmation');
-      const token = verification.issue(tx, { purpose: 'email_confirmation', accountId: account.id, ttlSeconds: confirmationHours * 3600, interactionUid: context.interactionUid, clientId: context.clientId });
-      outbox.enqueue(tx, {
-        message: 'registration-confirm',
-        to: account.email,
-        locale: account.locale === 'en' ? 'en' : 'de',
-        data: { ...NEUTRAL_GREETING, link: `${issuer}/register/confirm?token=${token}`, hours: confirmationHours },
+    await em
+      .fork()
+      .transactional(async (tx) => {
+        const account = await tx.findOne(Account, { emailNormalized: normalizeEmail(email), status: 'pending' });
+        if (!account || !context.mayMail) return;
+        await verification.revokeOpen(tx, account.id, 'email_confirmation');
+        const token = verification.issue(tx, { purpose: 'email_confirmation', accountId: account.id, ttlSeconds: confirmationHours * 3600, interactionUid: context.interactionUid, clientId: context.clientId });
+        const mailed = await outbox.enqueue(tx, {
+          message: 'registration-confirm',
+          to: account.email,
+          locale: account.locale === 'en' ? 'en' : 'de',
+          data: { ...NEUTRAL_GREETING, link: `${issuer}/register/confirm?token=${token}`, hours: confirmationHours },
+        });
+        // Dropped: the link mailed before must stay valid, so nothing of this may be committed.
+        if (!mailed) throw new MailDropped('registration-confirm');
+        wrote = true;
+      })
+      .catch((error: unknown) => {
+        if (!(error instanceof MailDropped)) throw error;
       });
-      wrote = true;
-    });
     if (wrote) outbox.written();
   }
 
