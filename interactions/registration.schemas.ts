@@ -42,6 +42,12 @@ export const forgotPasswordForm = z.object({
 
 export const tokenQuery = z.object({ token: z.string().regex(/^[A-Za-z0-9_-]{43}$/) });
 
+/** The confirm button; `password` only where this browser did not register (see email-confirmation.ts). */
+export const confirmForm = z.object({
+  token: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
+  password: z.string().max(1024).optional(),
+});
+
 export const resetPasswordForm = z.object({
   token: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
   password,

@@ -94,6 +94,7 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
   const registration = new RegistrationService({
     em,
     storePasswordHash: (tx, accountId, hash) => passwords.storeHash(tx, accountId, hash),
+    verifyPassword: (accountId, password) => passwords.verifyFor(accountId, password),
     verification,
     outbox,
     audit,

@@ -6,5 +6,5 @@ export { emailAddress, mailGreeting, NEUTRAL_GREETING, normalizeEmail } from './
 export { freeTextProblem, NAME_PATTERN, type FreeTextProblem } from './free-text.ts';
 export { describePasswordPolicy, passwordViolations, type PasswordRule } from './password-policy.ts';
 export { parseProfileFields, profileValueToInput, type ProfileValue, type ProfileParseResult } from './profile-fields.ts';
-export { RegistrationService, type RegistrationDraft, type RegistrationContext, type ConfirmedRegistration } from './registration.service.ts';
+export { RegistrationService, type RegistrationDraft, type RegistrationContext, type ConfirmedRegistration, type ConfirmationProof, type ConfirmOutcome, type PasswordVerifier } from './registration.service.ts';
 export { checkDraft, DraftInvalidError, personName, USERNAME_PATTERN, type DraftRules } from './registration-rules.ts';

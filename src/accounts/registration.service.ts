@@ -34,9 +34,23 @@ export interface RegistrationContext {
 /** Stores a password hash inside the caller's transaction (the credentials domain owns that table). */
 export type PasswordHashStore = (em: EntityManager, accountId: string, hash: string) => Promise<void>;
 
+/** Whether `password` is the account's password (the credentials domain owns the hash). */
+export type PasswordVerifier = (accountId: string, password: string) => Promise<boolean>;
+
+/**
+ * What proves that the person confirming an address is the person who registered it (and set its
+ * password): the registration cookie of this very registration in this browser, or the password itself.
+ * Clicking the link alone proves only access to the mailbox, and anyone can start a registration for
+ * any address.
+ */
+export type ConfirmationProof = { kind: 'registering-browser'; accountId: string } | { kind: 'password'; password: string };
+
+export type ConfirmOutcome = { kind: 'confirmed'; registration: ConfirmedRegistration } | { kind: 'invalid' } | { kind: 'wrong_password' };
+
 export interface RegistrationDeps {
   em: EntityManager;
   storePasswordHash: PasswordHashStore;
+  verifyPassword: PasswordVerifier;
   verification: VerificationService;
   outbox: Outbox;
   audit: AuditLog;
@@ -144,10 +158,20 @@ export class RegistrationService {
     return this.deps.verification.peek(token, 'email_confirmation');
   }
 
-  /** Confirms the address and activates the account; null for an invalid, used or expired link. */
-  async confirm(token: string, context: { ip: string }): Promise<ConfirmedRegistration | null> {
+  /**
+   * Confirms the address and activates the account, if `proof` shows the confirming person registered it
+   * (see {@link ConfirmationProof}): whoever confirms is the one whose password counts. `invalid` for an
+   * invalid, used or expired link or a cookie naming another registration.
+   */
+  async confirm(token: string, context: { ip: string }, proof: ConfirmationProof): Promise<ConfirmOutcome> {
     const { em, verification, audit } = this.deps;
-    return em.fork().transactional(async (tx) => {
+    // A token names one account for good, so checking the proof against a peek is as good as inside.
+    const pending = await verification.peek(token, 'email_confirmation');
+    if (!pending) return { kind: 'invalid' };
+    if (proof.kind === 'registering-browser' && proof.accountId !== pending.accountId) return { kind: 'invalid' };
+    // Verified before the transaction: nothing slow holds the token row.
+    if (proof.kind === 'password' && !(await this.deps.verifyPassword(pending.accountId, proof.password))) return { kind: 'wrong_password' };
+    const confirmed = await em.fork().transactional(async (tx) => {
       const subject = await verification.consume(tx, token, 'email_confirmation');
       if (!subject) return null;
       const account = await new AccountRepository(tx).findById(subject.accountId);
@@ -155,9 +179,10 @@ export class RegistrationService {
       account.status = account.status === 'pending' ? 'active' : account.status;
       account.emailVerified = true;
       await verification.revokeOpen(tx, account.id, 'email_confirmation');
-      audit.record(tx, { type: 'account.confirmed', accountId: account.id, ip: context.ip, clientId: subject.clientId });
+      audit.record(tx, { type: 'account.confirmed', accountId: account.id, ip: context.ip, clientId: subject.clientId, details: { proof: proof.kind } });
       return { ...subject, email: account.email };
     });
+    return confirmed ? { kind: 'confirmed', registration: confirmed } : { kind: 'invalid' };
   }
 
   /**
