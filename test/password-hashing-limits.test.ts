@@ -107,7 +107,7 @@ describe('the hashing cap under a burst', () => {
   afterAll(() => kontor?.stop());
 
   it('answers 503 with Retry-After and a page in German instead of queueing without end', async () => {
-    const agents = Array.from({ length: 8 }, () => new BrowserAgent(kontor.url));
+    const agents = Array.from({ length: 12 }, () => new BrowserAgent(kontor.url));
     const pages = await Promise.all(agents.map(async (agent) => ({ agent, page: await openAccountStep(agent, await authorizationRequest(config)) })));
     const answers = await Promise.all(pages.map(({ agent, page }) => postAccountStep(agent, page, accountFields(newRegistrant()))));
     const statuses = answers.map((answer) => answer.status);
