@@ -1,7 +1,7 @@
 import * as oidc from 'openid-client';
 import { configFile } from './helpers/config-file.ts';
 import { startTestKontor, type TestKontor } from './helpers/kontor.ts';
-import { BrowserAgent, authorizationRequest, discover, formEndingWith, registerClient } from './helpers/relying-party.ts';
+import { BrowserAgent, authorizationRequest, createUser, discover, formEndingWith, registerClient } from './helpers/relying-party.ts';
 import { accountFields, fieldError, newRegistrant, openAccountStep, postAccountStep } from './helpers/registration.ts';
 import type { AgentResponse } from './helpers/browser-agent.ts';
 import { PasswordHasher } from '../src/credentials/index.ts';
@@ -45,10 +45,30 @@ describe('limits in front of password hashing', () => {
 
   it('answers a reset with an unknown, used or expired link without hashing the new password', async () => {
     const agent = new BrowserAgent(kontor.url);
-    const refused = await postReset(agent, 'A'.repeat(43));
-    expect(refused.status).toBe(410);
-    expect(refused.body).toContain('Dieser Link ist nicht mehr gültig');
+    const unknown = await postReset(agent, 'A'.repeat(43));
+    expect(unknown.status).toBe(410);
+    expect(unknown.body).toContain('Dieser Link ist nicht mehr gültig');
     expect(hashCalls).toBe(0);
+
+    // A real link, from the outbox (this instance has no SMTP): expired, then good (one hash), then used.
+    const user = await createUser(kontor);
+    const form = formEndingWith((await agent.get('/password/forgot')).body, '/password/forgot');
+    expect((await agent.post(form.action, { ...form.fields, identifier: user.email })).status).toBe(200);
+    const [mail] = await kontor.container.outbox.recent(1);
+    const token = /\/password\/reset\?token=([A-Za-z0-9_-]{43})/.exec(mail!.text)![1]!;
+    const sql = (query: string) => kontor.container.db.orm.em.fork().execute(query, [], 'run');
+    await sql("update verification_token set expires_at = now() - interval '1 minute' where purpose = 'password_reset'");
+    hashCalls = 0;
+    expect((await postReset(agent, token)).status).toBe(410);
+    expect(hashCalls).toBe(0);
+    // (The per-IP window of this instance is 2: start it afresh.)
+    await sql('delete from rate_limit_counter');
+    await sql("update verification_token set expires_at = now() + interval '1 hour' where purpose = 'password_reset'");
+    expect((await postReset(agent, token)).status).toBe(200);
+    expect(hashCalls).toBe(1);
+    await sql('delete from rate_limit_counter');
+    expect((await postReset(agent, token)).status).toBe(410);
+    expect(hashCalls).toBe(1);
   });
 
   it('refuses the registration step over the per-IP window with 429 before hashing', async () => {
