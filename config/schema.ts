@@ -42,6 +42,11 @@ export const configSchema = z.object({
     maxAttempts: z.coerce.number().int().min(1).max(100),
     /** Sent mail (bodies included) is deleted after this many days. */
     keepSentDays: z.coerce.number().int().min(1).max(365),
+    /**
+     * Mails of one kind (registration-confirm, password-reset, …) to one normalised address per window;
+     * further ones are dropped and logged. Caps mail flooding of a victim's address from every form at once.
+     */
+    perRecipient: window,
   }),
   /** Dev-only conveniences: demo account and demo portal client seeded, lenient cookies. */
   devFeatures: z.boolean(),
@@ -68,6 +73,14 @@ export const configSchema = z.object({
     resendPerAccount: window,
     resetPerIp: window,
     resetPerAccount: window,
+    /**
+     * Requests per IP that cost an argon2id hash or verification outside login (registration step 1,
+     * password reset, confirming a registration by password). One window for all of them, so spreading
+     * requests over the routes buys nothing.
+     */
+    passwordHashPerIp: window,
+    /** Wrong passwords on one confirmation link before the link refuses further attempts. */
+    confirmAttemptsPerLink: window,
     /** Failed logins for one login name before delays start; each further failure doubles the delay. */
     loginFailuresBeforeDelay: z.number().int().min(1).max(100),
     loginDelayBaseSeconds: z.number().int().min(1).max(3600),
@@ -91,6 +104,13 @@ export const configSchema = z.object({
     argon2MemoryKiB: z.coerce.number().int().min(19 * 1024),
     argon2TimeCost: z.coerce.number().int().min(2),
     argon2Parallelism: z.coerce.number().int().min(1),
+    /**
+     * argon2 runs in libuv's thread pool (4 threads by default), which fs and dns share: at most this many
+     * hashes run at once in one process, the rest wait in a bounded queue.
+     */
+    maxConcurrentHashes: z.coerce.number().int().min(1).max(64),
+    /** Hashes waiting for a slot; beyond that the request is answered 503 with Retry-After. */
+    maxQueuedHashes: z.coerce.number().int().min(0).max(10_000),
   }),
   purgeIntervalSeconds: z.coerce.number().int().min(5),
 });

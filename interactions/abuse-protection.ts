@@ -24,6 +24,15 @@ export async function withinIpLimit(deps: { rateLimiter: RateLimiter; views: Vie
 }
 
 /**
+ * The per-IP window in front of every route that costs an argon2id hash or verification outside login
+ * (which has its own): registration step 1, password reset, confirming a registration by password. One
+ * window for all of them (`rateLimits.passwordHashPerIp`), counted before any hashing.
+ */
+export function withinHashingLimit(deps: { rateLimiter: RateLimiter; views: Views; settings: { rateLimits: { passwordHashPerIp: RateRule } } }, ctx: Context): Promise<boolean> {
+  return withinIpLimit(deps, ctx, 'password-hash-ip', deps.settings.rateLimits.passwordHashPerIp);
+}
+
+/**
  * Pads a response to a minimum duration, so the work done for a new address (account, token, mail) and for
  * a known one (a mail) cannot be told apart by timing.
  */

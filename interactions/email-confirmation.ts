@@ -1,10 +1,12 @@
 import type { Context } from 'koa';
+import { normalizeEmail, type ConfirmationProof } from '../src/accounts/index.ts';
+import type { TokenSubject } from '../src/verification/index.ts';
 import type { Locale } from '../src/http/i18n.ts';
 import { parseForm } from '../src/http/validate.ts';
 import type { PublicDeps } from './public-routes.ts';
 import { liveInteraction } from './interaction-origin.ts';
-import { emailOnlyForm, interactionQuery, tokenQuery } from './registration.schemas.ts';
-import { equalise, withinIpLimit } from './abuse-protection.ts';
+import { confirmForm, emailOnlyForm, interactionQuery, tokenQuery } from './registration.schemas.ts';
+import { equalise, renderTooManyRequests, withinHashingLimit, withinIpLimit } from './abuse-protection.ts';
 
 /** Where a person goes to log in when their interaction is gone: the portal's login start or home page. */
 export async function portalLink(deps: PublicDeps, clientId: string | null): Promise<{ url: string; name: string } | undefined> {
@@ -18,21 +20,64 @@ function renderInvalidLink(deps: PublicDeps, ctx: Context): void {
   deps.views.render(ctx, 'registration/link-invalid', { resendUrl: '/register/resend' }, { title: 'registration.link_invalid_title', status: 410 });
 }
 
-/** GET /register/confirm?token=… — a button, not an automatic confirmation: mail scanners follow links too. */
-export async function showConfirmation(deps: PublicDeps, ctx: Context): Promise<void> {
-  const query = tokenQuery.safeParse(ctx.query);
-  if (!query.success || !(await deps.registration.peek(query.data.token))) return renderInvalidLink(deps, ctx);
-  deps.views.render(ctx, 'registration/confirm', { token: query.data.token }, { title: 'registration.confirm_title' });
+/**
+ * Whether this browser started the registration the link is for: its registration cookie, sealed for
+ * that interaction, names that very (pending) account.
+ */
+function registeredHere(deps: PublicDeps, ctx: Context, subject: TokenSubject): boolean {
+  return subject.interactionUid ? deps.registrationCookie.read(ctx, subject.interactionUid)?.registeredAccountId === subject.accountId : false;
 }
 
-/** POST /register/confirm — activates the account, then resumes the login it started from, if it still can. */
+function renderConfirmPage(deps: PublicDeps, ctx: Context, token: string, askPassword: boolean, error?: string, status = 200): void {
+  deps.views.render(
+    ctx,
+    'registration/confirm',
+    { token, askPassword, error, errorList: error ? [{ field: 'password', text: error }] : [] },
+    { title: 'registration.confirm_title', status },
+  );
+}
+
+/**
+ * GET /register/confirm?token=… — a button, not an automatic confirmation: mail scanners follow links too.
+ * In a browser other than the registering one, the page also asks for the password chosen at registration
+ * (see docs/registration.md, "Who confirms an address").
+ */
+export async function showConfirmation(deps: PublicDeps, ctx: Context): Promise<void> {
+  const query = tokenQuery.safeParse(ctx.query);
+  const subject = query.success ? await deps.registration.peek(query.data.token) : null;
+  if (!query.success || !subject) return renderInvalidLink(deps, ctx);
+  renderConfirmPage(deps, ctx, query.data.token, !registeredHere(deps, ctx, subject));
+}
+
+/**
+ * POST /register/confirm — activates the account if the confirming person registered it, then resumes the
+ * login it started from, if it still can. Anyone can register any address, so the link alone proves too
+ * little: the registering browser's cookie, or the password, must come with it; the password check sits
+ * behind the per-IP hashing window and a per-link attempt limit.
+ */
 export async function submitConfirmation(deps: PublicDeps, ctx: Context): Promise<void> {
-  const form = tokenQuery.safeParse(ctx.request.body);
-  const confirmed = form.success ? await deps.registration.confirm(form.data.token, { ip: ctx.ip }) : null;
-  if (!confirmed) return renderInvalidLink(deps, ctx);
+  const form = confirmForm.safeParse(ctx.request.body);
+  const subject = form.success ? await deps.registration.peek(form.data.token) : null;
+  if (!form.success || !subject) return renderInvalidLink(deps, ctx);
+  const { token, password } = form.data;
+  const here = registeredHere(deps, ctx, subject);
+  const t = deps.views.translator(ctx);
+  let proof: ConfirmationProof;
+  if (here) {
+    proof = { kind: 'registering-browser', accountId: subject.accountId };
+  } else {
+    if (!password) return renderConfirmPage(deps, ctx, token, true, t('registration.confirm_password_required'), 400);
+    if (!(await withinHashingLimit(deps, ctx))) return;
+    const perLink = await deps.rateLimiter.hit('confirm-link', token, deps.settings.rateLimits.confirmAttemptsPerLink);
+    if (!perLink.allowed) return renderTooManyRequests(deps.views, ctx, perLink.retryAfterSeconds);
+    proof = { kind: 'password', password };
+  }
+  const outcome = await deps.registration.confirm(token, { ip: ctx.ip }, proof);
+  if (outcome.kind === 'wrong_password') return renderConfirmPage(deps, ctx, token, true, t('registration.confirm_password_wrong'), 400);
+  if (outcome.kind === 'invalid') return renderInvalidLink(deps, ctx);
+  const confirmed = outcome.registration;
   // Only the browser that registered (its registration cookie names the account) continues the login.
-  const registeredHere = confirmed.interactionUid ? deps.registrationCookie.read(ctx, confirmed.interactionUid)?.registeredAccountId === confirmed.accountId : false;
-  if (registeredHere && (await liveInteraction(deps.provider, confirmed.interactionUid))) {
+  if (here && (await liveInteraction(deps.provider, confirmed.interactionUid))) {
     ctx.status = 303;
     return ctx.redirect(`/interaction/${confirmed.interactionUid}/resume`);
   }
@@ -51,7 +96,7 @@ export async function submitResend(deps: PublicDeps, ctx: Context): Promise<void
   if (!form.ok) return showResend(deps, ctx, { email: typeof body.email === 'string' ? body.email : '', error: deps.views.translator(ctx)(form.fieldErrors.email ?? 'account.email_invalid') }, 400);
   if (!(await withinIpLimit(deps, ctx, 'resend-ip', deps.settings.rateLimits.resendPerIp))) return;
   const started = Date.now();
-  const byAccount = await deps.rateLimiter.hit('resend-account', form.data.email.toLowerCase(), deps.settings.rateLimits.resendPerAccount);
+  const byAccount = await deps.rateLimiter.hit('resend-account', normalizeEmail(form.data.email), deps.settings.rateLimits.resendPerAccount);
   const origin = await liveInteraction(deps.provider, form.data.interaction);
   await deps.registration.resend(form.data.email, {
     ip: ctx.ip,

@@ -6,7 +6,7 @@ import { liveInteraction } from './interaction-origin.ts';
 import { portalLink } from './email-confirmation.ts';
 import { forgotPasswordForm, interactionQuery, resetPasswordForm, tokenQuery } from './registration.schemas.ts';
 import { checkNewPassword, passwordRuleViews } from './password-fields.ts';
-import { equalise, withinIpLimit } from './abuse-protection.ts';
+import { equalise, withinHashingLimit, withinIpLimit } from './abuse-protection.ts';
 
 /** GET /password/forgot — asks for the login name. */
 export async function showForgot(deps: PublicDeps, ctx: Context, input?: { identifier: string; error?: string }, status = 200): Promise<void> {
@@ -28,10 +28,10 @@ export async function showForgot(deps: PublicDeps, ctx: Context, input?: { ident
 export async function submitForgot(deps: PublicDeps, ctx: Context): Promise<void> {
   const body = (ctx.request.body as Record<string, unknown> | undefined) ?? {};
   const form = parseForm(forgotPasswordForm, body);
-  if (!form.ok) return showForgot(deps, ctx, { identifier: typeof body.identifier === 'string' ? body.identifier : '', error: deps.views.translator(ctx)('password.identifier_required') }, 400);
+  if (!form.ok) return showForgot(deps, ctx, { identifier: typeof body.identifier === 'string' ? body.identifier : '', error: deps.views.translator(ctx)(form.fieldErrors.identifier ?? 'password.identifier_required') }, 400);
   if (!(await withinIpLimit(deps, ctx, 'reset-ip', deps.settings.rateLimits.resetPerIp))) return;
   const started = Date.now();
-  const byAccount = await deps.rateLimiter.hit('reset-account', form.data.identifier.toLowerCase(), deps.settings.rateLimits.resetPerAccount);
+  const byAccount = await deps.rateLimiter.hit('reset-account', form.data.key, deps.settings.rateLimits.resetPerAccount);
   const origin = await liveInteraction(deps.provider, form.data.interaction);
   await deps.passwordReset.request({
     identifier: form.data.identifier,
@@ -77,6 +77,7 @@ export async function submitReset(deps: PublicDeps, ctx: Context): Promise<void>
   const { token, password, passwordConfirmation } = form.data;
   const checked = checkNewPassword(deps.settings.passwordPolicy, deps.views.translator(ctx), password, passwordConfirmation);
   if (Object.keys(checked.errors).length) return showReset(deps, ctx, { token, errors: checked.errors, violated: checked.violated }, 400);
+  if (!(await withinHashingLimit(deps, ctx))) return;
   const subject = await deps.passwordReset.reset(token, password, { ip: ctx.ip });
   if (!subject) return renderInvalidLink(deps, ctx);
   const alive = Boolean(await liveInteraction(deps.provider, subject.interactionUid));

@@ -5,6 +5,7 @@ import type { InteractionDeps } from './routes.ts';
 import { clientNameOf, type InteractionDetails } from './interaction-context.ts';
 import { accountStepForm } from './registration.schemas.ts';
 import { checkNewPassword, passwordRuleViews } from './password-fields.ts';
+import { withinHashingLimit } from './abuse-protection.ts';
 import { ACCOUNT_FIELDS, bodyOf, errorList, requireLoginPrompt, stateOf, stepsOf, type Errors, type Values } from './registration-steps.ts';
 
 // Registration step 1: the person (names, e-mail, username in username mode, password).
@@ -63,10 +64,13 @@ export async function submitAccountStep(deps: InteractionDeps, ctx: Context, det
     Object.assign(errors, checked.errors);
     violated = checked.violated;
   }
-  if (form.ok && form.data.username && !errors.username && (await deps.registration.usernameTaken(form.data.username))) {
-    errors.username = t('registration.username_taken');
-  }
   if (!form.ok || Object.keys(errors).length) return showAccountStep(deps, ctx, details, { values, errors, violated }, 400);
+  // Past the cheap checks, the rest costs a hash or tells whether a username is taken: both behind the
+  // per-IP window (an unlimited "taken" answer would let anyone list the usernames).
+  if (!(await withinHashingLimit(deps, ctx))) return;
+  if (form.data.username && (await deps.registration.usernameTaken(form.data.username))) {
+    return showAccountStep(deps, ctx, details, { values, errors: { username: t('registration.username_taken') }, violated }, 400);
+  }
 
   const data = form.data;
   const passwordHash = keepPassword ? state.draft!.passwordHash! : await deps.passwords.hash(password);

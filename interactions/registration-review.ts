@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'koa';
-import type { RegistrationDraft } from '../src/accounts/index.ts';
+import { DraftInvalidError, profileValueToInput, type RegistrationDraft } from '../src/accounts/index.ts';
 import { AppError } from '../src/shared/app-error.ts';
 import type { Locale } from '../src/http/i18n.ts';
 import type { InteractionDeps } from './routes.ts';
 import type { InteractionDetails } from './interaction-context.ts';
 import { showAccountStep } from './registration-account.ts';
-import { bodyOf, draftOrRestart, label, requireLoginPrompt, stepsOf } from './registration-steps.ts';
+import { showProfileStep } from './registration-profile.ts';
+import { ACCOUNT_FIELDS, bodyOf, draftOrRestart, label, requireLoginPrompt, stepsOf } from './registration-steps.ts';
 import { equalise, withinIpLimit } from './abuse-protection.ts';
 
 // The last registration step: review and consents, then "check your mail".
@@ -82,6 +83,7 @@ export async function submitReview(deps: InteractionDeps, ctx: Context, details:
     // An existing address gets a stand-in id of the same shape, so the cookie looks the same either way.
     deps.registrationCookie.write(ctx, { uid: details.uid, draft: { email: draft.email }, registeredAccountId: accountId ?? randomUUID() });
   } catch (error) {
+    if (error instanceof DraftInvalidError) return showDraftProblems(deps, ctx, details, draft, error.fieldErrors);
     if (error instanceof AppError && (error.code === 'registration.username_taken' || error.code === 'registration.conflict')) {
       const t = deps.views.translator(ctx);
       const field = error.code === 'registration.username_taken' ? 'username' : 'email';
@@ -92,6 +94,23 @@ export async function submitReview(deps: InteractionDeps, ctx: Context, details:
   await equalise(started, deps.settings.minimumResponseMs);
   ctx.status = 303;
   ctx.redirect(`/interaction/${details.uid}/register/sent`);
+}
+
+/**
+ * The final check found the draft incomplete (a step skipped, a field configured since): back to the first
+ * step with a problem, its errors shown, nothing stored.
+ */
+function showDraftProblems(deps: InteractionDeps, ctx: Context, details: InteractionDetails, draft: Partial<RegistrationDraft>, fieldErrors: Record<string, string>): Promise<void> {
+  const t = deps.views.translator(ctx);
+  const errors = Object.fromEntries(Object.entries(fieldErrors).map(([field, key]) => [field, t(key)]));
+  if (Object.keys(errors).some((field) => (ACCOUNT_FIELDS as readonly string[]).includes(field) || field === 'passwordHash')) {
+    if (errors.passwordHash) errors.password = errors.passwordHash;
+    const values = { salutation: draft.salutation ?? '', givenName: draft.givenName ?? '', familyName: draft.familyName ?? '', email: draft.email ?? '', username: draft.username ?? '' };
+    return showAccountStep(deps, ctx, details, { values, errors }, 400);
+  }
+  const fields = deps.settings.registration.profileFields;
+  const values = Object.fromEntries(fields.map((field) => [field.name, profileValueToInput(field, draft.profile?.[field.name])]));
+  return showProfileStep(deps, ctx, details, { values, errors }, 400);
 }
 
 /** "Check your mail" — the same page whether the address was new or already registered. */

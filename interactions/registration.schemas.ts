@@ -1,15 +1,7 @@
 import { z } from 'zod';
-import { emailAddress } from '../src/accounts/index.ts';
+import { emailAddress, normalizeEmail, personName, USERNAME_PATTERN } from '../src/accounts/index.ts';
 
-const personName = z
-  .string('registration.required')
-  .trim()
-  .min(1, 'registration.required')
-  .max(100, 'registration.too_long')
-  .refine((value) => !/[\u0000-\u001f<>{}[\]"]/.test(value), 'registration.name_characters');
-
-/** Case-sensitive; no "@", so a username can never be mistaken for someone's e-mail address at login. */
-export const USERNAME_PATTERN = /^[A-Za-z0-9._-]{3,50}$/;
+export { USERNAME_PATTERN };
 
 const password = z.string().max(1024, 'password.too_long').default('');
 
@@ -34,12 +26,27 @@ export const emailOnlyForm = z.object({
   interaction: z.string().regex(/^[A-Za-z0-9_-]{10,64}$/).optional().catch(undefined),
 });
 
+/**
+ * The forgotten-password form: exactly one e-mail address or one username, nothing that a mailer could
+ * read as several recipients ("a,victim@example.org"). `key` is what the per-account limit counts: the
+ * normalised address, or the username as typed (usernames are case-sensitive).
+ */
 export const forgotPasswordForm = z.object({
-  identifier: z.string('password.identifier_required').trim().min(1, 'password.identifier_required').max(254, 'password.identifier_required').refine((value) => !/[\u0000-\u001f]/.test(value), 'password.identifier_required'),
+  identifier: z
+    .string('password.identifier_required')
+    .trim()
+    .min(1, 'password.identifier_required')
+    .refine((value) => emailAddress.safeParse(value).success || USERNAME_PATTERN.test(value), 'password.identifier_invalid'),
   interaction: z.string().regex(/^[A-Za-z0-9_-]{10,64}$/).optional().catch(undefined),
-});
+}).transform((form) => ({ ...form, key: form.identifier.includes('@') ? normalizeEmail(form.identifier) : form.identifier }));
 
 export const tokenQuery = z.object({ token: z.string().regex(/^[A-Za-z0-9_-]{43}$/) });
+
+/** The confirm button; `password` only where this browser did not register (see email-confirmation.ts). */
+export const confirmForm = z.object({
+  token: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
+  password: z.string().max(1024).optional(),
+});
 
 export const resetPasswordForm = z.object({
   token: z.string().regex(/^[A-Za-z0-9_-]{43}$/),

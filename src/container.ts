@@ -55,7 +55,10 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
   const created = await keys.ensureActiveKeys();
   if (created.length) logger.info({ kids: created }, 'generated signing keys');
 
-  const hasher = new PasswordHasher({ memoryKiB: config.password.argon2MemoryKiB, timeCost: config.password.argon2TimeCost, parallelism: config.password.argon2Parallelism });
+  const hasher = new PasswordHasher(
+    { memoryKiB: config.password.argon2MemoryKiB, timeCost: config.password.argon2TimeCost, parallelism: config.password.argon2Parallelism },
+    { maxConcurrent: config.password.maxConcurrentHashes, maxQueued: config.password.maxQueuedHashes },
+  );
   await hasher.warmUp();
   const accounts = new AccountService(em);
   const clients = new ClientService(em, config.secret, config.env === 'production');
@@ -66,7 +69,8 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
   const live = await LiveProvider.create((jwks) => createProvider({ config, em, jwks, accounts, clients, views, audit, logger }), keys);
 
   const verification = new VerificationService(em);
-  const outbox = new Outbox(em, new MailRenderer(), config.secret);
+  const rateLimiter = new RateLimiter(em, config.secret);
+  const outbox = new Outbox(em, new MailRenderer(), config.secret, { limiter: rateLimiter, perRecipient: config.mail.perRecipient, logger });
   const mailDispatcher = new MailDispatcher(
     em,
     outbox,
@@ -80,7 +84,6 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
     },
     logger,
   );
-  const rateLimiter = new RateLimiter(em, config.secret);
   const limits = config.rateLimits;
   const loginThrottle = new LoginThrottleService(em, config.secret, {
     failuresBeforeDelay: limits.loginFailuresBeforeDelay,
@@ -92,10 +95,12 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
   const registration = new RegistrationService({
     em,
     storePasswordHash: (tx, accountId, hash) => passwords.storeHash(tx, accountId, hash),
+    verifyPassword: (accountId, password) => passwords.verifyFor(accountId, password),
     verification,
     outbox,
     audit,
     consents: config.registration.consents,
+    rules: { usernameMode: config.registration.usernameMode, profileFields: config.registration.profileFields },
     issuer: config.issuer,
     confirmationHours: config.registration.confirmationHours,
   });

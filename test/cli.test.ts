@@ -121,7 +121,7 @@ describe('kontor CLI against PostgreSQL', () => {
     try {
       const { outbox, audit } = server.container;
       await server.container.db.orm.em.fork().transactional(async (em) => {
-        outbox.enqueue(em, { message: 'password-changed', to: 'ops.test@example.org', locale: 'de', data: { greetingKey: 'mail.greeting', greetingName: 'Ops Team', forgotLink: 'https://id.example.org/password/forgot' } });
+        await outbox.enqueue(em, { message: 'password-changed', to: 'ops.test@example.org', locale: 'de', data: { greetingKey: 'mail.greeting', greetingName: 'Ops Team', forgotLink: 'https://id.example.org/password/forgot' } });
         audit.record(em, { type: 'password.reset_completed', accountId: '00000000-0000-4000-8000-000000000001', ip: '192.0.2.7' });
       });
       await server.container.db.orm.em.fork().execute(`update mail_outbox set status = 'failed', attempts = 12, last_error = 'connect ECONNREFUSED' where recipient = 'ops.test@example.org'`);

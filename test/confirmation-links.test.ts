@@ -68,7 +68,7 @@ describe('e-mail confirmation links', () => {
 
   it('shows the 410 page for a link used before, on opening and on confirming', async () => {
     const { link, person } = await register();
-    const first = await confirmLink(new BrowserAgent(kontor.url), link);
+    const first = await confirmLink(new BrowserAgent(kontor.url), link, undefined, person.password);
     expect(first.status).toBe(200);
     expect(first.body).toContain('Ihr Servicekonto ist aktiviert');
 
@@ -109,7 +109,7 @@ describe('e-mail confirmation links', () => {
     expect(account).toMatchObject({ status: 'pending', emailVerified: false });
     expect(await rows<{ used_at: Date | null }>(`select used_at from verification_token where account_id = ?`, [account!.id])).toEqual([{ used_at: null }]);
 
-    const confirmed = await confirmLink(new BrowserAgent(kontor.url), link);
+    const confirmed = await confirmLink(new BrowserAgent(kontor.url), link, undefined, person.password);
     expect(confirmed.status).toBe(200);
     expect(confirmed.body).toContain('Ihr Servicekonto ist aktiviert');
     expect(await accountOf(person.email)).toMatchObject({ status: 'active', emailVerified: true });
@@ -137,7 +137,7 @@ describe('e-mail confirmation links', () => {
     expect(newLink).not.toBe(oldLink);
 
     expectInvalidLinkPage(await new BrowserAgent(kontor.url).get(oldLink));
-    const confirmed = await confirmLink(new BrowserAgent(kontor.url), newLink);
+    const confirmed = await confirmLink(new BrowserAgent(kontor.url), newLink, undefined, person.password);
     expect(confirmed.status).toBe(200);
     expect(confirmed.body).toContain('Ihr Servicekonto ist aktiviert');
     expect(await accountOf(person.email)).toMatchObject({ status: 'active', emailVerified: true });
@@ -148,7 +148,7 @@ describe('e-mail confirmation links', () => {
     const { agent, link, person } = await register();
 
     const otherBrowser = new BrowserAgent(kontor.url);
-    const confirmed = await confirmLink(otherBrowser, link);
+    const confirmed = await confirmLink(otherBrowser, link, undefined, person.password);
     expect(confirmed.status).toBe(200);
     expect(confirmed.body).toContain('Ihr Servicekonto ist aktiviert');
     expect(confirmed.body).toContain('href="https://portal.example.org/start"');
@@ -173,7 +173,7 @@ describe('e-mail confirmation links', () => {
     const fresh = await register();
     const resentLink = await register();
     const confirmedOld = await register();
-    expect((await confirmLink(new BrowserAgent(kontor.url), confirmedOld.link)).status).toBe(200);
+    expect((await confirmLink(new BrowserAgent(kontor.url), confirmedOld.link, undefined, confirmedOld.person.password)).status).toBe(200);
 
     const ids = Object.fromEntries(
       await Promise.all(Object.entries({ stale, fresh, resentLink, confirmedOld }).map(async ([name, { person }]) => [name, (await accountOf(person.email))!.id] as const)),
@@ -223,7 +223,7 @@ describe('e-mail confirmation links', () => {
     expect(accounts[0]!.id).not.toBe(firstId);
 
     expectInvalidLinkPage(await new BrowserAgent(kontor.url).get(first.link));
-    const confirmed = await confirmLink(new BrowserAgent(kontor.url), second.link);
+    const confirmed = await confirmLink(new BrowserAgent(kontor.url), second.link, undefined, 'Zweites-Passwort-9');
     expect(confirmed.status).toBe(200);
     expect(confirmed.body).toContain('Ihr Servicekonto ist aktiviert');
     expect(await accountOf(email)).toMatchObject({ givenName: 'Zweite', status: 'active', emailVerified: true });

@@ -270,7 +270,8 @@ describe('development mailbox', () => {
     expect(html.body).toBe((await kontor.container.outbox.read(row!.id))!.html);
     expect(html.body).toContain('E-Mail-Adresse bestätigen');
 
-    const confirmed = await confirmLink(mailbox, link!, (location) => location.startsWith(REDIRECT_URI));
+    // The mailbox is another browser than the registering one: it is asked for the password.
+    const confirmed = await confirmLink(mailbox, link!, (location) => location.startsWith(REDIRECT_URI), person.password);
     expect(confirmed.status).toBe(200);
     expect(confirmed.body).toContain('Ihr Servicekonto ist aktiviert');
     const account = await kontor.container.db.orm.em.fork().findOneOrFail(Account, { emailNormalized: person.email.toLowerCase() });

@@ -24,3 +24,10 @@ export function mailGreeting(person: { salutation?: 'ms' | 'mr' | null; givenNam
   if (person.salutation) return { greetingKey: `mail.greeting_${person.salutation}`, greetingName: person.familyName };
   return { greetingKey: 'mail.greeting', greetingName: `${person.givenName} ${person.familyName}` };
 }
+
+/**
+ * The greeting of mail to an address nobody has confirmed yet (registration-confirm, resend): "Guten Tag,"
+ * without a name. The names there are whatever a visitor typed, and a visitor can send that mail to any
+ * address; the mail must not carry their text.
+ */
+export const NEUTRAL_GREETING = { greetingKey: 'mail.greeting_anonymous', greetingName: '' } as const;

@@ -117,9 +117,18 @@ describe('optional text fields and patterns', () => {
     expect(parseProfileFields(fields, { postalCode: 'x06108' }).errors).toEqual({ postalCode: 'profile.pattern' });
   });
 
-  it('refuses < > and control characters in text', () => {
+  it('refuses < > in text, and control, bidi and zero-width characters with their own message', () => {
     expect(parseProfileFields(fields, { department: '<b>Vertrieb</b>' }).errors).toEqual({ department: 'profile.characters' });
-    expect(parseProfileFields(fields, { department: 'Ver\u0007trieb' }).errors).toEqual({ department: 'profile.characters' });
+    for (const invisible of ['Ver\u0007trieb', 'Ver\u202Etrieb', 'Ver\u2066trieb\u2069', 'Ver\u200Btrieb']) {
+      expect(parseProfileFields(fields, { department: invisible }).errors).toEqual({ department: 'input.invisible_characters' });
+    }
+  });
+
+  it('refuses web addresses in text, but not abbreviations followed by a space', () => {
+    for (const url of ['https://evil.example/x', 'www.evil', 'evil.example', 'mailto:a@b', 'siehe 10.0.0.1']) {
+      expect(parseProfileFields(fields, { department: url }).errors).toEqual({ department: 'input.no_urls' });
+    }
+    expect(parseProfileFields(fields, { department: 'Abt. Bürgerdienste, z. B. Meldewesen' }).errors).toEqual({});
   });
 
   it('limits text to 200 characters unless configured', () => {

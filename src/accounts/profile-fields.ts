@@ -1,4 +1,5 @@
 import type { ProfileField } from '../../config/registration.ts';
+import { freeTextProblem } from './free-text.ts';
 
 export type ProfileValue = string | number | boolean;
 
@@ -45,7 +46,9 @@ function checkValue(field: ProfileField, text: string, now: Date): { error: stri
     case 'text': {
       const length = [...text].length;
       if (length > (max ?? 200) || (field.min !== undefined && length < field.min)) return { error: 'profile.length' };
-      if (/[\u0000-\u001f<>]/.test(text)) return { error: 'profile.characters' };
+      const problem = freeTextProblem(text);
+      if (problem) return { error: problem };
+      if (/[<>]/.test(text)) return { error: 'profile.characters' };
       if (field.pattern !== undefined && !new RegExp(`^(?:${field.pattern})$`, 'u').test(text)) return { error: 'profile.pattern' };
       return undefined;
     }

@@ -3,14 +3,15 @@ import type { EntityManager } from '@mikro-orm/sql';
 import type { ConsentDefinition } from '../../config/registration.ts';
 import type { AuditLog } from '../audit/index.ts';
 import type { Locale } from '../http/i18n.ts';
-import type { Outbox } from '../mail/index.ts';
+import { MailDropped, type Outbox } from '../mail/index.ts';
 import { AppError } from '../shared/app-error.ts';
 import type { TokenSubject, VerificationService } from '../verification/index.ts';
 import { Account, type SALUTATIONS } from './account.entity.ts';
 import { AccountRepository } from './account.repository.ts';
 import { AccountConsent } from './account-consent.entity.ts';
-import { mailGreeting, normalizeEmail } from './email.ts';
+import { mailGreeting, NEUTRAL_GREETING, normalizeEmail } from './email.ts';
 import type { ProfileValue } from './profile-fields.ts';
+import { checkDraft, type DraftRules } from './registration-rules.ts';
 
 /** Everything the registration steps collected; the password only as its argon2id hash. */
 export interface RegistrationDraft {
@@ -33,13 +34,29 @@ export interface RegistrationContext {
 /** Stores a password hash inside the caller's transaction (the credentials domain owns that table). */
 export type PasswordHashStore = (em: EntityManager, accountId: string, hash: string) => Promise<void>;
 
+/** Whether `password` is the account's password (the credentials domain owns the hash). */
+export type PasswordVerifier = (accountId: string, password: string) => Promise<boolean>;
+
+/**
+ * What proves that the person confirming an address is the person who registered it (and set its
+ * password): the registration cookie of this very registration in this browser, or the password itself.
+ * Clicking the link alone proves only access to the mailbox, and anyone can start a registration for
+ * any address.
+ */
+export type ConfirmationProof = { kind: 'registering-browser'; accountId: string } | { kind: 'password'; password: string };
+
+export type ConfirmOutcome = { kind: 'confirmed'; registration: ConfirmedRegistration } | { kind: 'invalid' } | { kind: 'wrong_password' };
+
 export interface RegistrationDeps {
   em: EntityManager;
   storePasswordHash: PasswordHashStore;
+  verifyPassword: PasswordVerifier;
   verification: VerificationService;
   outbox: Outbox;
   audit: AuditLog;
   consents: ConsentDefinition[];
+  /** What a complete draft must contain (username mode, the deployment's profile fields). */
+  rules: DraftRules;
   issuer: string;
   confirmationHours: number;
 }
@@ -68,7 +85,9 @@ export class RegistrationService {
    * Creates a pending account, or mails the owner of an existing one. Returns the new account's id (null
    * for an existing address) for the caller's resume cookie, never for display.
    */
-  async register(draft: RegistrationDraft, granted: Set<string>, context: RegistrationContext): Promise<{ accountId: string | null }> {
+  async register(input: Partial<RegistrationDraft>, granted: Set<string>, context: RegistrationContext): Promise<{ accountId: string | null }> {
+    // The whole draft, every step's rules: the steps' own checks are a convenience, this one is the gate.
+    const draft = checkDraft(input, this.deps.rules);
     const missing = this.deps.consents.filter((consent) => consent.required && !granted.has(consent.id));
     if (missing.length) throw new AppError('registration.consent_required', 400, missing.map((consent) => consent.id));
     const { em, verification, outbox, audit, issuer, confirmationHours } = this.deps;
@@ -77,13 +96,13 @@ export class RegistrationService {
       const outcome = await em.fork().transactional(async (tx) => {
         const existing = await new AccountRepository(tx).findByEmail(draft.email);
         if (existing && existing.status !== 'pending') {
-          outbox.enqueue(tx, {
+          const mailed = await outbox.enqueue(tx, {
             message: 'registration-exists',
             to: existing.email,
             locale: existing.locale === 'en' ? 'en' : 'de',
             data: { ...mailGreeting(existing), forgotLink: `${issuer}/password/forgot`, username: existing.username },
           });
-          audit.record(tx, { type: 'account.registration_repeated', accountId: existing.id, ...audited });
+          audit.record(tx, { type: 'account.registration_repeated', accountId: existing.id, ...audited, details: { mailed } });
           return { accountId: null };
         }
         if (existing) {
@@ -112,18 +131,22 @@ export class RegistrationService {
           tx.create(AccountConsent, { account: account.id, consentId: consent.id, version: consent.version, granted: granted.has(consent.id), decidedAt: now });
         }
         const token = verification.issue(tx, { purpose: 'email_confirmation', accountId: account.id, ttlSeconds: confirmationHours * 3600, interactionUid: context.interactionUid, clientId: context.clientId });
-        outbox.enqueue(tx, {
+        const mailed = await outbox.enqueue(tx, {
           message: 'registration-confirm',
           to: account.email,
           locale: context.locale,
-          data: { ...mailGreeting(account), link: `${issuer}/register/confirm?token=${token}`, hours: confirmationHours },
+          data: { ...NEUTRAL_GREETING, link: `${issuer}/register/confirm?token=${token}`, hours: confirmationHours },
         });
+        // No link can reach the address in this window: undo, so a pending registration it replaced stays.
+        if (!mailed) throw new MailDropped('registration-confirm');
         audit.record(tx, { type: 'account.registered', accountId: account.id, ...audited, details: { replacedPending: Boolean(existing), consents: [...granted] } });
         return { accountId: account.id };
       });
       outbox.written();
       return outcome;
     } catch (error) {
+      // The caller sees the same as for a sent mail; the outbox has logged the drop.
+      if (error instanceof MailDropped) return { accountId: null };
       // Two registrations of one address or username racing: the loser is asked to try again.
       if (error instanceof UniqueConstraintViolationException) throw new AppError('registration.conflict', 409);
       throw error;
@@ -135,10 +158,20 @@ export class RegistrationService {
     return this.deps.verification.peek(token, 'email_confirmation');
   }
 
-  /** Confirms the address and activates the account; null for an invalid, used or expired link. */
-  async confirm(token: string, context: { ip: string }): Promise<ConfirmedRegistration | null> {
+  /**
+   * Confirms the address and activates the account, if `proof` shows the confirming person registered it
+   * (see {@link ConfirmationProof}): whoever confirms is the one whose password counts. `invalid` for an
+   * invalid, used or expired link or a cookie naming another registration.
+   */
+  async confirm(token: string, context: { ip: string }, proof: ConfirmationProof): Promise<ConfirmOutcome> {
     const { em, verification, audit } = this.deps;
-    return em.fork().transactional(async (tx) => {
+    // A token names one account for good, so checking the proof against a peek is as good as inside.
+    const pending = await verification.peek(token, 'email_confirmation');
+    if (!pending) return { kind: 'invalid' };
+    if (proof.kind === 'registering-browser' && proof.accountId !== pending.accountId) return { kind: 'invalid' };
+    // Verified before the transaction: nothing slow holds the token row.
+    if (proof.kind === 'password' && !(await this.deps.verifyPassword(pending.accountId, proof.password))) return { kind: 'wrong_password' };
+    const confirmed = await em.fork().transactional(async (tx) => {
       const subject = await verification.consume(tx, token, 'email_confirmation');
       if (!subject) return null;
       const account = await new AccountRepository(tx).findById(subject.accountId);
@@ -146,9 +179,10 @@ export class RegistrationService {
       account.status = account.status === 'pending' ? 'active' : account.status;
       account.emailVerified = true;
       await verification.revokeOpen(tx, account.id, 'email_confirmation');
-      audit.record(tx, { type: 'account.confirmed', accountId: account.id, ip: context.ip, clientId: subject.clientId });
+      audit.record(tx, { type: 'account.confirmed', accountId: account.id, ip: context.ip, clientId: subject.clientId, details: { proof: proof.kind } });
       return { ...subject, email: account.email };
     });
+    return confirmed ? { kind: 'confirmed', registration: confirmed } : { kind: 'invalid' };
   }
 
   /**
@@ -173,19 +207,26 @@ export class RegistrationService {
   async resend(email: string, context: RegistrationContext & { mayMail: boolean }): Promise<void> {
     const { em, verification, outbox, confirmationHours, issuer } = this.deps;
     let wrote = false;
-    await em.fork().transactional(async (tx) => {
-      const account = await tx.findOne(Account, { emailNormalized: normalizeEmail(email), status: 'pending' });
-      if (!account || !context.mayMail) return;
-      await verification.revokeOpen(tx, account.id, 'email_confirmation');
-      const token = verification.issue(tx, { purpose: 'email_confirmation', accountId: account.id, ttlSeconds: confirmationHours * 3600, interactionUid: context.interactionUid, clientId: context.clientId });
-      outbox.enqueue(tx, {
-        message: 'registration-confirm',
-        to: account.email,
-        locale: account.locale === 'en' ? 'en' : 'de',
-        data: { ...mailGreeting(account), link: `${issuer}/register/confirm?token=${token}`, hours: confirmationHours },
+    await em
+      .fork()
+      .transactional(async (tx) => {
+        const account = await tx.findOne(Account, { emailNormalized: normalizeEmail(email), status: 'pending' });
+        if (!account || !context.mayMail) return;
+        await verification.revokeOpen(tx, account.id, 'email_confirmation');
+        const token = verification.issue(tx, { purpose: 'email_confirmation', accountId: account.id, ttlSeconds: confirmationHours * 3600, interactionUid: context.interactionUid, clientId: context.clientId });
+        const mailed = await outbox.enqueue(tx, {
+          message: 'registration-confirm',
+          to: account.email,
+          locale: account.locale === 'en' ? 'en' : 'de',
+          data: { ...NEUTRAL_GREETING, link: `${issuer}/register/confirm?token=${token}`, hours: confirmationHours },
+        });
+        // Dropped: the link mailed before must stay valid, so nothing of this may be committed.
+        if (!mailed) throw new MailDropped('registration-confirm');
+        wrote = true;
+      })
+      .catch((error: unknown) => {
+        if (!(error instanceof MailDropped)) throw error;
       });
-      wrote = true;
-    });
     if (wrote) outbox.written();
   }
 

@@ -46,6 +46,16 @@ export class PasswordService {
     return { kind: 'valid', result: { accountId: account.id, amr: ['pwd'], level: 'niedrig' }, email: account.email, username: account.username ?? null };
   }
 
+  /**
+   * Whether `password` is the password of this account, whatever its status (confirming a pending
+   * registration by password). An account without a password costs the same as one with.
+   */
+  async verifyFor(accountId: string, password: string): Promise<boolean> {
+    const credential = await this.em.fork().findOne(PasswordCredential, { account: accountId });
+    if (!credential) return this.hasher.verifyAgainstDummy(password);
+    return this.hasher.verify(credential.hash, password);
+  }
+
   /** Hashes a password for later storage (registration hashes on its first step; the clear text goes nowhere). */
   hash(password: string): Promise<string> {
     return this.hasher.hash(password);

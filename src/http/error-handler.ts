@@ -12,6 +12,9 @@ export function errorResponder(logger: Logger, views: Views) {
     const clientError = !known && typeof httpStatus === 'number' && httpStatus >= 400 && httpStatus < 500;
     const status = known ? error.status : clientError ? httpStatus : 500;
     if (!known && !clientError) logger.error({ err: error, path: ctx.path }, 'unhandled error');
+    // An error that says when to come back (a 503 of the password hasher's full queue): RFC 9110 §10.2.3.
+    const retryAfter = (error as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+    if (known && typeof retryAfter === 'number') ctx.set('Retry-After', String(retryAfter));
     const messageKey = known ? `error.${error.code}` : clientError ? 'error.request.invalid' : 'error.internal';
     if (ctx.accepts('html', 'json') === 'json') {
       ctx.status = status;

@@ -4,6 +4,10 @@ import { decrypt, deriveKey, encrypt } from '../shared/crypto.ts';
 import type { Locale } from '../http/i18n.ts';
 import { OutboxMail, type OutboxStatus } from './outbox-mail.entity.ts';
 import type { MailRenderer } from './mail-renderer.ts';
+import { emailAddress, normalizeEmail } from '../accounts/index.ts';
+import type { RateLimiter, RateRule } from '../rate-limits/index.ts';
+import { AppError } from '../shared/app-error.ts';
+import type { Logger } from '../shared/logger.ts';
 
 export interface MailRequest {
   /** Template folder under templates/mail/. */
@@ -31,21 +35,60 @@ export interface MailBody {
   html: string;
 }
 
-/** The mail outbox: mail is rendered and written in the caller's transaction; the dispatcher sends it. */
+/**
+ * Thrown by a caller inside its transaction when a mail it depends on was dropped (a link nobody will
+ * receive): rolling back keeps the state as it was, e.g. the link mailed before stays valid.
+ */
+export class MailDropped extends Error {
+  constructor(message: string) {
+    super(`mail dropped: ${message}`);
+    this.name = 'MailDropped';
+  }
+}
+
+/** How many mails of one kind one address may get per window, and where that is counted and told. */
+export interface RecipientCap {
+  limiter: RateLimiter;
+  perRecipient: RateRule;
+  logger: Logger;
+}
+
+/**
+ * The mail outbox: mail is rendered and written in the caller's transaction; the dispatcher sends it.
+ * Every mail passes one gate, so every mail kind, present and future, gets the same protection: exactly one
+ * recipient, and at most `perRecipient` mails of a kind to one (normalised) address per window.
+ */
 export class Outbox {
   private readonly em: EntityManager;
   private readonly renderer: MailRenderer;
   private readonly key: Buffer;
+  private readonly cap: RecipientCap | undefined;
   private readonly listeners: Array<() => void> = [];
 
-  constructor(em: EntityManager, renderer: MailRenderer, secret: string) {
+  constructor(em: EntityManager, renderer: MailRenderer, secret: string, cap?: RecipientCap) {
     this.em = em;
     this.renderer = renderer;
     this.key = deriveKey(secret, 'mail-outbox');
+    this.cap = cap;
   }
 
-  /** Adds a mail to the caller's transaction. Call `written()` after the commit to have it sent at once. */
-  enqueue(em: EntityManager, request: MailRequest): void {
+  /**
+   * Adds a mail to the caller's transaction; call `written()` after the commit to have it sent at once.
+   * Throws for a `to` that is not exactly one address (the edge must have refused it: a bug, not input).
+   * Returns false, writing nothing, when the address had its share of this kind of mail in the window:
+   * the drop is logged, never shown to the requester (the page must not differ).
+   */
+  async enqueue(em: EntityManager, request: MailRequest): Promise<boolean> {
+    // Exactly one address: "a,victim@example.org" would be two for nodemailer.
+    if (!emailAddress.safeParse(request.to).success) throw new AppError('mail.invalid_recipient', 500);
+    if (this.cap) {
+      // Counted in the caller's transaction: a rolled-back change sends nothing and counts nothing.
+      const decision = await this.cap.limiter.hit(`mail:${request.message}`, normalizeEmail(request.to), this.cap.perRecipient, em);
+      if (!decision.allowed) {
+        this.cap.logger.warn({ message: request.message, recipient: this.cap.limiter.keyFor('mail-recipient', normalizeEmail(request.to)) }, 'mail dropped: recipient limit reached');
+        return false;
+      }
+    }
     const rendered = this.renderer.render(request.message, request.locale, request.data);
     const id = randomUUID();
     em.create(OutboxMail, {
@@ -64,6 +107,7 @@ export class Outbox {
       createdAt: new Date(),
       sentAt: null,
     });
+    return true;
   }
 
   /** Tells the dispatcher that committed mail is waiting (it also polls, so a missed call only delays). */

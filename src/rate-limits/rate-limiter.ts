@@ -31,9 +31,12 @@ export class RateLimiter {
     this.key = deriveKey(secret, 'rate-limits');
   }
 
-  /** Counts one hit of `subject` in `scope` and says whether it is within the rule. */
-  async hit(scope: string, subject: string, rule: RateRule): Promise<RateDecision> {
-    const rows = await this.em.fork().execute<CounterRow[]>(
+  /**
+   * Counts one hit of `subject` in `scope` and says whether it is within the rule. With `em`, the count is
+   * part of the caller's transaction (a forked connection inside a transaction hangs on PGlite).
+   */
+  async hit(scope: string, subject: string, rule: RateRule, em: EntityManager = this.em.fork()): Promise<RateDecision> {
+    const rows = await em.execute<CounterRow[]>(
       `insert into rate_limit_counter (key, hits, window_ends_at) values (?, 1, now() + make_interval(secs => ?))
        on conflict (key) do update set
          hits = case when rate_limit_counter.window_ends_at <= now() then 1 else rate_limit_counter.hits + 1 end,

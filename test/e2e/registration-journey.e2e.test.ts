@@ -165,7 +165,9 @@ describe('registration journey through the demo portal (Chromium, PostgreSQL, SM
       // The confirmation mail, over SMTP.
       const [mail] = await smtp.waitFor(person.email);
       expect(mail!.subject).toBe('Bitte bestätigen Sie Ihre E-Mail-Adresse');
-      expect(mail!.text).toContain(`Sehr geehrte Frau ${person.familyName},`);
+      // Mail to an unconfirmed address greets without the name typed in (anyone can send it to any address).
+      expect(mail!.text).toContain('Guten Tag,\n');
+      expect(mail!.text).not.toContain(person.familyName);
       const link = SmtpSink.linkIn(mail!, `${kontor.url}/register/confirm?token=`);
 
       // The link in the same browser → a confirmation button (nothing happens on a mere GET).
@@ -247,7 +249,8 @@ describe('registration journey through the demo portal (Chromium, PostgreSQL, SM
 
       const [mail] = await smtp.waitFor(person.email);
       expect(mail!.subject).toBe('Please confirm your e-mail address');
-      expect(mail!.text).toContain(`Dear Ms ${person.familyName},`);
+      expect(mail!.text).toContain('Hello,\n');
+      expect(mail!.text).not.toContain(person.familyName);
       SmtpSink.linkIn(mail!, `${kontor.url}/register/confirm?token=`);
     } finally {
       await context.close();

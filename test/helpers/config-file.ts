@@ -27,6 +27,8 @@ export const ROOMY_RATE_LIMITS = {
     resendPerAccount: wide,
     resetPerIp: wide,
     resetPerAccount: wide,
+    passwordHashPerIp: wide,
+    confirmAttemptsPerLink: wide,
     loginFailuresBeforeDelay: 100,
   },
 };

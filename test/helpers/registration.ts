@@ -77,10 +77,29 @@ export async function registerThroughInteraction(agent: BrowserAgent, request: A
   return submitReview(agent, next, person.consents);
 }
 
-/** Opens a confirmation link from a mail and presses the confirm button; returns where that leads. */
-export async function confirmLink(agent: BrowserAgent, link: string, stopAt?: (location: string) => boolean): Promise<AgentResponse> {
+/**
+ * Opens a confirmation link from a mail and presses the confirm button; returns where that leads. A
+ * browser other than the registering one is asked for the registration's password: pass it as `password`.
+ */
+export async function confirmLink(agent: BrowserAgent, link: string, stopAt?: (location: string) => boolean, password?: string): Promise<AgentResponse> {
   const page = await agent.get(link);
   if (page.status !== 200) return page;
   const form = formEndingWith(page.body, '/register/confirm');
-  return agent.follow(await agent.post(form.action, form.fields), stopAt);
+  const asked = page.body.includes('name="password"');
+  if (asked && password === undefined) throw new Error('the confirmation page asks for the password: pass it to confirmLink');
+  return agent.follow(await agent.post(form.action, { ...form.fields, ...(asked ? { password: password! } : {}) }), stopAt);
+}
+
+/** Opens a new authorization request in `agent` and goes to the registration's account step. */
+export async function openAccountStep(agent: BrowserAgent, request: AuthorizationRequest): Promise<AgentResponse> {
+  const login = await open(agent, request.url);
+  const registerUrl = /href="(\/interaction\/[^"]+\/register)"/.exec(login.body)?.[1];
+  if (!registerUrl) throw new Error(`no registration link on the login page: ${login.status}`);
+  return agent.get(registerUrl);
+}
+
+/** Posts the account step on `page` with these fields (no redirect followed). */
+export async function postAccountStep(agent: BrowserAgent, page: AgentResponse, fields: Record<string, string>): Promise<AgentResponse> {
+  const form = formEndingWith(page.body, '/register');
+  return agent.post(form.action, { ...form.fields, ...fields });
 }
