@@ -1,5 +1,5 @@
 import type { PasswordPolicy } from '../config/registration.ts';
-import { describePasswordPolicy, passwordViolations, type PasswordRule } from '../src/accounts/index.ts';
+import { describePasswordPolicy, passwordViolations, type PasswordRule, type PersonalDetails } from '../src/accounts/index.ts';
 import type { Translate } from '../src/http/i18n.ts';
 
 export interface RuleView {
@@ -7,9 +7,12 @@ export interface RuleView {
   violated: boolean;
 }
 
-/** The policy's rules as the form lists them next to the field, the broken ones marked. */
-export function passwordRuleViews(policy: PasswordPolicy, t: Translate, violatedKeys: Set<string> = new Set()): RuleView[] {
-  return describePasswordPolicy(policy).map((rule) => ({ text: ruleText(t, rule), violated: violatedKeys.has(rule.key) }));
+/**
+ * The policy's rules as the form lists them next to the field, the broken ones marked. `person`: what the
+ * form knows of whoever chooses the password (their names, address, username must not be in it).
+ */
+export function passwordRuleViews(policy: PasswordPolicy, t: Translate, violatedKeys: Set<string> = new Set(), person?: PersonalDetails): RuleView[] {
+  return describePasswordPolicy(policy, person).map((rule) => ({ text: ruleText(t, rule), violated: violatedKeys.has(rule.key) }));
 }
 
 /** A rule in words; the character groups are named in the reader's language. */
@@ -22,9 +25,9 @@ function ruleText(t: Translate, rule: PasswordRule): string {
  * Checks a new password and its repetition. The error names every broken rule, not just the first
  * (issue #3: "every violated rule in the error").
  */
-export function checkNewPassword(policy: PasswordPolicy, t: Translate, password: string, confirmation: string): { errors: Record<string, string>; violated: Set<string> } {
+export function checkNewPassword(policy: PasswordPolicy, t: Translate, password: string, confirmation: string, person?: PersonalDetails): { errors: Record<string, string>; violated: Set<string> } {
   const errors: Record<string, string> = {};
-  const violations = passwordViolations(policy, password);
+  const violations = passwordViolations(policy, password, person);
   if (!password) errors.password = t('password.required');
   else if (violations.length) errors.password = `${t('password.policy_violated')} ${violations.map((rule) => ruleText(t, rule)).join('; ')}`;
   else if (password !== confirmation) errors.passwordConfirmation = t('password.mismatch');

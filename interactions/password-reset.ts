@@ -64,7 +64,7 @@ export async function showReset(deps: PublicDeps, ctx: Context, input?: { token:
       email: link.email,
       errors,
       errorList: ['password', 'passwordConfirmation'].filter((field) => errors[field]).map((field) => ({ field, text: errors[field] })),
-      passwordRules: passwordRuleViews(deps.settings.passwordPolicy, deps.views.translator(ctx), input?.violated),
+      passwordRules: passwordRuleViews(deps.settings.passwordPolicy, deps.views.translator(ctx), input?.violated, link.person),
     },
     { title: 'password.reset_title', status },
   );
@@ -75,7 +75,10 @@ export async function submitReset(deps: PublicDeps, ctx: Context): Promise<void>
   const form = parseForm(resetPasswordForm, ctx.request.body);
   if (!form.ok) return renderInvalidLink(deps, ctx);
   const { token, password, passwordConfirmation } = form.data;
-  const checked = checkNewPassword(deps.settings.passwordPolicy, deps.views.translator(ctx), password, passwordConfirmation);
+  // The link first: a dead one gets its page, not rule errors; a live one names whose password this is.
+  const link = await deps.passwordReset.peek(token);
+  if (!link) return renderInvalidLink(deps, ctx);
+  const checked = checkNewPassword(deps.settings.passwordPolicy, deps.views.translator(ctx), password, passwordConfirmation, link.person);
   if (Object.keys(checked.errors).length) return showReset(deps, ctx, { token, errors: checked.errors, violated: checked.violated }, 400);
   if (!(await withinHashingLimit(deps, ctx))) return;
   const subject = await deps.passwordReset.reset(token, password, { ip: ctx.ip });

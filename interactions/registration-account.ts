@@ -38,7 +38,7 @@ export async function showAccountStep(deps: InteractionDeps, ctx: Context, detai
       ],
       errors,
       errorList: errorList(errors, ACCOUNT_FIELDS),
-      passwordRules: passwordRuleViews(deps.settings.passwordPolicy, t, input?.violated),
+      passwordRules: passwordRuleViews(deps.settings.passwordPolicy, t, input?.violated, values),
       keepPassword: Boolean(draft.passwordHash),
     },
     { title: 'registration.title', status },
@@ -60,7 +60,7 @@ export async function submitAccountStep(deps: InteractionDeps, ctx: Context, det
   const keepPassword = Boolean(state.draft?.passwordHash) && password === '' && confirmation === '';
   let violated = new Set<string>();
   if (!keepPassword) {
-    const checked = checkNewPassword(deps.settings.passwordPolicy, t, password, confirmation);
+    const checked = checkNewPassword(deps.settings.passwordPolicy, t, password, confirmation, values);
     Object.assign(errors, checked.errors);
     violated = checked.violated;
   }

@@ -9,16 +9,17 @@ import { accountFields, fieldError, markedRules, newRegistrant } from './helpers
 // "p@ssw0rd" is on the shipped list of breached passwords; capitalised it meets the Sachsen-Anhalt rules.
 const LISTED = 'P@ssw0rd';
 const NOT_COMMON = 'sich von häufig verwendeten und bereits bekannt gewordenen Passwörtern unterscheiden';
+const NOT_PERSONAL = 'ohne Ihren Namen, Ihre E-Mail-Adresse oder Ihren Benutzernamen sein';
 
 /** Opens a new authorization request and submits the registration's account step with `password`. */
-async function submitAccountStep(kontor: TestKontor, config: oidc.Configuration, password: string): Promise<{ step: AgentResponse; submitted: AgentResponse }> {
+async function submitAccountStep(kontor: TestKontor, config: oidc.Configuration, password: string, familyName?: string): Promise<{ step: AgentResponse; submitted: AgentResponse }> {
   const agent = new BrowserAgent(kontor.url);
   const login = await open(agent, (await authorizationRequest(config)).url);
   const registerUrl = /href="(\/interaction\/[^"]+\/register)"/.exec(login.body)?.[1];
   if (!registerUrl) throw new Error(`no registration link on the login page: ${login.status}`);
   const step = await agent.get(registerUrl);
   const form = formEndingWith(step.body, '/register');
-  return { step, submitted: await agent.post(form.action, { ...form.fields, ...accountFields(newRegistrant({ password })) }) };
+  return { step, submitted: await agent.post(form.action, { ...form.fields, ...accountFields(newRegistrant({ password, ...(familyName ? { familyName } : {}) })) }) };
 }
 
 /** Asks for a reset link for `email`, opens it and submits `password` as the new one. */
@@ -55,6 +56,20 @@ describe('common passwords in the default deployment (the check is on)', () => {
     expect(fieldError(page, 'password')).toBe(`Das Passwort erfüllt diese Regeln nicht: ${NOT_COMMON}`);
     expect(markedRules(page)).toEqual([NOT_COMMON]);
     expect(decodeEntities(page.body).toLowerCase()).not.toContain(LISTED.toLowerCase());
+  });
+
+  it('refuses a password that contains the name typed on the same form (NIST SP 800-63B context words)', async () => {
+    const { step, submitted: page } = await submitAccountStep(kontor, config, 'Sonnenschein-2026', 'Sonnenschein');
+    expect(decodeEntities(step.body)).toContain(NOT_PERSONAL);
+    expect(page.status).toBe(400);
+    expect(markedRules(page)).toEqual([NOT_PERSONAL]);
+  });
+
+  it('refuses a reset password that contains the e-mail address of the account', async () => {
+    const user = await createUser(kontor, { email: `rosemarie.${Date.now()}@example.org` });
+    const page = await resetTo(kontor, smtp, user.email, 'Rosemarie-1957!');
+    expect(page.status).toBe(400);
+    expect(markedRules(page)).toEqual([NOT_PERSONAL]);
   });
 
   it('refuses a listed password in the password reset form too', async () => {

@@ -214,7 +214,7 @@ describe('e-mail confirmation links', () => {
     const email = `wieder.${Date.now()}@example.org`;
     const first = await register(newRegistrant({ email, givenName: 'Erste' }));
     const firstId = (await accountOf(email))!.id;
-    const second = await register(newRegistrant({ email, givenName: 'Zweite', password: 'Zweites-Passwort-9' }), 2);
+    const second = await register(newRegistrant({ email, givenName: 'Zweite', password: 'Anderes-Passwort-9' }), 2);
     expect(second.link).not.toBe(first.link);
 
     const accounts = await em().find(Account, { emailNormalized: email });
@@ -223,7 +223,7 @@ describe('e-mail confirmation links', () => {
     expect(accounts[0]!.id).not.toBe(firstId);
 
     expectInvalidLinkPage(await new BrowserAgent(kontor.url).get(first.link));
-    const confirmed = await confirmLink(new BrowserAgent(kontor.url), second.link, undefined, 'Zweites-Passwort-9');
+    const confirmed = await confirmLink(new BrowserAgent(kontor.url), second.link, undefined, 'Anderes-Passwort-9');
     expect(confirmed.status).toBe(200);
     expect(confirmed.body).toContain('Ihr Servicekonto ist aktiviert');
     expect(await accountOf(email)).toMatchObject({ givenName: 'Zweite', status: 'active', emailVerified: true });

@@ -42,6 +42,7 @@ const RULE = {
   forbidden: 'ohne die Zeichen < > sein',
   groups: 'Zeichen aus mindestens 2 dieser Gruppen enthalten: Groß- und Kleinbuchstaben (auch Ä, Ö, Ü, ä, ö, ü, ß), Ziffern, Sonderzeichen wie § $ % ? ! + -',
   notCommon: 'sich von häufig verwendeten und bereits bekannt gewordenen Passwörtern unterscheiden',
+  notPersonal: 'ohne Ihren Namen, Ihre E-Mail-Adresse oder Ihren Benutzernamen sein',
 };
 
 async function accountOf(kontor: TestKontor, email: string): Promise<Account | null> {
@@ -73,11 +74,11 @@ describe('registration form rules (default deployment: e-mail as username, Sachs
   });
   afterAll(() => kontor?.stop());
 
-  it('lists the four Sachsen-Anhalt rules and the common-password check next to the password field, none marked before a submission', async () => {
+  it('lists the four Sachsen-Anhalt rules, the common-password and the personal-words checks next to the password field, none marked before a submission', async () => {
     const page = await openAccountStep(new BrowserAgent(kontor.url), config);
     expect(page.status).toBe(200);
     expect(page.body).toContain('Schritt 1 von 2');
-    expect(listedRules(page)).toEqual([RULE.length, RULE.whitespace, RULE.forbidden, RULE.groups, RULE.notCommon]);
+    expect(listedRules(page)).toEqual([RULE.length, RULE.whitespace, RULE.forbidden, RULE.groups, RULE.notCommon, RULE.notPersonal]);
     expect(markedRules(page)).toEqual([]);
   });
 
@@ -230,6 +231,7 @@ describe('registration in username mode (KONTOR_USERNAME_MODE=username, NRW poli
       'mindestens 1 Sonderzeichen enthalten',
       'nur diese Sonderzeichen verwenden: - + _ [ ] ( ) $ § ! ? % & / * , . ; : < > | @ ␣',
       'sich von häufig verwendeten und bereits bekannt gewordenen Passwörtern unterscheiden',
+      'ohne Ihren Namen, Ihre E-Mail-Adresse oder Ihren Benutzernamen sein',
     ]);
     // A browser sends the empty field.
     const page = await postAccountStep(agent, step, accountFields(newRegistrant({ username: '', password: 'Aa1!5678' })));

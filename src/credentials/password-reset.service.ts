@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/sql';
 import type { PasswordPolicy } from '../../config/registration.ts';
-import { Account, emailAddress, loginFilter, mailGreeting, passwordViolations } from '../accounts/index.ts';
+import { Account, emailAddress, loginFilter, mailGreeting, passwordViolations, type PersonalDetails } from '../accounts/index.ts';
 import type { AuditLog } from '../audit/index.ts';
 import type { Locale } from '../http/i18n.ts';
 import { MailDropped, type Outbox } from '../mail/index.ts';
@@ -81,11 +81,15 @@ export class PasswordResetService {
     if (wrote) outbox.written();
   }
 
-  /** Whether a reset link is still good (the form is shown only then), with the address it is for. */
-  async peek(token: string): Promise<(TokenSubject & { email: string }) | null> {
+  /**
+   * Whether a reset link is still good (the form is shown only then), with the address it is for and the
+   * details the new password must not contain.
+   */
+  async peek(token: string): Promise<(TokenSubject & { email: string; person: PersonalDetails }) | null> {
     const subject = await this.deps.verification.peek(token, 'password_reset');
     const account = subject ? await this.deps.em.fork().findOne(Account, { id: subject.accountId, status: 'active' }) : null;
-    return subject && account ? { ...subject, email: account.email } : null;
+    if (!subject || !account) return null;
+    return { ...subject, email: account.email, person: { email: account.email, username: account.username, givenName: account.givenName, familyName: account.familyName } };
   }
 
   /**
@@ -94,11 +98,12 @@ export class PasswordResetService {
    */
   async reset(token: string, password: string, context: { ip: string }): Promise<TokenSubject | null> {
     const { em, passwords, verification, outbox, audit, throttle, policy } = this.deps;
-    const violations = passwordViolations(policy, password);
-    if (violations.length) throw new AppError('password.policy', 400, violations.map((rule) => rule.key));
     // A bad, used or expired link costs no hash: one indexed select first (the hash is the expensive part,
     // ~19 MiB and ~25 ms of a thread-pool thread). The consume below still decides, atomically.
-    if (!(await verification.peek(token, 'password_reset'))) return null;
+    const link = await this.peek(token);
+    if (!link) return null;
+    const violations = passwordViolations(policy, password, link.person);
+    if (violations.length) throw new AppError('password.policy', 400, violations.map((rule) => rule.key));
     // Hash before the transaction: nothing slow holds the row lock.
     const hash = await passwords.hash(password);
     const subject = await em.fork().transactional(async (tx) => {
