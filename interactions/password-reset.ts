@@ -75,12 +75,13 @@ export async function submitReset(deps: PublicDeps, ctx: Context): Promise<void>
   const form = parseForm(resetPasswordForm, ctx.request.body);
   if (!form.ok) return renderInvalidLink(deps, ctx);
   const { token, password, passwordConfirmation } = form.data;
-  // The link first: a dead one gets its page, not rule errors; a live one names whose password this is.
+  // Every attempt counts in the hashing window, a dead link's too (guessing links is not free either).
+  if (!(await withinHashingLimit(deps, ctx))) return;
+  // Then the link: a dead one gets its page, not rule errors; a live one names whose password this is.
   const link = await deps.passwordReset.peek(token);
   if (!link) return renderInvalidLink(deps, ctx);
   const checked = checkNewPassword(deps.settings.passwordPolicy, deps.views.translator(ctx), password, passwordConfirmation, link.person);
   if (Object.keys(checked.errors).length) return showReset(deps, ctx, { token, errors: checked.errors, violated: checked.violated }, 400);
-  if (!(await withinHashingLimit(deps, ctx))) return;
   const subject = await deps.passwordReset.reset(token, password, { ip: ctx.ip });
   if (!subject) return renderInvalidLink(deps, ctx);
   const alive = Boolean(await liveInteraction(deps.provider, subject.interactionUid));

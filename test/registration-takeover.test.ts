@@ -53,7 +53,7 @@ describe('who confirms an address', () => {
   const loginStatus = async (email: string, password: string) => (await login(email, password)).status;
 
   it('does not activate a registration the attacker started when the victim clicks the link in another browser; the attacker’s password never logs in', async () => {
-    const victimEmail = `opfer.${Date.now()}@example.org`;
+    const victimEmail = `buerger.${Date.now()}@example.org`;
     const attacker = newRegistrant({ email: victimEmail, password: 'Angreifer-Pass-1' });
     const { link } = await register(attacker);
 
