@@ -21,6 +21,7 @@ export function defaultsFor(env: Env, port: number, demoPort: number): Omit<Conf
     demoPortal: { port: demoPort, url: `http://localhost:${demoPort}` },
     logLevel: 'info',
     session: { maxHours: 12, idleMinutes: 20 },
+    operator: { name: 'Kontor Servicekonto', contact: {}, links: {}, accessibilityFeedback: {} },
     registration: {
       usernameMode: 'email',
       passwordPolicy: 'sachsen-anhalt',

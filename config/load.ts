@@ -97,6 +97,7 @@ function fromEnv(env: Env): Tree {
   set('database.embeddedDir', env.KONTOR_EMBEDDED_DB_DIR);
   set('mail.smtpUrl', env.SMTP_URL);
   set('mail.from', env.KONTOR_MAIL_FROM);
+  set('operator.name', env.KONTOR_OPERATOR_NAME);
   set('logLevel', env.KONTOR_LOG_LEVEL);
   set('demoPortal.port', env.KONTOR_DEMO_PORT);
   set('demoPortal.url', env.KONTOR_DEMO_URL);

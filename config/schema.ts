@@ -3,6 +3,32 @@ import { registrationSchema } from './registration.ts';
 
 const window = z.object({ limit: z.number().int().min(1), windowSeconds: z.number().int().min(1) });
 
+/** A page of the operator's, in German and optionally English (an absolute https/http URL). */
+const operatorLink = z.object({ de: z.url(), en: z.url().optional() });
+
+/**
+ * Who runs this deployment: named on every page, in mails and on the legal pages a German public portal
+ * must link (TMG/DDG §5 Impressum, DSGVO Art. 13 privacy statement, BITV 2.0 §7 accessibility statement
+ * with a feedback contact).
+ */
+export const operatorSchema = z.object({
+  /** Shown as the service's name in the header, page titles and mails ("Servicekonto Musterland"). */
+  name: z.string().min(1).max(80),
+  /** Logo in the header: an absolute URL or a path below /static. */
+  logoUrl: z.string().regex(/^(https?:\/\/|\/static\/)/, 'must be an http(s) URL or a path below /static/').optional(),
+  /** Whom people contact about their account (named in mails such as "password changed"). */
+  contact: z.object({ email: z.email().optional(), phone: z.string().max(40).optional(), url: z.url().optional() }),
+  links: z.object({
+    imprint: operatorLink.optional(),
+    privacy: operatorLink.optional(),
+    accessibility: operatorLink.optional(),
+    help: operatorLink.optional(),
+  }),
+  /** BITV 2.0 §7 (1): a way to report accessibility barriers, named in the accessibility statement. */
+  accessibilityFeedback: z.object({ email: z.email().optional(), url: z.url().optional() }),
+});
+export type OperatorConfig = z.infer<typeof operatorSchema>;
+
 /** Every setting Kontor knows. Environment variables and the optional config file both feed this schema. */
 export const configSchema = z.object({
   env: z.enum(['development', 'production']),
@@ -61,6 +87,7 @@ export const configSchema = z.object({
     /** The login session ends after this many minutes without activity at Kontor (the seeds' portals: 20). */
     idleMinutes: z.coerce.number().int().min(1).max(24 * 60),
   }),
+  operator: operatorSchema,
   registration: registrationSchema,
   /**
    * Abuse protection; counters live in PostgreSQL so every instance sees the same. Per-IP windows answer
