@@ -24,7 +24,8 @@ describe('kontor CLI against PostgreSQL', () => {
   let env: Record<string, string>;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
+    // Empty: the first test is about migrating it.
+    database = await createTestDatabase({ migrated: false });
     env = { DATABASE_URL: database.url, KONTOR_ENV: 'production', KONTOR_ISSUER: 'https://id.example.org', KONTOR_TRUST_PROXY: 'true', KONTOR_DEV_FEATURES: 'false', SMTP_URL: 'smtp://127.0.0.1:9' };
   });
   afterAll(() => database?.drop());
