@@ -1,6 +1,7 @@
 import { loadConfig, type LoadedConfig } from '../../config/index.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 import { startKontor, type RunningKontor } from '../../src/server.ts';
+import { TestClock } from '../../src/shared/clock.ts';
 import { createTestDatabase } from './test-database.ts';
 
 export { createTestDatabase, TEST_PG_URL, type TestDatabase } from './test-database.ts';
@@ -9,6 +10,8 @@ export type Backend = 'postgres' | 'embedded';
 
 export interface TestKontor extends RunningKontor {
   config: LoadedConfig;
+  /** The time Kontor's services judge expiry by: `clock.advance(seconds)` instead of rewriting rows or sleeping. */
+  clock: TestClock;
   stop(): Promise<void>;
 }
 
@@ -31,13 +34,15 @@ export async function startTestKontor(backend: Backend, env: Record<string, stri
     ...(database ? { DATABASE_URL: database.url } : { KONTOR_EMBEDDED_DB_DIR: 'memory://' }),
     ...env,
   });
-  const kontor = await startKontor(config, createLogger(config.logLevel), { issuerFromPort: !env.KONTOR_ISSUER }).catch(async (error: unknown) => {
+  const clock = new TestClock();
+  const kontor = await startKontor(config, createLogger(config.logLevel), { issuerFromPort: !env.KONTOR_ISSUER, clock }).catch(async (error: unknown) => {
     await database?.drop();
     throw error;
   });
   return {
     ...kontor,
     config: kontor.container.config,
+    clock,
     async stop() {
       await kontor.close();
       await database?.drop();
