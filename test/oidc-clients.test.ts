@@ -21,7 +21,9 @@ async function loopbackEndpoint(handler: (body: string, path: string) => { statu
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
 }
 
-describe.each<Backend>(['postgres', 'embedded'])('client authentication and token management on %s', (backend) => {
+// PostgreSQL server only: the embedded database gets the smoke journey in registration.test.ts, which
+// covers the same adapter and transaction paths; running every protocol test twice doubled their time.
+describe.each<Backend>(['postgres'])('client authentication and token management on %s', (backend) => {
   let kontor: TestKontor;
   let user: TestUser;
 
