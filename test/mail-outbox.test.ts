@@ -1,5 +1,5 @@
 import { createServer, type AddressInfo } from 'node:net';
-import * as oidc from 'openid-client';
+import type * as oidc from 'openid-client';
 import { configFile } from './helpers/config-file.ts';
 import { startTestKontor, type TestKontor } from './helpers/kontor.ts';
 import { SmtpSink } from './helpers/smtp-sink.ts';
