@@ -404,7 +404,7 @@ async function loginOnce(info: LoginServerInfo, endpoints: Endpoints, hooks?: St
     if (consented) throw new StepError(step, 'wrong redirect', `to ${resumed.location ?? '-'} (HTTP ${resumed.status}) after consent`);
     const consentUrl = redirectTo(step, resumed, interaction);
     const consentPage = page('GET consent page', await timed('GET consent page', consentUrl));
-    let consentForm;
+    let consentForm: ReturnType<typeof formEndingWith>;
     try {
       consentForm = formEndingWith(consentPage, '/consent');
     } catch {
@@ -447,7 +447,7 @@ async function runLoad(info: LoginServerInfo, endpoints: Endpoints, seconds: num
         result.logins += 1;
         result.total.push(login.total);
         result.post.push(login.steps['POST login']!);
-        for (const [step, ms] of Object.entries(login.steps) as Array<[Step, number]>) (result.steps[step] ??= []).push(ms);
+        for (const [step, ms] of Object.entries(login.steps) as Array<[Step, number]>) pushTo(result.steps, step, ms);
       } catch (error) {
         errorCount += 1;
         const key = error instanceof StepError ? `${error.step}: ${error.kind}` : `other: ${(error as Error).name}`;
@@ -465,6 +465,13 @@ function percentile(values: number[], p: number): number {
   if (!values.length) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+/** Appends a sample to the list kept per step. */
+function pushTo<K extends string>(lists: Partial<Record<K, number[]>>, key: K, value: number): void {
+  const list = lists[key] ?? [];
+  list.push(value);
+  lists[key] = list;
 }
 
 function median(values: number[]): number {
@@ -559,12 +566,12 @@ async function runRound(round: number): Promise<RoundResult> {
           before = (await child.stats()).dbQueries ?? 0;
         },
         after: async (step) => {
-          (probeSql[step] ??= []).push(((await child.stats()).dbQueries ?? 0) - before);
+          pushTo(probeSql, step, ((await child.stats()).dbQueries ?? 0) - before);
           if (trace) log(`round ${round}: SQL of ${step}:\n    ${(await child.statements()).join('\n    ')}`);
         },
       };
       const login = await loginOnce(info, endpoints, hooks);
-      for (const [step, ms] of Object.entries(login.steps) as Array<[Step, number]>) (probeMs[step] ??= []).push(ms);
+      for (const [step, ms] of Object.entries(login.steps) as Array<[Step, number]>) pushTo(probeMs, step, ms);
       probeTotal.push(Object.values(login.steps).reduce((sum, ms) => sum + ms, 0));
     }
     const probe = {

@@ -60,7 +60,10 @@ class MapAdapter implements Adapter {
     if (payload.grantId) {
       const grantKey = `${this.model}\u0000${payload.grantId}`;
       let members = this.store.byGrant.get(grantKey);
-      if (!members) this.store.byGrant.set(grantKey, (members = new Set()));
+      if (!members) {
+        members = new Set();
+        this.store.byGrant.set(grantKey, members);
+      }
       members.add(id);
     }
   }

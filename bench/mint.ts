@@ -64,7 +64,7 @@ function authorizationRequest(info: ServerInfo, endpoints: Endpoints): { url: st
 /** The code from a redirect to the client's redirect_uri, or an error naming what came instead. */
 function codeFromRedirect(info: ServerInfo, response: AgentResponse, state: string): string {
   const location = response.location;
-  if (!location || !location.startsWith(info.redirectUri)) {
+  if (!location?.startsWith(info.redirectUri)) {
     throw new Error(`expected a redirect to ${info.redirectUri}, got HTTP ${response.status} location=${location ?? '-'} body=${response.body.slice(0, 300)}`);
   }
   const params = new URL(location).searchParams;

@@ -11,12 +11,15 @@ import { AccountSignOut, createProvider, KeyService, LiveProvider, metadataValid
 import { LoginThrottleService, RateLimiter } from './rate-limits/index.ts';
 import { VerificationService } from './verification/index.ts';
 import { Views } from './http/views.ts';
+import { systemClock, type Clock } from './shared/clock.ts';
 import type { Logger } from './shared/logger.ts';
 
 export interface Container {
   config: LoadedConfig;
   logger: Logger;
   db: Database;
+  /** The time services judge expiry by; tests pass a TestClock and advance it. */
+  clock: Clock;
   views: Views;
   /** The provider in use now; see LiveProvider for why it can change. */
   readonly provider: Provider;
@@ -49,7 +52,7 @@ function keyOverlapSeconds(config: LoadedConfig): number {
 }
 
 /** The composition root: builds every service once, with narrow dependencies. */
-export async function createContainer(config: LoadedConfig, logger: Logger, db: Database): Promise<Container> {
+export async function createContainer(config: LoadedConfig, logger: Logger, db: Database, clock: Clock = systemClock): Promise<Container> {
   const em = db.orm.em;
   const keys = new KeyService(em, config.secret, keyOverlapSeconds(config));
   const created = await keys.ensureActiveKeys();
@@ -68,7 +71,7 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
   const audit = new AuditLog();
   const live = await LiveProvider.create((jwks) => createProvider({ config, em, jwks, accounts, clients, views, audit, logger }), keys);
 
-  const verification = new VerificationService(em);
+  const verification = new VerificationService(em, clock);
   const rateLimiter = new RateLimiter(em, config.secret);
   const outbox = new Outbox(em, new MailRenderer(), config.secret, { limiter: rateLimiter, perRecipient: config.mail.perRecipient, logger });
   const mailDispatcher = new MailDispatcher(
@@ -83,6 +86,7 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
       maxAttempts: config.mail.maxAttempts,
     },
     logger,
+    clock,
   );
   const limits = config.rateLimits;
   const loginThrottle = new LoginThrottleService(em, config.secret, {
@@ -103,6 +107,7 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
     rules: { usernameMode: config.registration.usernameMode, profileFields: config.registration.profileFields },
     issuer: config.issuer,
     confirmationHours: config.registration.confirmationHours,
+    clock,
   });
   const passwordReset = new PasswordResetService({
     em,
@@ -119,7 +124,7 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
   });
 
   return {
-    config, logger, db, views, live, accounts, clients, passwords, passwordPolicy, keys,
+    config, logger, db, clock, views, live, accounts, clients, passwords, passwordPolicy, keys,
     audit, verification, outbox, mailDispatcher, rateLimiter, loginThrottle, logins, registration, passwordReset, signOut,
     get provider() {
       return live.current;

@@ -6,6 +6,7 @@ import { createContainer, type Container } from './container.ts';
 import { openDatabase, pendingMigrations } from './db/orm.ts';
 import { seedDevelopmentData } from './dev/seed.ts';
 import { purgeExpiredPayloads } from './oidc/index.ts';
+import type { Clock } from './shared/clock.ts';
 import type { Logger } from './shared/logger.ts';
 
 export interface RunningKontor {
@@ -20,7 +21,7 @@ export interface RunningKontor {
  * Opens the database (migrating in development), builds the container and serves the app. With port 0
  * the issuer follows the port the OS picked (tests), unless KONTOR_ISSUER fixed it.
  */
-export async function startKontor(config: LoadedConfig, logger: Logger, options: { issuerFromPort?: boolean } = {}): Promise<RunningKontor> {
+export async function startKontor(config: LoadedConfig, logger: Logger, options: { issuerFromPort?: boolean; clock?: Clock } = {}): Promise<RunningKontor> {
   const server = createServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -42,7 +43,7 @@ export async function startKontor(config: LoadedConfig, logger: Logger, options:
   let keyTimer: NodeJS.Timeout | undefined;
   try {
     await refusePendingMigrations(db.orm);
-    const container = await createContainer(effective, logger, db);
+    const container = await createContainer(effective, logger, db, options.clock);
     if (effective.devFeatures) await seedDevelopmentData(container);
     const app = createApp(container);
     server.off('request', notReady);

@@ -24,21 +24,28 @@ describe('kontor CLI against PostgreSQL', () => {
   let env: Record<string, string>;
 
   beforeAll(async () => {
+    // Migrated (a copy of the run's template): every test here must run alone, not only after the migration test.
     database = await createTestDatabase();
     env = { DATABASE_URL: database.url, KONTOR_ENV: 'production', KONTOR_ISSUER: 'https://id.example.org', KONTOR_TRUST_PROXY: 'true', KONTOR_DEV_FEATURES: 'false', SMTP_URL: 'smtp://127.0.0.1:9' };
   });
   afterAll(() => database?.drop());
 
   it('migrates explicitly in production and then reports the schema in agreement with the entities', async () => {
-    const refused = await kontor(['client', 'list', '--json'], env);
-    expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain('db.migrations_pending');
+    const empty = await createTestDatabase({ migrated: false });
+    const onEmpty = { ...env, DATABASE_URL: empty.url };
+    try {
+      const refused = await kontor(['client', 'list', '--json'], onEmpty);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain('db.migrations_pending');
 
-    const migrated = await kontor(['db', 'migrate', '--json'], env);
-    expect(migrated.code).toBe(0);
-    expect(JSON.parse(migrated.stdout).applied.length).toBeGreaterThan(0);
-    expect(JSON.parse((await kontor(['db', 'migrate', '--json'], env)).stdout)).toEqual({ applied: [] });
-    expect(JSON.parse((await kontor(['db', 'check', '--json'], env)).stdout)).toEqual({ ok: true });
+      const migrated = await kontor(['db', 'migrate', '--json'], onEmpty);
+      expect(migrated.code).toBe(0);
+      expect(JSON.parse(migrated.stdout).applied.length).toBeGreaterThan(0);
+      expect(JSON.parse((await kontor(['db', 'migrate', '--json'], onEmpty)).stdout)).toEqual({ applied: [] });
+      expect(JSON.parse((await kontor(['db', 'check', '--json'], onEmpty)).stdout)).toEqual({ ok: true });
+    } finally {
+      await empty.drop();
+    }
   });
 
   it('creates a confidential client, prints its secret once, and lists it without the secret', async () => {

@@ -24,6 +24,16 @@ describe('CSRF protection of every route of ours', () => {
 
   const interactionRouter = () => kontor.app.routers.find((router) => router.opts.prefix === '/interaction')!;
 
+  // The tests below add routes to the running app; each removes its own afterwards, so the route walk of the
+  // first test sees only Kontor's routes whatever order the tests run in.
+  let routesBefore = 0;
+  beforeEach(() => {
+    routesBefore = interactionRouter().stack.length;
+  });
+  afterEach(() => {
+    interactionRouter().stack.splice(routesBefore);
+  });
+
   it('refuses an unsafe request without a valid token on every registered route with 403', async () => {
     const routes = unsafeRoutes();
     expect(routes.length).toBeGreaterThanOrEqual(10); // the walk found the login, registration, consent and mail-link forms

@@ -1,7 +1,7 @@
-import * as oidc from 'openid-client';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
 import { startTestKontor, createTestDatabase, type TestKontor } from './helpers/kontor.ts';
-import { BrowserAgent, authorizationRequest, createUser, discover, loginAndConsent, registerClient, type TestUser } from './helpers/relying-party.ts';
+import { createUser, registerClient, type TestUser } from './helpers/relying-party.ts';
+import { signIn } from './helpers/sign-in.ts';
 import { purge } from '../src/server.ts';
 import { SigningKey } from '../src/oidc/keys/signing-key.entity.ts';
 import { createLogger } from '../src/shared/logger.ts';
@@ -11,11 +11,7 @@ async function jwksOf(kontor: TestKontor): Promise<JSONWebKeySet> {
 }
 
 async function idTokenFrom(kontor: TestKontor, clientId: string, clientSecret: string, user: TestUser): Promise<string> {
-  const config = await discover(kontor, clientId, clientSecret);
-  const request = await authorizationRequest(config);
-  const callback = await loginAndConsent(new BrowserAgent(kontor.url), request, user);
-  const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: request.codeVerifier, expectedState: request.state, expectedNonce: request.nonce });
-  return tokens.id_token!;
+  return (await signIn(kontor, { user, existing: { clientId, clientSecret } })).tokens.id_token!;
 }
 
 describe('signing keys', () => {

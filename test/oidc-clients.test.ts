@@ -4,6 +4,7 @@ import * as oidc from 'openid-client';
 import { createRemoteJWKSet, exportJWK, generateKeyPair, jwtVerify } from 'jose';
 import { startTestKontor, type Backend, type TestKontor } from './helpers/kontor.ts';
 import { BrowserAgent, authorizationRequest, createUser, discover, loginAndConsent, open, registerClient, formEndingWith, POST_LOGOUT_URI, type TestUser } from './helpers/relying-party.ts';
+import { signIn } from './helpers/sign-in.ts';
 
 /** A loopback HTTP endpoint for what clients publish (JWKS) or receive (back-channel logout). */
 async function loopbackEndpoint(handler: (body: string, path: string) => { status: number; json?: unknown }): Promise<{ url: string; server: Server }> {
@@ -20,7 +21,9 @@ async function loopbackEndpoint(handler: (body: string, path: string) => { statu
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
 }
 
-describe.each<Backend>(['postgres', 'embedded'])('client authentication and token management on %s', (backend) => {
+// PostgreSQL server only: the embedded database gets the smoke journey in registration.test.ts, which
+// covers the same adapter and transaction paths; running every protocol test twice doubled their time.
+describe.each<Backend>(['postgres'])('client authentication and token management on %s', (backend) => {
   let kontor: TestKontor;
   let user: TestUser;
 
@@ -63,21 +66,15 @@ describe.each<Backend>(['postgres', 'embedded'])('client authentication and toke
   });
 
   it('revokes a refresh token so it can no longer be used', async () => {
-    const client = await registerClient(kontor);
-    const config = await discover(kontor, client.clientId, client.clientSecret);
-    const request = await authorizationRequest(config, { scope: 'openid offline_access', prompt: 'consent' });
-    const tokens = await oidc.authorizationCodeGrant(config, await loginAndConsent(new BrowserAgent(kontor.url), request, user), { pkceCodeVerifier: request.codeVerifier, expectedState: request.state, expectedNonce: request.nonce });
-    expect(await oidc.tokenIntrospection(config, tokens.refresh_token!)).toMatchObject({ active: true, client_id: client.clientId });
+    const { clientId, config, tokens } = await signIn(kontor, { user, authorization: { scope: 'openid offline_access', prompt: 'consent' } });
+    expect(await oidc.tokenIntrospection(config, tokens.refresh_token!)).toMatchObject({ active: true, client_id: clientId });
     await oidc.tokenRevocation(config, tokens.refresh_token!);
     expect(await oidc.tokenIntrospection(config, tokens.refresh_token!)).toEqual({ active: false });
     await expect(oidc.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
   });
 
   it('lets only one of several concurrent requests redeem the same refresh token', async () => {
-    const client = await registerClient(kontor);
-    const config = await discover(kontor, client.clientId, client.clientSecret);
-    const request = await authorizationRequest(config, { scope: 'openid offline_access', prompt: 'consent' });
-    const tokens = await oidc.authorizationCodeGrant(config, await loginAndConsent(new BrowserAgent(kontor.url), request, user), { pkceCodeVerifier: request.codeVerifier, expectedState: request.state, expectedNonce: request.nonce });
+    const { config, tokens } = await signIn(kontor, { user, authorization: { scope: 'openid offline_access', prompt: 'consent' } });
     const results = await Promise.allSettled(Array.from({ length: 4 }, () => oidc.refreshTokenGrant(config, tokens.refresh_token!)));
     expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
     for (const result of results.filter((r): r is PromiseRejectedResult => r.status === 'rejected')) expect(result.reason).toMatchObject({ error: 'invalid_grant' });

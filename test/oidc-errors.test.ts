@@ -4,7 +4,9 @@ import { ArtifactIds } from '../src/oidc/artifact-ids.ts';
 import { startTestKontor, type Backend, type TestKontor } from './helpers/kontor.ts';
 import { BrowserAgent, authorizationRequest, createUser, discover, formEndingWith, loginAndConsent, open, registerClient, REDIRECT_URI, type TestUser } from './helpers/relying-party.ts';
 
-describe.each<Backend>(['postgres', 'embedded'])('refusals on %s', (backend) => {
+// PostgreSQL server only: the embedded database gets the smoke journey in registration.test.ts, which
+// covers the same adapter and transaction paths; running every protocol test twice doubled their time.
+describe.each<Backend>(['postgres'])('refusals on %s', (backend) => {
   let kontor: TestKontor;
   let user: TestUser;
   let config: oidc.Configuration;

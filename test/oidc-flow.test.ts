@@ -6,8 +6,9 @@ import {
   POST_LOGOUT_URI, REDIRECT_URI, type TestUser,
 } from './helpers/relying-party.ts';
 
-// The whole protocol path runs on both storage routes: the PostgreSQL server and the embedded default.
-describe.each<Backend>(['postgres', 'embedded'])('authorization code flow with PKCE on %s', (backend) => {
+// PostgreSQL server only: the embedded database gets the smoke journey in registration.test.ts, which
+// covers the same adapter and transaction paths; running every protocol test twice doubled their time.
+describe.each<Backend>(['postgres'])('authorization code flow with PKCE on %s', (backend) => {
   let kontor: TestKontor;
   let user: TestUser;
   let config: oidc.Configuration;

@@ -94,7 +94,7 @@ describe('operations', () => {
   });
 
   it('refuses to start in production on a database with pending migrations', async () => {
-    const database = await createTestDatabase();
+    const database = await createTestDatabase({ migrated: false });
     const config = loadConfig({ KONTOR_ENV: 'production', KONTOR_ISSUER: 'https://id.example.org', KONTOR_TRUST_PROXY: 'true', KONTOR_SECRET: 'p'.repeat(40), DATABASE_URL: database.url, SMTP_URL: 'smtp://127.0.0.1:9', PORT: '0', KONTOR_HOST: '127.0.0.1' });
     await expect(startKontor(config, createLogger('silent'))).rejects.toThrow(/npm run db:migrate/);
     await database.drop();

@@ -1,4 +1,4 @@
-import * as oidc from 'openid-client';
+import type * as oidc from 'openid-client';
 import { configFile } from './helpers/config-file.ts';
 import { startTestKontor, type TestKontor } from './helpers/kontor.ts';
 import { BrowserAgent, authorizationRequest, createUser, discover, formEndingWith, registerClient } from './helpers/relying-party.ts';
@@ -50,20 +50,23 @@ describe('limits in front of password hashing', () => {
     expect(unknown.body).toContain('Dieser Link ist nicht mehr gültig');
     expect(hashCalls).toBe(0);
 
-    // A real link, from the outbox (this instance has no SMTP): expired, then good (one hash), then used.
+    // Real links, from the outbox (this instance has no SMTP): one expired, then a fresh one good (one hash), then used.
     const user = await createUser(kontor);
-    const form = formEndingWith((await agent.get('/password/forgot')).body, '/password/forgot');
-    expect((await agent.post(form.action, { ...form.fields, identifier: user.email })).status).toBe(200);
-    const [mail] = await kontor.container.outbox.recent(1);
-    const token = /\/password\/reset\?token=([A-Za-z0-9_-]{43})/.exec(mail!.text)![1]!;
+    const requestLink = async () => {
+      const form = formEndingWith((await agent.get('/password/forgot')).body, '/password/forgot');
+      expect((await agent.post(form.action, { ...form.fields, identifier: user.email })).status).toBe(200);
+      const [mail] = await kontor.container.outbox.recent(1);
+      return /\/password\/reset\?token=([A-Za-z0-9_-]{43})/.exec(mail!.text)![1]!;
+    };
     const sql = (query: string) => kontor.container.db.orm.em.fork().execute(query, [], 'run');
-    await sql("update verification_token set expires_at = now() - interval '1 minute' where purpose = 'password_reset'");
+    const expired = await requestLink();
+    kontor.clock.advance(kontor.config.registration.resetMinutes * 60 + 60);
     hashCalls = 0;
-    expect((await postReset(agent, token)).status).toBe(410);
+    expect((await postReset(agent, expired)).status).toBe(410);
     expect(hashCalls).toBe(0);
     // (The per-IP window of this instance is 2: start it afresh.)
     await sql('delete from rate_limit_counter');
-    await sql("update verification_token set expires_at = now() + interval '1 hour' where purpose = 'password_reset'");
+    const token = await requestLink();
     expect((await postReset(agent, token)).status).toBe(200);
     expect(hashCalls).toBe(1);
     await sql('delete from rate_limit_counter');

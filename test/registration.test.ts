@@ -8,7 +8,9 @@ import { Account, AccountConsent } from '../src/accounts/index.ts';
 
 const atRedirectUri = (location: string) => location.startsWith(REDIRECT_URI);
 
-// The whole journey runs on both storage routes: the PostgreSQL server and the embedded default (PGlite).
+// The smoke journey of the embedded default (PGlite): registration, mail, confirmation and the code flow,
+// through the transactions that would hang on PGlite's single connection if one opened another. It runs on
+// the PostgreSQL server too; the other protocol suites run there only.
 describe.each<Backend>(['postgres', 'embedded'])('citizen registration with e-mail confirmation on %s', (backend) => {
   let kontor: TestKontor;
   let smtp: SmtpSink;

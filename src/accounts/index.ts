@@ -1,3 +1,5 @@
+import { Account } from './account.entity.ts';
+import { AccountConsent } from './account-consent.entity.ts';
 export { Account, ACCOUNT_STATUSES, SALUTATIONS } from './account.entity.ts';
 export { AccountConsent } from './account-consent.entity.ts';
 export { AccountRepository, loginFilter } from './account.repository.ts';
@@ -9,3 +11,6 @@ export type { PersonalDetails } from './personal-words.ts';
 export { parseProfileFields, profileValueToInput, type ProfileValue, type ProfileParseResult } from './profile-fields.ts';
 export { RegistrationService, type RegistrationDraft, type RegistrationContext, type ConfirmedRegistration, type ConfirmationProof, type ConfirmOutcome, type PasswordVerifier } from './registration.service.ts';
 export { checkDraft, DraftInvalidError, personName, USERNAME_PATTERN, type DraftRules } from './registration-rules.ts';
+
+/** The tables this domain owns; the ORM configuration (config/mikro-orm.ts) collects every domain's list, so src/db knows none. */
+export const entities = [Account, AccountConsent];

@@ -12,6 +12,7 @@ import { AccountConsent } from './account-consent.entity.ts';
 import { mailGreeting, NEUTRAL_GREETING, normalizeEmail } from './email.ts';
 import type { ProfileValue } from './profile-fields.ts';
 import { checkDraft, type DraftRules } from './registration-rules.ts';
+import { systemClock, type Clock } from '../shared/clock.ts';
 
 /** Everything the registration steps collected; the password only as its argon2id hash. */
 export interface RegistrationDraft {
@@ -59,6 +60,8 @@ export interface RegistrationDeps {
   rules: DraftRules;
   issuer: string;
   confirmationHours: number;
+  /** Judges the confirmation period; tests advance it (default: the wall clock). */
+  clock?: Clock;
 }
 
 export interface ConfirmedRegistration extends TokenSubject {
@@ -110,7 +113,7 @@ export class RegistrationService {
           await tx.flush();
         }
         if (draft.username && (await tx.count(Account, { username: draft.username })) > 0) throw new AppError('registration.username_taken', 409);
-        const now = new Date();
+        const now = (this.deps.clock ?? systemClock).now();
         const account = tx.create(Account, {
           email: draft.email,
           emailNormalized: normalizeEmail(draft.email),
@@ -236,13 +239,14 @@ export class RegistrationService {
    */
   async purgeUnconfirmed(): Promise<number> {
     const { em, audit, confirmationHours } = this.deps;
+    const now = (this.deps.clock ?? systemClock).now();
     return em.fork().transactional(async (tx) => {
       const rows = await tx.execute<Array<{ id: string }>>(
-        `delete from account a where a.status = 'pending' and a.created_at < now() - make_interval(hours => ?)
+        `delete from account a where a.status = 'pending' and a.created_at < ?::timestamptz - make_interval(hours => ?)
          and not exists (select 1 from verification_token t where t.account_id = a.id and t.purpose = 'email_confirmation'
-                         and t.used_at is null and t.expires_at > now())
+                         and t.used_at is null and t.expires_at > ?)
          returning a.id`,
-        [confirmationHours],
+        [now, confirmationHours, now],
         'all',
       );
       for (const row of rows) audit.record(tx, { type: 'account.unconfirmed_purged', accountId: row.id });

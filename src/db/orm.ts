@@ -1,6 +1,6 @@
 import { MikroORM } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/sql';
-import { Migrator } from '@mikro-orm/migrations';
+import type { Migrator } from '@mikro-orm/migrations';
 import type { Config } from '../../config/schema.ts';
 import { ormOptions } from '../../config/mikro-orm.ts';
 import { lockEmbeddedDatabase } from './embedded-lock.ts';

@@ -1,5 +1,6 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { EntityManager } from '@mikro-orm/sql';
+import { systemClock, type Clock } from '../shared/clock.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { Outbox } from './outbox.ts';
 
@@ -39,9 +40,12 @@ export class MailDispatcher {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<number> | undefined;
   private again = false;
+  private readonly clock: Clock;
 
-  constructor(em: EntityManager, outbox: Outbox, settings: DispatcherSettings, logger: Logger) {
+  // What is due is judged by the clock, not the database's now(): tests advance it past a retry delay.
+  constructor(em: EntityManager, outbox: Outbox, settings: DispatcherSettings, logger: Logger, clock: Clock = systemClock) {
     this.em = em;
+    this.clock = clock;
     this.outbox = outbox;
     this.settings = settings;
     this.logger = logger;
@@ -108,13 +112,14 @@ export class MailDispatcher {
   }
 
   private claim(): Promise<ClaimedMail[]> {
+    const now = this.clock.now();
     return this.em.fork().execute<ClaimedMail[]>(
-      `update mail_outbox set locked_until = now() + make_interval(secs => ?), attempts = attempts + 1
-       where id in (select id from mail_outbox where status = 'pending' and next_attempt_at <= now()
-                    and (locked_until is null or locked_until < now())
+      `update mail_outbox set locked_until = ?::timestamptz + make_interval(secs => ?), attempts = attempts + 1
+       where id in (select id from mail_outbox where status = 'pending' and next_attempt_at <= ?
+                    and (locked_until is null or locked_until < ?)
                     order by created_at limit ? for update skip locked)
        returning id, recipient, subject, sealed_body, attempts`,
-      [LEASE_SECONDS, BATCH],
+      [now, LEASE_SECONDS, now, now, BATCH],
       'all',
     );
   }
@@ -137,8 +142,8 @@ export class MailDispatcher {
       const failed = mail.attempts >= this.settings.maxAttempts;
       const delay = Math.min(3600, this.settings.retryBaseSeconds * 2 ** (mail.attempts - 1));
       await em.execute(
-        `update mail_outbox set locked_until = null, last_error = ?, next_attempt_at = now() + make_interval(secs => ?), status = ? where id = ?`,
-        [String((error as Error).message).slice(0, 1000), delay, failed ? 'failed' : 'pending', mail.id],
+        `update mail_outbox set locked_until = null, last_error = ?, next_attempt_at = ?::timestamptz + make_interval(secs => ?), status = ? where id = ?`,
+        [String((error as Error).message).slice(0, 1000), this.clock.now(), delay, failed ? 'failed' : 'pending', mail.id],
         'run',
       );
       const log = { mailId: mail.id, attempts: mail.attempts, err: error };

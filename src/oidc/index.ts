@@ -1,3 +1,5 @@
+import { OidcPayload } from './oidc-payload.entity.ts';
+import { SigningKey } from './keys/signing-key.entity.ts';
 export { createProvider, metadataValidator, CLAIMS } from './provider.ts';
 export { MikroOrmAdapter, purgeExpiredPayloads } from './mikro-orm-adapter.ts';
 export { KeyService, type RotationResult } from './keys/key.service.ts';
@@ -6,3 +8,6 @@ export { SIGNING_ALGORITHMS, type SigningAlgorithm } from './keys/signing-key.en
 export { ACR, LEVEL_TO_ACR, ACR_VALUES_SUPPORTED, unmetEssentialAcr } from './trust.ts';
 export { AccountSignOut, type SignOutReason } from './account-sign-out.ts';
 export { ArtifactIds } from './artifact-ids.ts';
+
+/** The tables this domain owns; the ORM configuration (config/mikro-orm.ts) collects every domain's list, so src/db knows none. */
+export const entities = [OidcPayload, SigningKey];

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/sql';
+import { systemClock, type Clock } from '../shared/clock.ts';
 import { randomToken, sha256Hex } from '../shared/crypto.ts';
 import { VerificationToken, type VerificationPurpose } from './verification-token.entity.ts';
 
@@ -28,22 +29,26 @@ const TOKEN_FORMAT = /^[A-Za-z0-9_-]{43}$/;
 /** Single-use link tokens (e-mail confirmation, password reset): stored as hashes, consumed atomically. */
 export class VerificationService {
   private readonly em: EntityManager;
-  constructor(em: EntityManager) {
+  private readonly clock: Clock;
+  // Expiry is judged by the clock, not the database's now(): tests advance it instead of rewriting rows.
+  constructor(em: EntityManager, clock: Clock = systemClock) {
     this.em = em;
+    this.clock = clock;
   }
 
   /** Creates a token in the caller's transaction and returns it in the clear, once, for the mail. */
   issue(em: EntityManager, input: IssueInput): string {
     const token = randomToken(32);
+    const now = this.clock.now();
     em.create(VerificationToken, {
       purpose: input.purpose,
       account: input.accountId,
       tokenHash: sha256Hex(token),
-      expiresAt: new Date(Date.now() + input.ttlSeconds * 1000),
+      expiresAt: new Date(now.getTime() + input.ttlSeconds * 1000),
       usedAt: null,
       interactionUid: input.interactionUid ?? null,
       clientId: input.clientId ?? null,
-      createdAt: new Date(),
+      createdAt: now,
     });
     return token;
   }
@@ -52,8 +57,8 @@ export class VerificationService {
   async peek(token: string, purpose: VerificationPurpose): Promise<TokenSubject | null> {
     if (!TOKEN_FORMAT.test(token)) return null;
     const rows = await this.em.fork().execute<TokenRow[]>(
-      'select account_id, interaction_uid, client_id from verification_token where token_hash = ? and purpose = ? and used_at is null and expires_at > now()',
-      [sha256Hex(token), purpose],
+      'select account_id, interaction_uid, client_id from verification_token where token_hash = ? and purpose = ? and used_at is null and expires_at > ?',
+      [sha256Hex(token), purpose, this.clock.now()],
       'all',
     );
     return rows[0] ? subjectOf(rows[0]) : null;
@@ -66,8 +71,8 @@ export class VerificationService {
   async consume(em: EntityManager, token: string, purpose: VerificationPurpose): Promise<TokenSubject | null> {
     if (!TOKEN_FORMAT.test(token)) return null;
     const rows = await em.execute<TokenRow[]>(
-      'update verification_token set used_at = now() where token_hash = ? and purpose = ? and used_at is null and expires_at > now() returning account_id, interaction_uid, client_id',
-      [sha256Hex(token), purpose],
+      'update verification_token set used_at = ? where token_hash = ? and purpose = ? and used_at is null and expires_at > ? returning account_id, interaction_uid, client_id',
+      [this.clock.now(), sha256Hex(token), purpose, this.clock.now()],
       'all',
     );
     return rows[0] ? subjectOf(rows[0]) : null;
@@ -80,7 +85,7 @@ export class VerificationService {
 
   /** Deletes used and expired tokens older than a day (kept that long to tell "used" from "unknown"). */
   async purge(): Promise<number> {
-    const dayAgo = new Date(Date.now() - 86_400_000);
+    const dayAgo = new Date(this.clock.now().getTime() - 86_400_000);
     return this.em.fork().nativeDelete(VerificationToken, { $or: [{ expiresAt: { $lt: dayAgo } }, { usedAt: { $lt: dayAgo } }] });
   }
 }

@@ -42,7 +42,9 @@ export function formatViolations(check: PageCheck): string {
   const lines = [`${check.name} (${check.url}): ${check.violations.length} axe violation(s)`];
   for (const violation of check.violations) {
     lines.push(`  [${violation.id}] (${violation.impact ?? 'n/a'}) ${violation.help} – ${violation.helpUrl}`);
-    violation.targets.forEach((target, i) => lines.push(`      ${target}: ${violation.html[i] ?? ''}`));
+    violation.targets.forEach((target, i) => {
+      lines.push(`      ${target}: ${violation.html[i] ?? ''}`);
+    });
   }
   return lines.join('\n');
 }

@@ -1,4 +1,4 @@
-import { BrowserAgent, formEndingWith, open, type AuthorizationRequest } from './relying-party.ts';
+import { type BrowserAgent, formEndingWith, open, type AuthorizationRequest } from './relying-party.ts';
 import { decodeEntities, type AgentResponse } from './browser-agent.ts';
 
 export interface Registrant {
