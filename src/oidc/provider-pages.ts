@@ -31,15 +31,16 @@ export type SubjectOf = (accountId: string, client: NonNullable<KoaContextWithOI
 /**
  * Whether the portal proved which login it logs out of: oidc-provider has checked the id_token_hint's
  * signature and audience (expired ones are fine, RP-Initiated Logout 1.0 §2). The token must also belong
- * to this browser's session at that portal (its `sid` where the portal gets one, else its `sub` and a
- * login at that portal in this session), so a foreign token cannot end a session unasked (§6).
+ * to this browser's session at that portal (its `sid` where the portal gets one, else its `sub` and
+ * `auth_time` of this session's login there), so a foreign token cannot end a session unasked (§6).
  */
 async function hintNamesThisSession(ctx: KoaContextWithOIDC, subjectOf: SubjectOf): Promise<boolean> {
-  const hint = (ctx.oidc.entities as { IdTokenHint?: { payload?: { sid?: unknown; sub?: unknown } } }).IdTokenHint;
+  const hint = (ctx.oidc.entities as { IdTokenHint?: { payload?: { sid?: unknown; sub?: unknown; auth_time?: unknown } } }).IdTokenHint;
   const { session, client } = ctx.oidc;
   if (!hint?.payload || !client || !session?.accountId || !session.authorizations?.[client.clientId]) return false;
   if (typeof hint.payload.sid === 'string') return session.sidFor(client.clientId) === hint.payload.sid;
-  return hint.payload.sub === (await subjectOf(session.accountId, client));
+  // Without a sid, the token's auth_time ties it to this very login (OIDC Core §2: the session's login time).
+  return hint.payload.sub === (await subjectOf(session.accountId, client)) && hint.payload.auth_time === session.loginTs;
 }
 
 /**
@@ -68,5 +69,5 @@ export function errorPage(views: Views, logger: Logger, ctx: KoaContextWithOIDC,
   const status = 'status' in error && typeof error.status === 'number' ? error.status : 500;
   // Server errors are logged with their stack by the provider's server_error event (provider.ts).
   logger.info({ error: out.error, description: out.error_description, path: ctx.path, status }, 'protocol error');
-  views.render(ctx as never, 'error', { messageKey: 'error.protocol', protocolError: out.error, protocolDescription: out.error_description }, { status, title: 'error.title' });
+  views.render(ctx as never, 'error', { messageKey: 'error.protocol', headingKey: 'error.heading', protocolError: out.error, protocolDescription: out.error_description }, { status, title: 'error.title' });
 }
