@@ -99,7 +99,8 @@ export async function createDemoPortal(options: DemoPortalOptions): Promise<Koa>
       code_challenge_method: 'S256',
       state: session.pending.state,
       nonce: session.pending.nonce,
-      ui_locales: 'de',
+      // The portal's language choice travels as ui_locales (OIDC Core §3.1.2.1): /login?lang=en logs in in English.
+      ui_locales: ctx.query.lang === 'en' ? 'en' : 'de',
     });
     ctx.redirect(url.href);
   });
