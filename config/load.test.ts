@@ -3,6 +3,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+/** A config file naming the operator's privacy statement, which the default privacy consent links. */
+function privacyFile(): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'kontor-config-')), 'kontor.json');
+  writeFileSync(file, JSON.stringify({ operator: { links: { privacy: { de: 'https://stadt.example/datenschutz' } } } }));
+  return file;
+}
+
 describe('configuration', () => {
   it('starts in development with defaults: embedded database, port 3000, localhost issuer', () => {
     const config = loadConfig({});
@@ -22,7 +29,8 @@ describe('configuration', () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems;
-    expect(problems).toHaveLength(5);
+    expect(problems).toHaveLength(6);
+    expect(problems.join('\n')).toMatch(/consent "privacy" is required but has no url/);
     expect(problems.join('\n')).toMatch(/SMTP_URL is required/);
     expect(problems.join('\n')).toMatch(/DATABASE_URL is required/);
     expect(problems.join('\n')).toMatch(/KONTOR_SECRET is required/);
@@ -31,8 +39,18 @@ describe('configuration', () => {
   });
 
   it('accepts a secure production configuration', () => {
-    const config = loadConfig({ KONTOR_ENV: 'production', KONTOR_ISSUER: 'https://id.example.org', KONTOR_TRUST_PROXY: 'true', KONTOR_SECRET: 'x'.repeat(40), DATABASE_URL: 'postgres://db/kontor', SMTP_URL: 'smtp://mail.example.org:25' });
+    const config = loadConfig({ KONTOR_ENV: 'production', KONTOR_ISSUER: 'https://id.example.org', KONTOR_TRUST_PROXY: 'true', KONTOR_SECRET: 'x'.repeat(40), DATABASE_URL: 'postgres://db/kontor', SMTP_URL: 'smtp://mail.example.org:25', KONTOR_CONFIG_FILE: privacyFile() });
     expect(config).toMatchObject({ env: 'production', devFeatures: false, issuer: 'https://id.example.org' });
+    // The default privacy consent links the operator's privacy statement.
+    expect(config.registration.consents[0]).toMatchObject({ id: 'privacy', url: 'https://stadt.example/datenschutz' });
+  });
+
+  it('refuses, in production, a required consent whose text cannot be opened', () => {
+    const production = { KONTOR_ENV: 'production', KONTOR_ISSUER: 'https://id.example.org', KONTOR_TRUST_PROXY: 'true', KONTOR_SECRET: 'x'.repeat(40), DATABASE_URL: 'postgres://db/kontor', SMTP_URL: 'smtp://mail.example.org:25' };
+    expect(() => loadConfig(production)).toThrow(/registration consent "privacy" is required but has no url: set registration.consents\[\].url or operator.links.privacy/);
+    expect(() => loadConfig({ ...production, KONTOR_CONFIG_FILE: privacyFile() })).not.toThrow();
+    // Development keeps working without one (the demo has no privacy statement).
+    expect(() => loadConfig({})).not.toThrow();
   });
 
   it('needs the proxy setting for an https issuer, since Kontor itself speaks plain HTTP', () => {
@@ -62,7 +80,7 @@ describe('configuration', () => {
   it('listens on loopback in development and on every interface in production', () => {
     // Development serves /dev/mail with live links and a demo account: not for the local network.
     expect(loadConfig({}).host).toBe('127.0.0.1');
-    const production = { KONTOR_ENV: 'production', KONTOR_ISSUER: 'https://id.example.org', KONTOR_TRUST_PROXY: 'true', KONTOR_SECRET: 'x'.repeat(40), DATABASE_URL: 'postgres://db/kontor', SMTP_URL: 'smtp://mail.example.org:25' };
+    const production = { KONTOR_ENV: 'production', KONTOR_ISSUER: 'https://id.example.org', KONTOR_TRUST_PROXY: 'true', KONTOR_SECRET: 'x'.repeat(40), DATABASE_URL: 'postgres://db/kontor', SMTP_URL: 'smtp://mail.example.org:25', KONTOR_CONFIG_FILE: privacyFile() };
     expect(loadConfig(production).host).toBe('0.0.0.0');
     expect(loadConfig({ KONTOR_HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
   });

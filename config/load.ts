@@ -41,10 +41,22 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.') || '(root)'}: ${issue.message}`);
   }
+  const config = parsed.success ? withPrivacyStatement(parsed.data) : undefined;
   // The safety checks read the raw values too, so one run reports schema and safety problems together.
-  problems.push(...safetyProblems(parsed.success ? parsed.data : (merged as Partial<Config>)));
-  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
-  return { ...parsed.data, secret: parsed.data.secret ?? DEVELOPMENT_SECRET };
+  problems.push(...safetyProblems(config ?? (merged as Partial<Config>)));
+  if (problems.length > 0 || !config) throw new ConfigError(problems);
+  return { ...config, secret: config.secret ?? DEVELOPMENT_SECRET };
+}
+
+/**
+ * The `privacy` consent asks people to confirm they read the privacy statement: without a URL of its own
+ * it links the operator's (`operator.links.privacy`), so an operator names that page once.
+ */
+function withPrivacyStatement(config: Config): Config {
+  const statement = config.operator.links.privacy?.de;
+  if (!statement) return config;
+  const consents = config.registration.consents.map((consent) => (consent.id === 'privacy' && !consent.url ? { ...consent, url: statement } : consent));
+  return { ...config, registration: { ...config.registration, consents } };
 }
 
 /**
@@ -76,6 +88,12 @@ function safetyProblems(config: Partial<Config>): string[] {
   if (config.devFeatures) problems.push('KONTOR_DEV_FEATURES must be off in production (demo account, demo client)');
   if (!config.mail?.smtpUrl) problems.push('SMTP_URL is required in production (confirmation and reset mail would never leave the outbox)');
   if (!config.database?.url) problems.push('DATABASE_URL is required in production (the embedded database is for development and trials)');
+  // People must be able to read what they agree to (DSGVO Art. 7 (2), Art. 13): a required consent needs its text.
+  for (const consent of config.registration?.consents ?? []) {
+    if (consent.required && !consent.url) {
+      problems.push(`registration consent "${consent.id}" is required but has no url: set registration.consents[].url${consent.id === 'privacy' ? ' or operator.links.privacy' : ''} in KONTOR_CONFIG_FILE`);
+    }
+  }
   return problems;
 }
 

@@ -4,19 +4,25 @@ import type { TokenSubject } from '../src/verification/index.ts';
 import type { Locale } from '../src/http/i18n.ts';
 import { parseForm } from '../src/http/validate.ts';
 import type { PublicDeps } from './public-routes.ts';
-import { liveInteraction } from './interaction-origin.ts';
+import { liveInteraction, portalOf, type PortalLink } from './interaction-origin.ts';
 import { confirmForm, emailOnlyForm, interactionQuery, tokenQuery } from './registration.schemas.ts';
 import { equalise, renderTooManyRequests, withinHashingLimit, withinIpLimit } from './abuse-protection.ts';
 
 /** Where a person goes to log in when their interaction is gone: the portal's login start or home page. */
-export async function portalLink(deps: PublicDeps, clientId: string | null): Promise<{ url: string; name: string } | undefined> {
-  if (!clientId) return undefined;
-  const client = await deps.provider.Client.find(clientId);
-  const url = (client?.initiateLoginUri ?? client?.clientUri) as string | undefined;
-  return client && url ? { url, name: client.clientName ?? clientId } : undefined;
+export async function portalLink(deps: PublicDeps, clientId: string | null): Promise<PortalLink | undefined> {
+  return portalOf(deps.provider, clientId);
 }
 
-function renderInvalidLink(deps: PublicDeps, ctx: Context): void {
+/**
+ * A link that does not confirm (anymore). One that already worked for an account that is now active says
+ * so and leads to the login, instead of alarming the person who clicks the mail a second time.
+ */
+async function renderInvalidLink(deps: PublicDeps, ctx: Context, token?: string): Promise<void> {
+  const confirmed = token ? await deps.registration.alreadyConfirmed(token) : null;
+  if (confirmed) {
+    const portal = await portalLink(deps, confirmed.clientId);
+    return deps.views.render(ctx, 'registration/link-invalid', { alreadyConfirmed: true, portal }, { title: 'registration.already_confirmed_title' });
+  }
   deps.views.render(ctx, 'registration/link-invalid', { resendUrl: '/register/resend' }, { title: 'registration.link_invalid_title', status: 410 });
 }
 
@@ -45,7 +51,7 @@ function renderConfirmPage(deps: PublicDeps, ctx: Context, token: string, askPas
 export async function showConfirmation(deps: PublicDeps, ctx: Context): Promise<void> {
   const query = tokenQuery.safeParse(ctx.query);
   const subject = query.success ? await deps.registration.peek(query.data.token) : null;
-  if (!query.success || !subject) return renderInvalidLink(deps, ctx);
+  if (!query.success || !subject) return renderInvalidLink(deps, ctx, query.success ? query.data.token : undefined);
   renderConfirmPage(deps, ctx, query.data.token, !registeredHere(deps, ctx, subject));
 }
 
@@ -58,7 +64,7 @@ export async function showConfirmation(deps: PublicDeps, ctx: Context): Promise<
 export async function submitConfirmation(deps: PublicDeps, ctx: Context): Promise<void> {
   const form = confirmForm.safeParse(ctx.request.body);
   const subject = form.success ? await deps.registration.peek(form.data.token) : null;
-  if (!form.success || !subject) return renderInvalidLink(deps, ctx);
+  if (!form.success || !subject) return renderInvalidLink(deps, ctx, form.success ? form.data.token : undefined);
   const { token, password } = form.data;
   const here = registeredHere(deps, ctx, subject);
   const t = deps.views.translator(ctx);
@@ -74,7 +80,7 @@ export async function submitConfirmation(deps: PublicDeps, ctx: Context): Promis
   }
   const outcome = await deps.registration.confirm(token, { ip: ctx.ip }, proof);
   if (outcome.kind === 'wrong_password') return renderConfirmPage(deps, ctx, token, true, t('registration.confirm_password_wrong'), 400);
-  if (outcome.kind === 'invalid') return renderInvalidLink(deps, ctx);
+  if (outcome.kind === 'invalid') return renderInvalidLink(deps, ctx, token);
   const confirmed = outcome.registration;
   // Only the browser that registered (its registration cookie names the account) continues the login.
   if (here && (await liveInteraction(deps.provider, confirmed.interactionUid))) {

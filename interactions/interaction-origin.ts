@@ -16,3 +16,17 @@ export async function liveInteraction(provider: Provider, uid: string | null | u
   const clientId = interaction.params.client_id;
   return { uid, clientId: typeof clientId === 'string' && clientId ? clientId : null };
 }
+
+/** A portal's way in for people whose login is gone: its login start (initiate_login_uri) or home page. */
+export interface PortalLink {
+  url: string;
+  name: string;
+}
+
+/** The portal's link, or undefined when the client is unknown or registered neither URI. */
+export async function portalOf(provider: Provider, clientId: string | null | undefined): Promise<PortalLink | undefined> {
+  if (!clientId) return undefined;
+  const client = await provider.Client.find(clientId);
+  const url = (client?.initiateLoginUri ?? client?.clientUri) as string | undefined;
+  return client && url ? { url, name: client.clientName ?? clientId } : undefined;
+}

@@ -10,9 +10,26 @@ export interface RegistrationState {
   draft?: Partial<RegistrationDraft>;
   /** Set when the account was created: proof that this browser registered it, for resuming after confirmation. */
   registeredAccountId?: string;
+  /** The portal the registration started from: the way back when the registration expired. */
+  clientId?: string | null;
 }
 
+/** What a registration whose interaction expired leaves for the next one: the typed details, no password. */
+export type CarriedDraft = Omit<Partial<RegistrationDraft>, 'passwordHash'>;
+
 const LIFETIME_SECONDS = 3600;
+/**
+ * The cookie outlives its state by this much: a person who returns after the interaction expired still
+ * finds what they typed (`expiredState`). Short, because at a shared computer the next person would.
+ */
+const GRACE_SECONDS = 2 * 3600;
+/** The uid under which a carried-over draft is sealed; no interaction has it (uids are random base64url). */
+const CARRIED = '*carried*';
+
+function withoutPassword(draft: Partial<RegistrationDraft>): CarriedDraft {
+  const { passwordHash: _dropped, ...rest } = draft;
+  return rest;
+}
 
 /**
  * The registration draft lives in an encrypted, HttpOnly cookie (AES-GCM under a key derived from
@@ -24,20 +41,45 @@ export function registrationCookie(secret: string, secure: boolean) {
   const name = secure ? '__Host-kontor.registration' : 'kontor.registration';
   const options = { httpOnly: true, sameSite: 'lax' as const, secure, path: '/', overwrite: true, signed: false };
 
+  const seal = (ctx: Context, state: RegistrationState) => {
+    ctx.cookies.set(name, encrypt(key, JSON.stringify(state), 'registration'), { ...options, maxAge: (LIFETIME_SECONDS + GRACE_SECONDS) * 1000 });
+  };
+  const open = (ctx: Context): RegistrationState | undefined => {
+    const value = ctx.cookies.get(name, { signed: false });
+    if (!value) return undefined;
+    try {
+      return JSON.parse(decrypt(key, value, 'registration')) as RegistrationState;
+    } catch {
+      return undefined;
+    }
+  };
+
   return {
     read(ctx: Context, uid: string): RegistrationState | undefined {
-      const value = ctx.cookies.get(name, { signed: false });
-      if (!value) return undefined;
-      try {
-        const state = JSON.parse(decrypt(key, value, 'registration')) as RegistrationState;
-        return state.uid === uid && state.exp > Date.now() / 1000 ? state : undefined;
-      } catch {
-        return undefined;
-      }
+      const state = open(ctx);
+      return state?.uid === uid && state.exp > Date.now() / 1000 ? state : undefined;
     },
+    /** The state of `uid` after its time ran out (within the grace period): to carry its details over. */
+    expiredState(ctx: Context, uid: string): RegistrationState | undefined {
+      const state = open(ctx);
+      return state?.uid === uid ? state : undefined;
+    },
+    /** Seals the state for another LIFETIME_SECONDS (each step extends it), with the interaction's portal. */
     write(ctx: Context, state: Omit<RegistrationState, 'exp'>): void {
-      const sealed = encrypt(key, JSON.stringify({ ...state, exp: Math.floor(Date.now() / 1000) + LIFETIME_SECONDS }), 'registration');
-      ctx.cookies.set(name, sealed, { ...options, maxAge: LIFETIME_SECONDS * 1000 });
+      const clientId = state.clientId ?? (ctx.state.clientId as string | null | undefined) ?? null;
+      seal(ctx, { ...state, clientId, exp: Math.floor(Date.now() / 1000) + LIFETIME_SECONDS });
+    },
+    /**
+     * Keeps the details of a registration whose interaction has gone (without the password hash, which
+     * proves nothing once the person must start over) for the next registration in this browser.
+     */
+    carryOver(ctx: Context, draft: CarriedDraft): void {
+      seal(ctx, { uid: CARRIED, draft: withoutPassword(draft), exp: Math.floor(Date.now() / 1000) + LIFETIME_SECONDS });
+    },
+    /** The details a former, expired registration left (see carryOver). */
+    carried(ctx: Context): CarriedDraft | undefined {
+      const state = open(ctx);
+      return state?.uid === CARRIED && state.exp > Date.now() / 1000 ? state.draft : undefined;
     },
     clear(ctx: Context): void {
       ctx.cookies.set(name, '', { ...options, maxAge: 0 });

@@ -12,9 +12,10 @@ import type { Logger } from '../src/shared/logger.ts';
 import { AppError } from '../src/shared/app-error.ts';
 import { LEVEL_TO_ACR } from '../src/oidc/index.ts';
 import { uidParams } from './interaction.schemas.ts';
-import { finishInteraction, loadInteraction } from './interaction-context.ts';
+import { extendInteraction, finishInteraction, INTERACTION_MINUTES, loadInteraction } from './interaction-context.ts';
+import { expiredRegistration } from './registration-steps.ts';
 import { showLogin, submitLogin } from './login.ts';
-import { abortInteraction, showConsent, submitConsent } from './consent.ts';
+import { abortInteraction, showConsent, submitConsent, switchAccount } from './consent.ts';
 import type { RegistrationCookie } from './registration-cookie.ts';
 import { showAccountStep, submitAccountStep } from './registration-account.ts';
 import { showProfileStep, submitProfileStep } from './registration-profile.ts';
@@ -44,6 +45,8 @@ export interface InteractionDeps {
   /** Writes one audit event on its own (consent given or declined). */
   audit: (event: AuditInput) => Promise<void>;
   logger: Logger;
+  /** The logged-in person's name as the consent page shows it ("Angemeldet als …"). */
+  displayName: (accountId: string) => Promise<string | undefined>;
   settings: JourneySettings;
 }
 
@@ -57,12 +60,30 @@ export function interactionRoutes(deps: InteractionDeps, pageMiddleware: Middlew
 
   const uidOf = (ctx: Context) => {
     const parsed = uidParams.safeParse(ctx.params);
-    if (!parsed.success) throw new AppError('interaction.expired', 400);
+    // Not an id we ever issue: a link mangled on its way (copied halfway, broken by a mail client).
+    if (!parsed.success) throw new AppError('interaction.unknown', 404);
     return parsed.data.uid;
   };
   const load = async (ctx: Context) => {
     const details = await loadInteraction(deps.provider, ctx, uidOf(ctx));
     ctx.set('Cache-Control', 'no-store');
+    return details;
+  };
+
+  /**
+   * The registration steps: each one gives the interaction its full time again (stated on the page, WCAG
+   * 2.2.1); once it has run out, what was typed is kept for the next try (registration-steps.ts).
+   */
+  const loadRegistration = async (ctx: Context) => {
+    let details;
+    try {
+      details = await load(ctx);
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'interaction.expired') throw (await expiredRegistration(deps, ctx, uidOf(ctx))) ?? error;
+      throw error;
+    }
+    await extendInteraction(deps.provider, ctx, details.uid, deps.settings.secureCookies);
+    ctx.state.timeLimitMinutes = INTERACTION_MINUTES;
     return details;
   };
 
@@ -79,19 +100,19 @@ export function interactionRoutes(deps: InteractionDeps, pageMiddleware: Middlew
     await submitLogin(deps, ctx, details);
   });
 
-  router.get('/:uid/register', async (ctx) => showAccountStep(deps, ctx, await load(ctx)));
+  router.get('/:uid/register', async (ctx) => showAccountStep(deps, ctx, await loadRegistration(ctx)));
   router.post('/:uid/register', async (ctx) => {
-    const details = await load(ctx);
+    const details = await loadRegistration(ctx);
     await submitAccountStep(deps, ctx, details);
   });
-  router.get('/:uid/register/profile', async (ctx) => showProfileStep(deps, ctx, await load(ctx)));
+  router.get('/:uid/register/profile', async (ctx) => showProfileStep(deps, ctx, await loadRegistration(ctx)));
   router.post('/:uid/register/profile', async (ctx) => {
-    const details = await load(ctx);
+    const details = await loadRegistration(ctx);
     await submitProfileStep(deps, ctx, details);
   });
-  router.get('/:uid/register/review', async (ctx) => showReview(deps, ctx, await load(ctx)));
+  router.get('/:uid/register/review', async (ctx) => showReview(deps, ctx, await loadRegistration(ctx)));
   router.post('/:uid/register/review', async (ctx) => {
-    const details = await load(ctx);
+    const details = await loadRegistration(ctx);
     await submitReview(deps, ctx, details);
   });
   router.get('/:uid/register/sent', async (ctx) => showSent(deps, ctx, await load(ctx)));
@@ -102,7 +123,8 @@ export function interactionRoutes(deps: InteractionDeps, pageMiddleware: Middlew
     try {
       details = await load(ctx);
     } catch (error) {
-      if (error instanceof AppError && error.code === 'interaction.expired') {
+      // Confirmed in this browser after the login ended (or was completed meanwhile): the account is active.
+      if (error instanceof AppError && ['interaction.expired', 'interaction.already_logged_in', 'interaction.cookies_missing'].includes(error.code)) {
         return deps.views.render(ctx, 'registration/confirmed', {}, { title: 'registration.confirmed_title' });
       }
       throw error;
@@ -119,6 +141,11 @@ export function interactionRoutes(deps: InteractionDeps, pageMiddleware: Middlew
   router.post('/:uid/consent', async (ctx) => {
     const details = await load(ctx);
     await submitConsent(deps, ctx, details);
+  });
+
+  router.post('/:uid/switch-account', async (ctx) => {
+    const details = await load(ctx);
+    await switchAccount(deps, ctx, details);
   });
 
   router.post('/:uid/abort', async (ctx) => {

@@ -10,6 +10,7 @@ import { requestLogger } from './http/request-logger.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { sharedCaching } from './http/shared-caching.ts';
 import { staticRoutes } from './http/static.routes.ts';
+import { pageFallback, siteContext, startRoutes } from './http/start.routes.ts';
 import { devMailRoutes } from './dev/mail.routes.ts';
 import { interactionRoutes, type InteractionDeps } from '../interactions/routes.ts';
 import { publicRoutes } from '../interactions/public-routes.ts';
@@ -41,6 +42,9 @@ export function createApp(container: Container): KontorApp {
   app.use(securityHeaders(https));
   app.use(pinToIssuer(config.issuer, logger));
   app.use(localeMiddleware(https));
+  app.use(siteContext(config.operator));
+  // Outermost of the page middleware: turns an unanswered request (ours or the provider's) into the HTML 404/405 page.
+  app.use(pageFallback(views));
 
   const pageMiddleware = [errorHandler(logger, views), csrf.middleware];
   const deps: InteractionDeps = {
@@ -56,6 +60,12 @@ export function createApp(container: Container): KontorApp {
     registrationCookie: registrationCookie(config.secret, https),
     audit: (event) => container.audit.recordAlone(db.orm.em, event),
     logger,
+    displayName: async (accountId) => {
+      const account = await container.accounts.findById(accountId);
+      if (!account) return undefined;
+      const claims = container.accounts.claimsOf(account) as { name?: string; email?: string };
+      return claims.name || claims.email;
+    },
     settings: {
       registration: config.registration,
       passwordPolicy: container.passwordPolicy,
@@ -66,7 +76,7 @@ export function createApp(container: Container): KontorApp {
     },
   };
   // Every router of ours goes in this list: the CSRF guard covers exactly these, and so does its test.
-  const routers: Router[] = [healthRoutes(db.orm), staticRoutes(), interactionRoutes(deps, pageMiddleware), publicRoutes(deps, pageMiddleware)];
+  const routers: Router[] = [healthRoutes(db.orm), staticRoutes(), startRoutes(views, config.operator), interactionRoutes(deps, pageMiddleware), publicRoutes(deps, pageMiddleware)];
   if (config.env === 'development' && config.devFeatures) routers.push(devMailRoutes(container.outbox, views, pageMiddleware));
   app.use(csrf.guard(routers, errorResponder(logger, views)));
   for (const router of routers) {

@@ -49,9 +49,6 @@ export async function startKontor(config: LoadedConfig, logger: Logger, options:
     server.off('request', notReady);
     server.on('request', app.callback());
 
-    const unlinked = effective.registration.consents.filter((consent) => !consent.url).map((consent) => consent.id);
-    // People are asked to confirm they read a text; in production they must be able to open it.
-    if (unlinked.length && effective.env === 'production') logger.warn({ consents: unlinked }, 'registration consents without a url: set registration.consents[].url to your privacy statement');
     container.mailDispatcher.start();
     if (!container.mailDispatcher.sending) logger.info({ devMailbox: `${effective.issuer}/dev/mail` }, 'no SMTP_URL: mail stays in the outbox');
 

@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { configFile } from './helpers/config-file.ts';
 import { createTestDatabase, startTestKontor } from './helpers/kontor.ts';
 
 const run = promisify(execFile);
@@ -26,7 +27,7 @@ describe('kontor CLI against PostgreSQL', () => {
   beforeAll(async () => {
     // Migrated (a copy of the run's template): every test here must run alone, not only after the migration test.
     database = await createTestDatabase();
-    env = { DATABASE_URL: database.url, KONTOR_ENV: 'production', KONTOR_ISSUER: 'https://id.example.org', KONTOR_TRUST_PROXY: 'true', KONTOR_DEV_FEATURES: 'false', SMTP_URL: 'smtp://127.0.0.1:9' };
+    env = { DATABASE_URL: database.url, KONTOR_ENV: 'production', KONTOR_ISSUER: 'https://id.example.org', KONTOR_TRUST_PROXY: 'true', KONTOR_DEV_FEATURES: 'false', SMTP_URL: 'smtp://127.0.0.1:9', KONTOR_CONFIG_FILE: configFile({ operator: { links: { privacy: { de: 'https://id.example.org/datenschutz' } } } }) };
   });
   afterAll(() => database?.drop());
 

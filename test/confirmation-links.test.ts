@@ -64,15 +64,19 @@ describe('e-mail confirmation links', () => {
     expect(await accountOf(person.email)).toMatchObject({ status: 'pending', emailVerified: false });
   });
 
-  it('shows the 410 page for a link used before, on opening and on confirming', async () => {
+  it('says "already confirmed – log in now" for a link used before, on opening and on confirming', async () => {
     const { link, person } = await register();
     const first = await confirmLink(new BrowserAgent(kontor.url), link, undefined, person.password);
     expect(first.status).toBe(200);
     expect(first.body).toContain('Ihr Servicekonto ist aktiviert');
 
     const agent = new BrowserAgent(kontor.url);
-    expectInvalidLinkPage(await agent.get(link));
-    expectInvalidLinkPage(await agent.post('/register/confirm', { csrf_token: await csrfOf(agent), token: tokenOf(link) }));
+    for (const again of [await agent.get(link), await agent.post('/register/confirm', { csrf_token: await csrfOf(agent), token: tokenOf(link) })]) {
+      expect(again.status).toBe(200);
+      expect(again.body).toContain('Ihre E-Mail-Adresse ist bereits bestätigt');
+      expect(again.body).toContain('href="https://portal.example.org/start"');
+      expect(again.body).not.toContain('Dieser Link ist nicht mehr gültig');
+    }
     expect(await accountOf(person.email)).toMatchObject({ status: 'active', emailVerified: true });
   });
 

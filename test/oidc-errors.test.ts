@@ -151,7 +151,11 @@ describe.each<Backend>(['postgres'])('refusals on %s', (backend) => {
     const stranger = new BrowserAgent(kontor.url); // no interaction cookie
     const response = await stranger.get(form.action.replace(/\/login$/, ''));
     expect(response.status).toBe(400);
-    expect(response.body).toContain('Anmeldesitzung ist abgelaufen');
+    // A live interaction without its cookie: another browser, or cookies blocked (issue 14 tells them apart).
+    expect(response.body).toContain('müssen Sie in Ihrem Browser Cookies zulassen');
+    const gone = await stranger.get('/interaction/AAAAAAAAAAAAAAAAAAAAAAAA');
+    expect(gone.status).toBe(400);
+    expect(gone.body).toContain('Ihre Anmeldung ist abgelaufen');
   });
 
   it('shows the login page in English when the portal asks for ui_locales=en', async () => {

@@ -6,6 +6,7 @@ import { purge, startKontor } from '../src/server.ts';
 import { OidcPayload } from '../src/oidc/oidc-payload.entity.ts';
 import { createLogger } from '../src/shared/logger.ts';
 import { pino } from 'pino';
+import { configFile } from './helpers/config-file.ts';
 import { createTestDatabase, startTestKontor } from './helpers/kontor.ts';
 import { BrowserAgent, authorizationRequest, createUser, discover, loginAndConsent, registerClient } from './helpers/relying-party.ts';
 import type { TestKontor } from './helpers/kontor.ts';
@@ -95,7 +96,7 @@ describe('operations', () => {
 
   it('refuses to start in production on a database with pending migrations', async () => {
     const database = await createTestDatabase({ migrated: false });
-    const config = loadConfig({ KONTOR_ENV: 'production', KONTOR_ISSUER: 'https://id.example.org', KONTOR_TRUST_PROXY: 'true', KONTOR_SECRET: 'p'.repeat(40), DATABASE_URL: database.url, SMTP_URL: 'smtp://127.0.0.1:9', PORT: '0', KONTOR_HOST: '127.0.0.1' });
+    const config = loadConfig({ KONTOR_ENV: 'production', KONTOR_ISSUER: 'https://id.example.org', KONTOR_TRUST_PROXY: 'true', KONTOR_SECRET: 'p'.repeat(40), DATABASE_URL: database.url, SMTP_URL: 'smtp://127.0.0.1:9', PORT: '0', KONTOR_HOST: '127.0.0.1', KONTOR_CONFIG_FILE: configFile({ operator: { links: { privacy: { de: 'https://id.example.org/datenschutz' } } } }) });
     await expect(startKontor(config, createLogger('silent'))).rejects.toThrow(/npm run db:migrate/);
     await database.drop();
   });

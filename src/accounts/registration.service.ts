@@ -161,6 +161,14 @@ export class RegistrationService {
     return this.deps.verification.peek(token, 'email_confirmation');
   }
 
+  /** A confirmation link opened again after it worked: its subject while the account is active, else null. */
+  async alreadyConfirmed(token: string): Promise<TokenSubject | null> {
+    const used = await this.deps.verification.usedSubject(token, 'email_confirmation');
+    if (!used) return null;
+    const account = await new AccountRepository(this.deps.em.fork()).findById(used.accountId);
+    return account?.status === 'active' ? used : null;
+  }
+
   /**
    * Confirms the address and activates the account, if `proof` shows the confirming person registered it
    * (see {@link ConfirmationProof}): whoever confirms is the one whose password counts. `invalid` for an

@@ -21,7 +21,28 @@ interface PortalSession {
   userinfo?: Record<string, unknown>;
 }
 
-const page = Handlebars.compile(readFileSync(fileURLToPath(new URL('../../templates/demo-portal/index.hbs', import.meta.url)), 'utf8'));
+const template = (name: string) => Handlebars.compile(readFileSync(fileURLToPath(new URL(`../../templates/demo-portal/${name}.hbs`, import.meta.url)), 'utf8'));
+const page = template('index');
+const errorPage = template('error');
+
+/**
+ * What the portal says when a login did not end in a session: the person's own decision (access_denied,
+ * OIDC Core §3.1.2.6) is no failure; anything else is named, with the error code for the help desk.
+ */
+export function describeLoginError(error: unknown): { status: number; heading: string; text: string; code?: string; description?: string } {
+  const code = (error as { error?: unknown }).error;
+  const description = (error as { error_description?: unknown }).error_description;
+  if (code === 'access_denied') {
+    return { status: 403, heading: 'Anmeldung abgebrochen', text: 'Sie haben die Anmeldung abgebrochen oder der Weitergabe Ihrer Daten nicht zugestimmt. Ohne Anmeldung können Sie die Online-Dienste nicht nutzen; Sie können es jederzeit erneut versuchen.' };
+  }
+  return {
+    status: typeof code === 'string' ? 400 : 502,
+    heading: 'Anmeldung fehlgeschlagen',
+    text: 'Die Anmeldung mit Ihrem Servicekonto hat nicht geklappt. Bitte versuchen Sie es erneut.',
+    code: typeof code === 'string' ? code : undefined,
+    description: typeof description === 'string' ? description : undefined,
+  };
+}
 
 const TRUST_LEVELS: Record<string, string> = {
   'http://bsi.bund.de/eID/LoA/normal': 'niedrig (Passwort)',
@@ -78,7 +99,8 @@ export async function createDemoPortal(options: DemoPortalOptions): Promise<Koa>
       code_challenge_method: 'S256',
       state: session.pending.state,
       nonce: session.pending.nonce,
-      ui_locales: 'de',
+      // The portal's language choice travels as ui_locales (OIDC Core §3.1.2.1): /login?lang=en logs in in English.
+      ui_locales: ctx.query.lang === 'en' ? 'en' : 'de',
     });
     ctx.redirect(url.href);
   });
@@ -125,9 +147,10 @@ export async function createDemoPortal(options: DemoPortalOptions): Promise<Koa>
     try {
       await next();
     } catch (error) {
-      ctx.status = 500;
-      ctx.type = 'text';
-      ctx.body = `Anmeldung fehlgeschlagen: ${(error as Error).message}`;
+      const described = describeLoginError(error);
+      ctx.status = described.status;
+      ctx.type = 'html';
+      ctx.body = errorPage(described);
     }
   });
   app.use(router.routes());

@@ -3,6 +3,27 @@ import type { Logger } from '../shared/logger.ts';
 import { AppError } from '../shared/app-error.ts';
 import type { Views } from './views.ts';
 
+/** Where the error page sends a person back to: their portal when a handler knew it, else our start page. */
+export interface BackLink {
+  url: string;
+  /** The portal's name; absent for the start page. */
+  name?: string;
+}
+
+/**
+ * Handlers that know the portal set `ctx.state.portalLink` (resolved only when an error is shown); the
+ * error page then leads back there instead of leaving a dead end.
+ */
+export type PortalLinkResolver = () => Promise<BackLink | undefined>;
+
+/** Codes whose page is not a failure and gets its own heading ("Sie sind bereits angemeldet"). */
+const HEADINGS: Record<string, string> = {
+  'interaction.already_logged_in': 'error.heading_already_logged_in',
+  'interaction.cookies_missing': 'error.heading_cookies_missing',
+  'interaction.unknown': 'error.heading_unknown_link',
+  'registration.expired': 'error.heading_registration_expired',
+};
+
 /** Renders an error as the error page (or JSON for API clients); internals are logged, never shown. */
 export function errorResponder(logger: Logger, views: Views) {
   return (ctx: Context, error: unknown): void => {
@@ -21,11 +42,17 @@ export function errorResponder(logger: Logger, views: Views) {
       ctx.body = { error: known ? error.code : 'server_error' };
       return;
     }
-    views.render(ctx, 'error', { messageKey }, { status, title: 'error.title' });
+    const headingKey = (known && HEADINGS[error.code]) || 'error.heading';
+    views.render(ctx, 'error', { messageKey, headingKey, back: backLinkOf(ctx) }, { status, title: headingKey === 'error.heading' ? 'error.title' : headingKey });
   };
 }
 
 export type ErrorResponder = ReturnType<typeof errorResponder>;
+
+/** The way back a handler found (`ctx.state.back`), else the start page: no error page is a dead end. */
+export function backLinkOf(ctx: Context): BackLink {
+  return (ctx.state.back as BackLink | undefined) ?? { url: '/' };
+}
 
 /** Our routes' errors become the error page; a route that answered nothing gets the 404 page. */
 export function errorHandler(logger: Logger, views: Views) {
@@ -34,9 +61,11 @@ export function errorHandler(logger: Logger, views: Views) {
     try {
       await next();
       if (ctx.status === 404 && ctx.body === undefined) {
-        views.render(ctx, 'error', { messageKey: 'error.not_found' }, { status: 404, title: 'error.title' });
+        views.render(ctx, 'not-found', { back: backLinkOf(ctx) }, { status: 404, title: 'not_found.title' });
       }
     } catch (error) {
+      const resolve = ctx.state.portalLink as PortalLinkResolver | undefined;
+      if (resolve && !ctx.state.back) ctx.state.back = await resolve().catch(() => undefined);
       respond(ctx, error);
     }
   };

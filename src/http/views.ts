@@ -3,7 +3,8 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 import type { Context } from 'koa';
-import { loadCatalogues, registerTranslateHelper, translator, type Locale, type Translate } from './i18n.ts';
+import type { OperatorConfig } from '../../config/schema.ts';
+import { LOCALES, loadCatalogues, registerTranslateHelper, translator, type Locale, type Translate } from './i18n.ts';
 
 const templatesDir = fileURLToPath(new URL('../../templates/', import.meta.url));
 
@@ -44,7 +45,7 @@ export class Views {
     const template = this.pages.get(page);
     if (!template) throw new Error(`unknown page template ${page}`);
     const locale = (ctx.state.locale as Locale | undefined) ?? 'de';
-    const root = { ...model, locale, csrfToken: ctx.state.csrfToken };
+    const root = { ...model, locale, csrfToken: ctx.state.csrfToken, site: siteLocals(ctx, locale) };
     const body = template(root);
     ctx.status = options.status ?? 200;
     ctx.type = 'html';
@@ -53,6 +54,52 @@ export class Views {
     ctx.set('Cache-Control', 'no-store');
     ctx.body = this.layout({ ...root, body, titleKey: options.title });
   }
+}
+
+/** What the layout's header, footer and language switch show (the operator comes from app.ts' `siteContext`). */
+export interface SiteLocals {
+  operator: { name: string; logoUrl?: string };
+  links: Array<{ key: string; url: string }>;
+  feedback?: { url: string; email?: string };
+  contact: { email?: string; phone?: string; url?: string };
+  languages: Array<{ code: Locale; labelKey: string; url: string; current: boolean }>;
+  /** Minutes the current multi-step form lasts without a step (registration), stated on its pages. */
+  timeLimitMinutes?: number;
+}
+
+/** Layout locals of a request: operator branding and legal links in its locale, language switch URLs. */
+export function siteLocals(ctx: Context, locale: Locale): SiteLocals {
+  const operator = ctx.state.operator as OperatorConfig | undefined;
+  const pick = (link: { de: string; en?: string } | undefined) => (link ? (locale === 'en' ? (link.en ?? link.de) : link.de) : undefined);
+  // Footer order as on the seeds' portals: legal pages, then help (BITV 2.0 §7 wants the statement reachable from every page).
+  const links = (['imprint', 'privacy', 'accessibility', 'help'] as const).flatMap((name) => {
+    const url = pick(operator?.links[name]);
+    return url ? [{ key: `site.link.${name}`, url }] : [];
+  });
+  const feedback = operator?.accessibilityFeedback;
+  const feedbackUrl = feedback?.url ?? (feedback?.email ? `mailto:${feedback.email}` : undefined);
+  return {
+    operator: { name: operator?.name ?? 'Kontor', logoUrl: operator?.logoUrl },
+    links,
+    feedback: feedbackUrl ? { url: feedbackUrl, email: feedback?.email } : undefined,
+    contact: operator?.contact ?? {},
+    languages: LOCALES.map((code) => ({ code, labelKey: `site.language.${code}`, url: withLang(ctx, code), current: code === locale })),
+    timeLimitMinutes: ctx.state.timeLimitMinutes as number | undefined,
+  };
+}
+
+/**
+ * The current path and query with `lang` set: the switch keeps the person where they are. A page that
+ * answers a POST is linked by the GET route that shows it (the interaction's login/consent actions have
+ * none of their own; the rest of our forms post to the URL that shows them).
+ */
+function withLang(ctx: Context, code: Locale): string {
+  const path = ctx.method === 'GET' || ctx.method === 'HEAD' ? ctx.path : ctx.path.replace(/^(\/interaction\/[^/]+)\/(?:login|consent|abort)$/, '$1');
+  const params = new URLSearchParams(ctx.method === 'GET' ? ctx.querystring : '');
+  params.delete('lang');
+  params.delete('ui_locales');
+  params.set('lang', code);
+  return `${path}?${params.toString()}`;
 }
 
 function listHbs(dir: string): string[] {

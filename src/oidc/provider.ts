@@ -114,7 +114,9 @@ export function createProvider(deps: ProviderDeps): Provider {
       userinfo: { enabled: true },
       rpInitiatedLogout: {
         enabled: true,
-        logoutSource: async (ctx, _form) => logoutPage(views, ctx as KoaContextWithOIDC),
+        // A valid id_token_hint for this session logs out without a question (provider-pages.ts).
+        logoutSource: async (ctx, _form) =>
+          logoutPage(views, ctx as KoaContextWithOIDC, (accountId, client) => (client.subjectType === 'pairwise' ? pairwise(String(client.sectorIdentifier), accountId) : accountId)),
         postLogoutSuccessSource: async (ctx) => loggedOutPage(views, ctx as KoaContextWithOIDC),
       },
     },

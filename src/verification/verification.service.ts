@@ -64,6 +64,17 @@ export class VerificationService {
     return rows[0] ? subjectOf(rows[0]) : null;
   }
 
+  /** The subject of a link that was already used (used links are kept a day, see `purge`): "already confirmed". */
+  async usedSubject(token: string, purpose: VerificationPurpose): Promise<TokenSubject | null> {
+    if (!TOKEN_FORMAT.test(token)) return null;
+    const rows = await this.em.fork().execute<TokenRow[]>(
+      'select account_id, interaction_uid, client_id from verification_token where token_hash = ? and purpose = ? and used_at is not null',
+      [sha256Hex(token), purpose],
+      'all',
+    );
+    return rows[0] ? subjectOf(rows[0]) : null;
+  }
+
   /**
    * Uses a token inside the caller's transaction. One statement marks it used only if it is unused and
    * unexpired, so of two concurrent clicks exactly one succeeds.
