@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
 import { normalizeEmail, type ConfirmationProof } from '../src/accounts/index.ts';
 import type { TokenSubject } from '../src/verification/index.ts';
-import type { Locale } from '../src/http/i18n.ts';
+import type { Locale } from '../src/i18n/index.ts';
 import { parseForm } from '../src/http/validate.ts';
 import type { PublicDeps } from './public-routes.ts';
 import { liveInteraction } from './interaction-origin.ts';

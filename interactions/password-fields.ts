@@ -1,6 +1,6 @@
 import type { PasswordPolicy } from '../config/registration.ts';
 import { describePasswordPolicy, passwordViolations, type PasswordRule, type PersonalDetails } from '../src/accounts/index.ts';
-import type { Translate } from '../src/http/i18n.ts';
+import type { Translate } from '../src/i18n/index.ts';
 
 export interface RuleView {
   text: string;

@@ -1,5 +1,5 @@
 import type { Context } from 'koa';
-import type { Locale } from '../src/http/i18n.ts';
+import type { Locale } from '../src/i18n/index.ts';
 import { parseForm } from '../src/http/validate.ts';
 import type { PublicDeps } from './public-routes.ts';
 import { liveInteraction } from './interaction-origin.ts';

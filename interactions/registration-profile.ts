@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
 import type { ProfileField } from '../config/registration.ts';
 import { parseProfileFields, profileValueToInput } from '../src/accounts/index.ts';
-import type { Locale } from '../src/http/i18n.ts';
+import type { Locale } from '../src/i18n/index.ts';
 import type { InteractionDeps } from './routes.ts';
 import type { InteractionDetails } from './interaction-context.ts';
 import { bodyOf, draftOrRestart, errorList, label, requireLoginPrompt, stepsOf, type Errors, type Values } from './registration-steps.ts';

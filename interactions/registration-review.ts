@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Context } from 'koa';
 import { DraftInvalidError, profileValueToInput, type RegistrationDraft } from '../src/accounts/index.ts';
 import { AppError } from '../src/shared/app-error.ts';
-import type { Locale } from '../src/http/i18n.ts';
+import type { Locale } from '../src/i18n/index.ts';
 import type { InteractionDeps } from './routes.ts';
 import type { InteractionDetails } from './interaction-context.ts';
 import { showAccountStep } from './registration-account.ts';

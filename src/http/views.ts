@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 import type { Context } from 'koa';
-import { loadCatalogues, registerTranslateHelper, translator, type Locale, type Translate } from './i18n.ts';
+import { loadCatalogues, registerTranslateHelper, translator, type Locale, type Translate, type TranslatorOptions } from '../i18n/index.ts';
 
 const templatesDir = fileURLToPath(new URL('../../templates/', import.meta.url));
 
@@ -23,8 +23,11 @@ export class Views {
   private readonly layout: Handlebars.TemplateDelegate;
   private readonly catalogues = loadCatalogues();
 
-  constructor(dir = templatesDir) {
-    registerTranslateHelper(this.handlebars, this.catalogues);
+  private readonly messageOptions: TranslatorOptions;
+
+  constructor(dir = templatesDir, messageOptions: TranslatorOptions = {}) {
+    this.messageOptions = messageOptions;
+    registerTranslateHelper(this.handlebars, this.catalogues, messageOptions);
     for (const file of listHbs(join(dir, 'partials'))) {
       this.handlebars.registerPartial(relative(join(dir, 'partials'), file).replace(/\.hbs$/, ''), readFileSync(file, 'utf8'));
     }
@@ -36,7 +39,7 @@ export class Views {
 
   /** Translates for the request's locale (handlers that pass ready texts, e.g. configured field labels). */
   translator(ctx: Context): Translate {
-    return translator(this.catalogues, (ctx.state.locale as Locale | undefined) ?? 'de');
+    return translator(this.catalogues, (ctx.state.locale as Locale | undefined) ?? 'de', this.messageOptions);
   }
 
   /** Renders `page` into the layout and writes it to the response with our page security headers. */

@@ -1,4 +1,4 @@
-import { loadCatalogues, negotiateLocale, translator } from './i18n.ts';
+import { loadCatalogues, negotiateLocale, translator } from './index.ts';
 
 describe('message catalogues', () => {
   const catalogues = loadCatalogues();
