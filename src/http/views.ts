@@ -51,10 +51,22 @@ export class Views {
     const body = template(root);
     ctx.status = options.status ?? 200;
     ctx.type = 'html';
-    // Our pages run no script; the policy stops injected markup from loading or framing anything.
-    ctx.set('Content-Security-Policy', "default-src 'none'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'");
+    // Scripts only from our own /static files (the password toggle; pages work without it), never inline: the
+    // policy stops injected markup from running, loading or framing anything.
+    ctx.set('Content-Security-Policy', "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'");
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = this.layout({ ...root, body, titleKey: options.title });
+    ctx.body = this.layout({ ...root, body, titleKey: options.title, pageTitle: this.pageTitle(ctx, options.title, model) });
+  }
+
+  /**
+   * The document title; after a failed submit it starts with "Fehler: " / "Error: ", so a screen reader
+   * user hears at once that the form came back (WCAG 3.3.1, GOV.UK error summary pattern). A page has
+   * failed when its model carries a non-empty `errorList` (see formErrors() in validate.ts).
+   */
+  private pageTitle(ctx: Context, titleKey: string, model: Record<string, unknown>): string {
+    const t = this.translator(ctx);
+    const failed = Array.isArray(model.errorList) && model.errorList.length > 0;
+    return failed ? t('form.error_title', { title: t(titleKey) }) : t(titleKey);
   }
 }
 
