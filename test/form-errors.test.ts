@@ -143,7 +143,7 @@ describe('form errors name their field, in the summary and at the field', () => 
     const step = await openAccountStep(agent, await authorizationRequest(config, { ui_locales: 'en' }));
     const page = await postAccountStep(agent, step, accountFields(newRegistrant({ givenName: '', password: 'abcdefghij', passwordConfirmation: 'abcdefghij' })));
     expect(pageTitle(page)).toMatch(/^Error: Register – /);
-    expect(summaryErrors(page)).toEqual(['Enter your first name.', 'Add characters from 2 of these groups: upper and lower case letters, digits, special characters.']);
+    expect(summaryErrors(page)).toEqual(['Enter your given name.', 'Add characters from 2 of these groups: upper and lower case letters, digits, special characters.']);
   });
 
   it('offers "Passwort anzeigen" through a script file from /static, which the pages\' CSP allows (no inline script)', async () => {
