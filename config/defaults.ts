@@ -20,6 +20,7 @@ export function defaultsFor(env: Env, port: number, demoPort: number): Omit<Conf
     devFeatures: env === 'development',
     demoPortal: { port: demoPort, url: `http://localhost:${demoPort}` },
     logLevel: 'info',
+    timeZone: 'Europe/Berlin',
     session: { maxHours: 12, idleMinutes: 20 },
     operator: { name: 'Kontor Servicekonto', contact: {}, links: {}, accessibilityFeedback: {} },
     registration: {

@@ -81,6 +81,8 @@ export const configSchema = z.object({
     url: z.url(),
   }),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  /** IANA time zone of clock times on pages ("ab 10:42 Uhr"); an unknown zone fails at start. */
+  timeZone: z.string().refine((zone) => { try { return Boolean(new Intl.DateTimeFormat('de', { timeZone: zone })); } catch { return false; } }, 'must be an IANA time zone such as Europe/Berlin'),
   session: z.object({
     /** Absolute session lifetime in hours (TR-03160-1: 12 h for trust level niedrig). */
     maxHours: z.coerce.number().int().min(1).max(24 * 30),

@@ -1,8 +1,8 @@
 import type { Context } from 'koa';
 import { normalizeEmail, type ConfirmationProof } from '../src/accounts/index.ts';
 import type { TokenSubject } from '../src/verification/index.ts';
-import type { Locale } from '../src/http/i18n.ts';
-import { parseForm } from '../src/http/validate.ts';
+import type { Locale } from '../src/i18n/index.ts';
+import { errorSummary, parseForm } from '../src/http/validate.ts';
 import type { PublicDeps } from './public-routes.ts';
 import { liveInteraction, portalOf, type PortalLink } from './interaction-origin.ts';
 import { confirmForm, emailOnlyForm, interactionQuery, tokenQuery } from './registration.schemas.ts';
@@ -93,7 +93,7 @@ export async function submitConfirmation(deps: PublicDeps, ctx: Context): Promis
 /** GET /register/resend — asks for the address; the answer never says whether it is registered. */
 export async function showResend(deps: PublicDeps, ctx: Context, input?: { email: string; error?: string }, status = 200): Promise<void> {
   const query = interactionQuery.parse(ctx.query);
-  deps.views.render(ctx, 'registration/resend', { email: input?.email ?? '', error: input?.error, interaction: query.interaction ?? (ctx.request.body as { interaction?: string } | undefined)?.interaction }, { title: 'registration.resend_title', status });
+  deps.views.render(ctx, 'registration/resend', { email: input?.email ?? '', error: input?.error, errorList: errorSummary({ email: input?.error }, [{ name: 'email' }]), interaction: query.interaction ?? (ctx.request.body as { interaction?: string } | undefined)?.interaction }, { title: 'registration.resend_title', status });
 }
 
 export async function submitResend(deps: PublicDeps, ctx: Context): Promise<void> {

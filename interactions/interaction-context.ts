@@ -2,7 +2,7 @@ import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { errors } from 'oidc-provider';
 import { AppError } from '../src/shared/app-error.ts';
-import { negotiateLocale } from '../src/http/i18n.ts';
+import { negotiateLocale } from '../src/i18n/index.ts';
 import { portalOf } from './interaction-origin.ts';
 
 export type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails']>>;

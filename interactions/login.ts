@@ -2,7 +2,8 @@ import type { Context } from 'koa';
 import type { InteractionDeps } from './routes.ts';
 import { loginForm } from './interaction.schemas.ts';
 import { clientNameOf, finishInteraction, type InteractionDetails } from './interaction-context.ts';
-import { parseForm } from '../src/http/validate.ts';
+import { errorSummary, fieldMessages, parseForm, type FormField } from '../src/http/validate.ts';
+import type { Translate } from '../src/i18n/index.ts';
 import { LEVEL_TO_ACR, unmetEssentialAcr } from '../src/oidc/index.ts';
 import { renderTooManyRequests, waitText } from './abuse-protection.ts';
 
@@ -13,11 +14,43 @@ export interface LoginPageExtras {
   notice?: string;
   throttledFor?: number;
   fieldErrors?: Record<string, string>;
+  /** Failed attempts left before the next one starts a delay (from the throttle, the same for any name). */
+  triesBeforeDelay?: number;
+  /** The delay that next failure would start. */
+  nextDelaySeconds?: number;
+  /** The delay this failure started (0: none). */
+  delayStartedSeconds?: number;
+}
+
+/** The login form's fields; the wording follows the username mode (seed 001: the address is the username). */
+function loginFields(t: Translate, usernameMode: boolean): FormField[] {
+  return [
+    { name: 'username', label: t(usernameMode ? 'login.username_only' : 'login.email') },
+    { name: 'password', label: t('login.password') },
+  ];
+}
+
+/** The wait as a duration and as a clock time ("in 30 Sekunden, ab 10:42 Uhr"), rounded up to the minute. */
+function throttleText(t: Translate, mode: 'email' | 'username', seconds: number): string {
+  const until = new Date(Math.ceil((Date.now() + seconds * 1000) / 60_000) * 60_000);
+  return t(`login.throttled_${mode}`, { wait: waitText(t, seconds), until });
 }
 
 /** GET: the login form for prompt=login, with the ways to register and to reset a password. */
 export async function showLogin(deps: InteractionDeps, ctx: Context, details: InteractionDetails, extra: LoginPageExtras = {}, status = 200): Promise<void> {
   const t = deps.views.translator(ctx);
+  const mode = deps.settings.registration.usernameMode;
+  const fields = loginFields(t, mode === 'username');
+  const errors = fieldMessages(t, fields, extra.fieldErrors ?? {});
+  const errorList = [
+    ...errorSummary(errors, fields),
+    ...(extra.failed ? [{ field: 'username', text: t(`login.failed_${mode}`) }] : []),
+    ...(extra.throttledFor || extra.delayStartedSeconds ? [{ text: throttleText(t, mode, (extra.throttledFor || extra.delayStartedSeconds)!) }] : []),
+  ];
+  // The attempt that would start a delay is announced before it is made, with the delay it costs.
+  const warning = extra.failed && extra.triesBeforeDelay === 1 && extra.nextDelaySeconds
+    ? t('login.delay_warning', { tries: extra.triesBeforeDelay, wait: waitText(t, extra.nextDelaySeconds) })
+    : undefined;
   deps.views.render(
     ctx,
     'interaction/login',
@@ -25,11 +58,14 @@ export async function showLogin(deps: InteractionDeps, ctx: Context, details: In
       uid: details.uid,
       clientName: await clientNameOf(deps.provider, details.params.client_id),
       username: extra.username ?? (typeof details.params.login_hint === 'string' ? details.params.login_hint : ''),
-      usernameMode: deps.settings.registration.usernameMode === 'username',
-      failed: extra.failed ?? false,
+      usernameMode: mode === 'username',
+      usernameLabel: fields[0]!.label,
       notice: extra.notice,
-      throttled: extra.throttledFor ? t('login.throttled', { wait: waitText(t, extra.throttledFor) }) : undefined,
-      fieldErrors: extra.fieldErrors ?? {},
+      warning,
+      errors,
+      errorList,
+      // A password is never sent back into the page: say so when the form comes back.
+      passwordCleared: errorList.length > 0,
       registerUrl: `/interaction/${details.uid}/register`,
       forgotUrl: `/password/forgot?interaction=${details.uid}`,
     },
@@ -39,7 +75,7 @@ export async function showLogin(deps: InteractionDeps, ctx: Context, details: In
 
 /** POST: rate limits, then the password; one generic failure message whatever went wrong. */
 export async function submitLogin(deps: InteractionDeps, ctx: Context, details: InteractionDetails): Promise<void> {
-  const form = parseForm(loginForm, ctx.request.body);
+  const form = parseForm(loginForm(deps.settings.registration.usernameMode), ctx.request.body);
   if (!form.ok) {
     const body = ctx.request.body as { username?: unknown } | undefined;
     return showLogin(deps, ctx, details, { username: typeof body?.username === 'string' ? body.username : '', fieldErrors: form.fieldErrors }, 400);
@@ -59,7 +95,7 @@ export async function submitLogin(deps: InteractionDeps, ctx: Context, details: 
       return showLogin(deps, ctx, details, { username: form.data.username, throttledFor: outcome.retryAfterSeconds }, 429);
     case 'failed':
       deps.logger.info({ interaction: details.uid }, 'login failed');
-      return showLogin(deps, ctx, details, { username: form.data.username, failed: true }, 401);
+      return showLogin(deps, ctx, details, { username: form.data.username, failed: true, ...outcome }, 401);
     case 'unconfirmed':
       return deps.views.render(
         ctx,

@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
-import type { Locale } from '../src/http/i18n.ts';
-import { parseForm } from '../src/http/validate.ts';
+import type { Locale } from '../src/i18n/index.ts';
+import { errorSummary, parseForm } from '../src/http/validate.ts';
 import type { PublicDeps } from './public-routes.ts';
 import { liveInteraction } from './interaction-origin.ts';
 import { portalLink } from './email-confirmation.ts';
@@ -17,6 +17,7 @@ export async function showForgot(deps: PublicDeps, ctx: Context, input?: { ident
     {
       identifier: input?.identifier ?? '',
       error: input?.error,
+      errorList: errorSummary({ identifier: input?.error }, [{ name: 'identifier' }]),
       usernameMode: deps.settings.registration.usernameMode === 'username',
       interaction: query.interaction ?? (ctx.request.body as { interaction?: string } | undefined)?.interaction,
     },
@@ -28,7 +29,12 @@ export async function showForgot(deps: PublicDeps, ctx: Context, input?: { ident
 export async function submitForgot(deps: PublicDeps, ctx: Context): Promise<void> {
   const body = (ctx.request.body as Record<string, unknown> | undefined) ?? {};
   const form = parseForm(forgotPasswordForm, body);
-  if (!form.ok) return showForgot(deps, ctx, { identifier: typeof body.identifier === 'string' ? body.identifier : '', error: deps.views.translator(ctx)(form.fieldErrors.identifier ?? 'password.identifier_required') }, 400);
+  if (!form.ok) {
+    // In e-mail mode the address is the only login name: the message asks for it alone (seed 001).
+    const code = form.fieldErrors.identifier ?? 'password.identifier_required';
+    const error = deps.views.translator(ctx)(deps.settings.registration.usernameMode === 'email' ? `${code}_email` : code);
+    return showForgot(deps, ctx, { identifier: typeof body.identifier === 'string' ? body.identifier : '', error }, 400);
+  }
   if (!(await withinIpLimit(deps, ctx, 'reset-ip', deps.settings.rateLimits.resetPerIp))) return;
   const started = Date.now();
   const byAccount = await deps.rateLimiter.hit('reset-account', form.data.key, deps.settings.rateLimits.resetPerAccount);
@@ -63,7 +69,8 @@ export async function showReset(deps: PublicDeps, ctx: Context, input?: { token:
       token,
       email: link.email,
       errors,
-      errorList: ['password', 'passwordConfirmation'].filter((field) => errors[field]).map((field) => ({ field, text: errors[field] })),
+      errorList: errorSummary(errors, [{ name: 'password' }, { name: 'passwordConfirmation' }]),
+      passwordNote: Object.keys(errors).length ? 'form.password_cleared' : undefined,
       passwordRules: passwordRuleViews(deps.settings.passwordPolicy, deps.views.translator(ctx), input?.violated, link.person),
     },
     { title: 'password.reset_title', status },

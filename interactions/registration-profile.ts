@@ -1,10 +1,11 @@
 import type { Context } from 'koa';
 import type { ProfileField } from '../config/registration.ts';
 import { parseProfileFields, profileValueToInput } from '../src/accounts/index.ts';
-import type { Locale } from '../src/http/i18n.ts';
+import type { Locale } from '../src/i18n/index.ts';
+import { errorSummary, fieldMessages, type FormField } from '../src/http/validate.ts';
 import type { InteractionDeps } from './routes.ts';
 import type { InteractionDetails } from './interaction-context.ts';
-import { bodyOf, draftOrRestart, errorList, label, requireLoginPrompt, stepsOf, type Errors, type Values } from './registration-steps.ts';
+import { bodyOf, draftOrRestart, label, requireLoginPrompt, stepsOf, type Errors, type Values } from './registration-steps.ts';
 
 // Registration step 2: the deployment's extra profile fields (config registration.profileFields).
 
@@ -27,6 +28,10 @@ function profileFieldViews(fields: ProfileField[], locale: Locale, values: Value
   }));
 }
 
+/** The configured fields as the error summary and messages need them (their labels name them, `profile-<name>` ids). */
+export function profileFormFields(fields: ProfileField[], locale: Locale): FormField[] {
+  return fields.map((field) => ({ name: field.name, id: `profile-${field.name}`, label: label(field.label, locale) }));
+}
 
 export async function showProfileStep(deps: InteractionDeps, ctx: Context, details: InteractionDetails, input?: { values: Values; errors: Errors }, status = 200): Promise<void> {
   requireLoginPrompt(details);
@@ -44,7 +49,7 @@ export async function showProfileStep(deps: InteractionDeps, ctx: Context, detai
       uid: details.uid,
       step: { current: stepsOf(deps).profile, total: stepsOf(deps).total },
       fields: profileFieldViews(fields, locale, values, errors),
-      errorList: errorList(errors, fields.map((field) => field.name)).map((entry) => ({ ...entry, field: `profile-${entry.field}` })),
+      errorList: errorSummary(errors, profileFormFields(fields, locale)),
     },
     { title: 'registration.profile_title', status },
   );
@@ -60,7 +65,7 @@ export async function submitProfileStep(deps: InteractionDeps, ctx: Context, det
   if (Object.keys(parsed.errors).length) {
     const t = deps.views.translator(ctx);
     const values = Object.fromEntries(fields.map((field) => [field.name, typeof body[field.name] === 'string' ? (body[field.name] as string) : '']));
-    return showProfileStep(deps, ctx, details, { values, errors: Object.fromEntries(Object.entries(parsed.errors).map(([name, key]) => [name, t(key)])) }, 400);
+    return showProfileStep(deps, ctx, details, { values, errors: fieldMessages(t, profileFormFields(fields, ctx.state.locale as Locale), parsed.errors) }, 400);
   }
   deps.registrationCookie.write(ctx, { uid: details.uid, draft: { ...draft, profile: parsed.values } });
   ctx.status = 303;

@@ -2,17 +2,18 @@ import { randomUUID } from 'node:crypto';
 import type { Context } from 'koa';
 import { DraftInvalidError, profileValueToInput, type RegistrationDraft } from '../src/accounts/index.ts';
 import { AppError } from '../src/shared/app-error.ts';
-import type { Locale } from '../src/http/i18n.ts';
+import type { Locale } from '../src/i18n/index.ts';
 import type { InteractionDeps } from './routes.ts';
 import type { InteractionDetails } from './interaction-context.ts';
-import { showAccountStep } from './registration-account.ts';
-import { showProfileStep } from './registration-profile.ts';
-import { ACCOUNT_FIELDS, bodyOf, draftOrRestart, label, requireLoginPrompt, stepsOf } from './registration-steps.ts';
+import { errorSummary, fieldMessages, type FormField } from '../src/http/validate.ts';
+import { accountFields, showAccountStep } from './registration-account.ts';
+import { profileFormFields, showProfileStep } from './registration-profile.ts';
+import { bodyOf, draftOrRestart, label, requireLoginPrompt, stepsOf } from './registration-steps.ts';
 import { equalise, withinIpLimit } from './abuse-protection.ts';
 
 // The last registration step: review and consents, then "check your mail".
 
-export async function showReview(deps: InteractionDeps, ctx: Context, details: InteractionDetails, input?: { granted: Set<string>; error?: string }, status = 200): Promise<void> {
+export async function showReview(deps: InteractionDeps, ctx: Context, details: InteractionDetails, input?: { granted: Set<string>; failed?: boolean }, status = 200): Promise<void> {
   requireLoginPrompt(details);
   const draft = draftOrRestart(deps, ctx, details);
   if (!draft) return;
@@ -37,6 +38,10 @@ export async function showReview(deps: InteractionDeps, ctx: Context, details: I
     }),
   ];
   const steps = stepsOf(deps);
+  // Each required consent left unticked gets its own message naming it, in the summary and at the checkbox.
+  const consentFields: FormField[] = consents.map((consent) => ({ name: consent.id, id: `consent-${consent.id}`, label: label(consent.label, locale) }));
+  const missing = input?.failed ? Object.fromEntries(consents.filter((consent) => consent.required && !input.granted.has(consent.id)).map((consent) => [consent.id, 'registration.consent_required'])) : {};
+  const errors = fieldMessages(t, consentFields, missing);
   deps.views.render(
     ctx,
     'registration/review',
@@ -54,8 +59,9 @@ export async function showReview(deps: InteractionDeps, ctx: Context, details: I
         url: consent.url,
         required: consent.required,
         checked: input?.granted.has(consent.id) ?? false,
-        error: input?.error && consent.required && !input.granted.has(consent.id) ? input.error : undefined,
+        error: errors[consent.id],
       })),
+      errorList: errorSummary(errors, consentFields),
     },
     { title: 'registration.review_title', status },
   );
@@ -68,7 +74,7 @@ export async function submitReview(deps: InteractionDeps, ctx: Context, details:
   const body = bodyOf(ctx);
   const granted = new Set(deps.settings.registration.consents.filter((consent) => body[`consent_${consent.id}`] === 'on').map((consent) => consent.id));
   const missing = deps.settings.registration.consents.some((consent) => consent.required && !granted.has(consent.id));
-  if (missing) return showReview(deps, ctx, details, { granted, error: deps.views.translator(ctx)('registration.consent_required') }, 400);
+  if (missing) return showReview(deps, ctx, details, { granted, failed: true }, 400);
 
   if (!(await withinIpLimit(deps, ctx, 'registration-ip', deps.settings.rateLimits.registrationPerIp))) return;
 
@@ -87,6 +93,7 @@ export async function submitReview(deps: InteractionDeps, ctx: Context, details:
     if (error instanceof AppError && (error.code === 'registration.username_taken' || error.code === 'registration.conflict')) {
       const t = deps.views.translator(ctx);
       const field = error.code === 'registration.username_taken' ? 'username' : 'email';
+      // The draft's password hash is still there: the person need not type the password again.
       return showAccountStep(deps, ctx, details, { values: { salutation: draft.salutation ?? '', givenName: draft.givenName ?? '', familyName: draft.familyName ?? '', email: draft.email ?? '', username: draft.username ?? '' }, errors: { [field]: t(error.code) } }, 409);
     }
     throw error;
@@ -102,15 +109,16 @@ export async function submitReview(deps: InteractionDeps, ctx: Context, details:
  */
 function showDraftProblems(deps: InteractionDeps, ctx: Context, details: InteractionDetails, draft: Partial<RegistrationDraft>, fieldErrors: Record<string, string>): Promise<void> {
   const t = deps.views.translator(ctx);
-  const errors = Object.fromEntries(Object.entries(fieldErrors).map(([field, key]) => [field, t(key)]));
-  if (Object.keys(errors).some((field) => (ACCOUNT_FIELDS as readonly string[]).includes(field) || field === 'passwordHash')) {
-    if (errors.passwordHash) errors.password = errors.passwordHash;
+  const account = accountFields(t);
+  if (Object.keys(fieldErrors).some((field) => account.some((known) => known.name === field) || field === 'passwordHash')) {
+    const { passwordHash, ...codes } = fieldErrors;
+    const errors = fieldMessages(t, account, passwordHash ? { ...codes, password: passwordHash } : codes);
     const values = { salutation: draft.salutation ?? '', givenName: draft.givenName ?? '', familyName: draft.familyName ?? '', email: draft.email ?? '', username: draft.username ?? '' };
     return showAccountStep(deps, ctx, details, { values, errors }, 400);
   }
   const fields = deps.settings.registration.profileFields;
   const values = Object.fromEntries(fields.map((field) => [field.name, profileValueToInput(field, draft.profile?.[field.name])]));
-  return showProfileStep(deps, ctx, details, { values, errors }, 400);
+  return showProfileStep(deps, ctx, details, { values, errors: fieldMessages(t, profileFormFields(fields, ctx.state.locale as Locale), fieldErrors) }, 400);
 }
 
 /** "Check your mail" — the same page whether the address was new or already registered. */

@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
 import type { RegistrationDraft } from '../src/accounts/index.ts';
-import type { Locale } from '../src/http/i18n.ts';
+import type { Locale } from '../src/i18n/index.ts';
 import { AppError } from '../src/shared/app-error.ts';
 import type { InteractionDeps } from './routes.ts';
 import type { InteractionDetails } from './interaction-context.ts';

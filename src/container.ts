@@ -67,7 +67,7 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
   const clients = new ClientService(em, config.secret, config.env === 'production');
   const passwords = new PasswordService(em, hasher);
   const passwordPolicy = resolvePasswordPolicy(config.registration.passwordPolicy);
-  const views = new Views();
+  const views = new Views(undefined, { timeZone: config.timeZone });
   const audit = new AuditLog();
   const live = await LiveProvider.create((jwks) => createProvider({ config, em, jwks, accounts, clients, views, audit, logger }), keys);
 

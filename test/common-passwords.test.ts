@@ -8,8 +8,10 @@ import { accountFields, fieldError, markedRules, newRegistrant } from './helpers
 
 // "p@ssw0rd" is on the shipped list of breached passwords; capitalised it meets the Sachsen-Anhalt rules.
 const LISTED = 'P@ssw0rd';
-const NOT_COMMON = 'sich von häufig verwendeten und bereits bekannt gewordenen Passwörtern unterscheiden';
-const NOT_PERSONAL = 'ohne Ihren Namen, Ihre E-Mail-Adresse oder Ihren Benutzernamen sein';
+const NOT_COMMON = 'darf kein häufig verwendetes oder bereits bekannt gewordenes Passwort sein';
+const NOT_PERSONAL = 'darf weder Ihren Namen noch Ihre E-Mail-Adresse oder Ihren Benutzernamen enthalten';
+// The error says once what to do; the rule itself stays in the list beside the field.
+const CHOOSE_ANOTHER = 'Wählen Sie ein anderes Passwort: Dieses wird häufig verwendet oder ist bereits bekannt geworden.';
 
 /** Opens a new authorization request and submits the registration's account step with `password`. */
 async function submitAccountStep(kontor: TestKontor, config: oidc.Configuration, password: string, familyName?: string): Promise<{ step: AgentResponse; submitted: AgentResponse }> {
@@ -53,7 +55,7 @@ describe('common passwords in the default deployment (the check is on)', () => {
     const { step, submitted: page } = await submitAccountStep(kontor, config, LISTED);
     expect(decodeEntities(step.body)).toContain(NOT_COMMON);
     expect(page.status).toBe(400);
-    expect(fieldError(page, 'password')).toBe(`Das Passwort erfüllt diese Regeln nicht: ${NOT_COMMON}`);
+    expect(fieldError(page, 'password')).toBe(CHOOSE_ANOTHER);
     expect(markedRules(page)).toEqual([NOT_COMMON]);
     expect(decodeEntities(page.body).toLowerCase()).not.toContain(LISTED.toLowerCase());
   });
@@ -76,7 +78,7 @@ describe('common passwords in the default deployment (the check is on)', () => {
     const user = await createUser(kontor);
     const page = await resetTo(kontor, smtp, user.email, LISTED);
     expect(page.status).toBe(400);
-    expect(fieldError(page, 'password')).toBe(`Das Passwort erfüllt diese Regeln nicht: ${NOT_COMMON}`);
+    expect(fieldError(page, 'password')).toBe(CHOOSE_ANOTHER);
   });
 });
 
@@ -94,7 +96,7 @@ describe('a deployment that refines the preset: check off, maximum raised to 102
 
   it('accepts the listed password at registration and does not list the rule', async () => {
     const { step, submitted } = await submitAccountStep(kontor, config, LISTED);
-    expect(decodeEntities(step.body)).toContain('zwischen 8 und 1024 Zeichen lang sein');
+    expect(decodeEntities(step.body)).toContain('mindestens 8 und höchstens 1024 Zeichen');
     expect(decodeEntities(step.body)).not.toContain(NOT_COMMON);
     expect(submitted.status).toBe(303);
     expect(submitted.location).toMatch(/\/register\/review$/);

@@ -50,7 +50,7 @@ describe('mail flooding', () => {
     for (const identifier of [`a,${victim.email}`, `a@example.org,${victim.email}`, `${victim.email} a@example.org`]) {
       const refused = await submit('/password/forgot', { identifier });
       expect(refused.status).toBe(400);
-      expect(refused.body).toContain('Bitte geben Sie genau eine E-Mail-Adresse oder Ihren Benutzernamen ein.');
+      expect(refused.body).toContain('Geben Sie genau eine E-Mail-Adresse ein, zum Beispiel name@beispiel.de.');
       expect((await submit('/register/resend', { email: identifier })).status).toBe(400);
     }
     await drain();

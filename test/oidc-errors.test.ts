@@ -161,6 +161,6 @@ describe.each<Backend>(['postgres'])('refusals on %s', (backend) => {
   it('shows the login page in English when the portal asks for ui_locales=en', async () => {
     const page = await open(new BrowserAgent(kontor.url), (await authorizationRequest(config, { ui_locales: 'en' })).url);
     expect(page.body).toContain('<html lang="en">');
-    expect(page.body).toContain('E-mail address or username');
+    expect(page.body).toContain('E-mail address');
   });
 });

@@ -110,7 +110,7 @@ describe('limits in front of password hashing', () => {
     const answers: AgentResponse[] = [];
     for (let i = 0; i < 3; i += 1) answers.push(await postAccountStep(agent, await accountStep(agent), accountFields(newRegistrant({ username: owner.username }))));
     expect(answers.map((answer) => answer.status)).toEqual([400, 400, 429]);
-    expect(fieldError(answers[0]!, 'username')).toBe('Dieser Benutzername ist bereits vergeben. Bitte wählen Sie einen anderen.');
+    expect(fieldError(answers[0]!, 'username')).toBe('Dieser Benutzername ist bereits vergeben. Wählen Sie einen anderen.');
     expect(answers[2]!.body).not.toContain('bereits vergeben');
     expect(hashCalls).toBe(0);
   });

@@ -27,9 +27,9 @@ describe('the final registration step checks the whole draft (docs/examples/mein
     expect(review.status).toBe(200);
     const refused = await submitReview(agent, review);
     expect(refused.status).toBe(400);
-    expect(fieldError(refused, 'profile-hasDirectReports')).toBe('Bitte treffen Sie eine Auswahl.');
-    expect(fieldError(refused, 'profile-birthYear')).toBe('Bitte füllen Sie dieses Feld aus.');
-    expect(fieldError(refused, 'profile-gender')).toBe('Bitte treffen Sie eine Auswahl.');
+    expect(fieldError(refused, 'profile-hasDirectReports')).toBe('Wählen Sie bei „Sind Ihnen Mitarbeiter:innen disziplinarisch zugeordnet?“ eine Antwort aus.');
+    expect(fieldError(refused, 'profile-birthYear')).toMatch(/^Füllen Sie das Feld „.+“ aus\.$/);
+    expect(fieldError(refused, 'profile-gender')).toMatch(/^Wählen Sie bei „.+“ eine Antwort aus\.$/);
 
     const em = kontor.container.db.orm.em.fork();
     expect(await em.count(Account, { emailNormalized: person.email.toLowerCase() })).toBe(0);

@@ -9,9 +9,10 @@ import { accountFields, fieldError, newRegistrant, openAccountStep, postAccountS
 // phishing mail: names are names, no field takes a web address or invisible bidi characters, and mail
 // to an unconfirmed address greets without the typed name.
 
-const NO_URLS = 'Bitte geben Sie hier keine Internet-Adressen ein (etwa „beispiel.de“ oder „https://…“). Setzen Sie nach einem Punkt bitte ein Leerzeichen.';
-const INVISIBLE = 'Die Eingabe enthält unsichtbare Steuerzeichen (etwa zur Umkehr der Schreibrichtung). Bitte geben Sie sie ohne diese Zeichen ein.';
-const NAME_CHARACTERS = "Namen dürfen nur Buchstaben (auch mit Akzenten), Leerzeichen und die Zeichen - ' . enthalten und müssen mit einem Buchstaben beginnen.";
+// Each message names the field it is about (its label), WCAG 3.3.1.
+const NO_URLS = (label: string) => `Geben Sie bei „${label}“ keine Internet-Adressen ein (etwa „beispiel.de“ oder „https://…“). Setzen Sie nach einem Punkt ein Leerzeichen.`;
+const INVISIBLE = (label: string) => `„${label}“ enthält unsichtbare Steuerzeichen (etwa zur Umkehr der Schreibrichtung). Geben Sie den Text ohne diese Zeichen ein.`;
+const NAME_CHARACTERS = (label: string) => `„${label}“ darf nur Buchstaben (auch mit Akzenten), Leerzeichen und die Zeichen - ' . enthalten und muss mit einem Buchstaben beginnen.`;
 
 describe('what visitors can put into mail Kontor sends', () => {
   let kontor: TestKontor;
@@ -38,13 +39,13 @@ describe('what visitors can put into mail Kontor sends', () => {
   const outboxRows = (recipient: string) => kontor.container.db.orm.em.fork().execute('select id from mail_outbox where recipient = ?', [recipient], 'all');
 
   it.each([
-    ['a sentence as given name', { givenName: 'Ihr Konto wird gesperrt. Jetzt entsperren:' }, 'givenName', NAME_CHARACTERS],
-    ['a URL as family name', { familyName: 'https://evil.example/entsperren' }, 'familyName', NO_URLS],
-    ['a host name as family name', { familyName: 'evil.example' }, 'familyName', NO_URLS],
-    ['a bidi override (U+202E) in the given name', { givenName: 'Erika\u202Elpmaxe.live' }, 'givenName', INVISIBLE],
-    ['a zero-width space in the family name', { familyName: 'Muster\u200Bmann' }, 'familyName', INVISIBLE],
-    ['digits in a name', { givenName: 'Erika 2026' }, 'givenName', NAME_CHARACTERS],
-    ['a name of 51 letters', { familyName: 'M'.repeat(51) }, 'familyName', 'Bitte geben Sie höchstens 50 Zeichen ein.'],
+    ['a sentence as given name', { givenName: 'Ihr Konto wird gesperrt. Jetzt entsperren:' }, 'givenName', NAME_CHARACTERS('Vorname')],
+    ['a URL as family name', { familyName: 'https://evil.example/entsperren' }, 'familyName', NO_URLS('Nachname')],
+    ['a host name as family name', { familyName: 'evil.example' }, 'familyName', NO_URLS('Nachname')],
+    ['a bidi override (U+202E) in the given name', { givenName: 'Erika\u202Elpmaxe.live' }, 'givenName', INVISIBLE('Vorname')],
+    ['a zero-width space in the family name', { familyName: 'Muster\u200Bmann' }, 'familyName', INVISIBLE('Nachname')],
+    ['digits in a name', { givenName: 'Erika 2026' }, 'givenName', NAME_CHARACTERS('Vorname')],
+    ['a name of 51 letters', { familyName: 'M'.repeat(51) }, 'familyName', '„Nachname“ darf höchstens 50 Zeichen lang sein.'],
   ])('refuses %s at the account step with a field message, and sends nothing', async (_case, names, field, message) => {
     const agent = new BrowserAgent(kontor.url);
     const person = newRegistrant(names);
@@ -62,9 +63,9 @@ describe('what visitors can put into mail Kontor sends', () => {
   });
 
   it.each([
-    ['a URL', 'Bitte entsperren: https://evil.example/x', NO_URLS],
-    ['a host name', 'siehe evil.example', NO_URLS],
-    ['a bidi isolate (U+2066)', 'Amt \u2066für\u2069 Bürgerdienste', INVISIBLE],
+    ['a URL', 'Bitte entsperren: https://evil.example/x', NO_URLS('Dienststelle')],
+    ['a host name', 'siehe evil.example', NO_URLS('Dienststelle')],
+    ['a bidi isolate (U+2066)', 'Amt \u2066für\u2069 Bürgerdienste', INVISIBLE('Dienststelle')],
   ])('refuses %s in a free-text profile field', async (_case, department, message) => {
     const agent = new BrowserAgent(kontor.url);
     const step2 = await agent.follow(await postAccountStep(agent, await openAccountStep(agent, await authorizationRequest(config)), accountFields(newRegistrant())));

@@ -36,13 +36,14 @@ async function postAccountStep(agent: BrowserAgent, page: AgentResponse, fields:
 }
 
 
+// The rules as the list beside the field says them (they read on from "Regeln für Ihr Passwort:").
 const RULE = {
-  length: 'zwischen 8 und 40 Zeichen lang sein',
-  whitespace: 'ohne Leerzeichen sein',
-  forbidden: 'ohne die Zeichen < > sein',
-  groups: 'Zeichen aus mindestens 2 dieser Gruppen enthalten: Groß- und Kleinbuchstaben (auch Ä, Ö, Ü, ä, ö, ü, ß), Ziffern, Sonderzeichen wie § $ % ? ! + -',
-  notCommon: 'sich von häufig verwendeten und bereits bekannt gewordenen Passwörtern unterscheiden',
-  notPersonal: 'ohne Ihren Namen, Ihre E-Mail-Adresse oder Ihren Benutzernamen sein',
+  length: 'mindestens 8 und höchstens 40 Zeichen',
+  whitespace: 'darf keine Leerzeichen enthalten',
+  forbidden: 'darf die Zeichen < > nicht enthalten',
+  groups: 'Zeichen aus mindestens 2 dieser Gruppen: Groß- und Kleinbuchstaben (auch Ä, Ö, Ü, ä, ö, ü, ß), Ziffern, Sonderzeichen wie § $ % ? ! + -',
+  notCommon: 'darf kein häufig verwendetes oder bereits bekannt gewordenes Passwort sein',
+  notPersonal: 'darf weder Ihren Namen noch Ihre E-Mail-Adresse oder Ihren Benutzernamen enthalten',
 };
 
 async function accountOf(kontor: TestKontor, email: string): Promise<Account | null> {
@@ -82,23 +83,26 @@ describe('registration form rules (default deployment: e-mail as username, Sachs
     expect(markedRules(page)).toEqual([]);
   });
 
+  // Each broken rule is said once, as what to do; the list beside the field marks the rule itself.
   it.each([
-    ['too short', 'Ab1-xyz', [RULE.length]],
-    ['longer than 40 characters', `${'Ab1-'.repeat(10)}x`, [RULE.length]],
-    ['with a space', 'Abcd 1234', [RULE.whitespace]],
-    ['with <', 'Abcd<1234', [RULE.forbidden]],
-    ['with >', 'Abcd>1234', [RULE.forbidden]],
-    ['from one character group only', 'abcdefghij', [RULE.groups]],
-    ['breaking every rule at once', 'a <b', [RULE.length, RULE.whitespace, RULE.forbidden, RULE.groups]],
-  ])('re-renders with 400, keeps the entries but not the password, and names every broken rule: password %s', async (_name, password, broken) => {
+    ['too short', 'Ab1-xyz', [RULE.length], 'Verlängern Sie das Passwort auf mindestens 8 Zeichen.'],
+    ['longer than 40 characters', `${'Ab1-'.repeat(10)}x`, [RULE.length], 'Kürzen Sie das Passwort auf höchstens 40 Zeichen.'],
+    ['with a space', 'Abcd 1234', [RULE.whitespace], 'Entfernen Sie die Leerzeichen.'],
+    ['with <', 'Abcd<1234', [RULE.forbidden], 'Entfernen Sie die Zeichen < >.'],
+    ['with >', 'Abcd>1234', [RULE.forbidden], 'Entfernen Sie die Zeichen < >.'],
+    ['with letters of both cases only', 'Abcdefghij', [RULE.groups], 'Ergänzen Sie eine Ziffer oder ein Sonderzeichen.'],
+    ['from one character group only', 'abcdefghij', [RULE.groups], 'Ergänzen Sie Zeichen aus 2 dieser Gruppen: Groß- und Kleinbuchstaben, Ziffern, Sonderzeichen.'],
+    ['breaking every rule at once', 'a <b', [RULE.length, RULE.whitespace, RULE.forbidden, RULE.groups], 'Verlängern Sie das Passwort auf mindestens 8 Zeichen. Entfernen Sie die Leerzeichen. Entfernen Sie die Zeichen < >. Ergänzen Sie Groß- und Kleinbuchstaben oder eine Ziffer.'],
+  ])('re-renders with 400, keeps the entries but not the password, and says once what to change: password %s', async (_name, password, broken, action) => {
     const agent = new BrowserAgent(kontor.url);
     const person = newRegistrant({ salutation: 'ms', givenName: 'Renée', familyName: 'Müller-Lüdenscheidt', password });
     const page = await postAccountStep(agent, await openAccountStep(agent, config), accountFields(person));
 
     expect(page.status).toBe(400);
-    expect(fieldError(page, 'password')).toBe(`Das Passwort erfüllt diese Regeln nicht: ${broken.join('; ')}`);
+    expect(fieldError(page, 'password')).toBe(action);
     expect(markedRules(page)).toEqual(broken);
-    expect(page.body).toContain('Bitte korrigieren Sie Ihre Angaben:');
+    for (const rule of broken) expect(fieldError(page, 'password')).not.toContain(rule);
+    expect(page.body).toContain('Es gibt ein Problem');
     // The entries stay, the password never comes back.
     expect(inputValue(page, 'givenName')).toBe('Renée');
     expect(inputValue(page, 'familyName')).toBe('Müller-Lüdenscheidt');
@@ -114,7 +118,7 @@ describe('registration form rules (default deployment: e-mail as username, Sachs
     const agent = new BrowserAgent(kontor.url);
     const page = await postAccountStep(agent, await openAccountStep(agent, config), accountFields(newRegistrant({ password: '' })));
     expect(page.status).toBe(400);
-    expect(fieldError(page, 'password')).toBe('Bitte geben Sie ein Passwort ein.');
+    expect(fieldError(page, 'password')).toBe('Geben Sie ein Passwort ein.');
   });
 
   it('refuses a confirmation that does not match the password', async () => {
@@ -122,7 +126,7 @@ describe('registration form rules (default deployment: e-mail as username, Sachs
     const person = newRegistrant({ password: 'Musterstadt-2026', passwordConfirmation: 'Musterstadt-2027' });
     const page = await postAccountStep(agent, await openAccountStep(agent, config), accountFields(person));
     expect(page.status).toBe(400);
-    expect(fieldError(page, 'passwordConfirmation')).toBe('Die beiden Passwörter stimmen nicht überein.');
+    expect(fieldError(page, 'passwordConfirmation')).toBe('Die beiden Passwörter stimmen nicht überein. Geben Sie in „Passwort wiederholen“ dasselbe Passwort ein.');
     expect(fieldError(page, 'password')).toBeUndefined();
     expect(markedRules(page)).toEqual([]);
     expect(decodeEntities(page.body)).not.toContain('Musterstadt-202');
@@ -153,7 +157,7 @@ describe('registration form rules (default deployment: e-mail as username, Sachs
     expect(review.url).toMatch(/\/register\/review$/);
     const refused = await submitReview(agent, review, []);
     expect(refused.status).toBe(400);
-    expect(refused.body).toContain('Ohne diese Zustimmung können wir kein Servicekonto für Sie anlegen.');
+    expect(fieldError(refused, 'consent-privacy')).toMatch(/^Stimmen Sie „.+“ zu; ohne diese Zustimmung können wir kein Servicekonto für Sie anlegen\.$/);
     expect(refused.body).toMatch(/<input type="checkbox" id="consent-privacy" name="consent_privacy" required aria-invalid="true"/);
 
     expect(await accountOf(kontor, person.email)).toBeNull();
@@ -184,7 +188,7 @@ describe('registration form rules (default deployment: e-mail as username, Sachs
     expect(inputValue(back, 'familyName')).toBe('Mustermann');
     expect(inputValue(back, 'email')).toBe(person.email);
     expect(back.body).toMatch(/<option value="mr" selected>Herr<\/option>/);
-    expect(back.body).toContain('Lassen Sie beide Passwortfelder leer, um das bereits eingegebene Passwort zu behalten.');
+    expect(back.body).toContain('Ihr Passwort ist gespeichert. Lassen Sie beide Passwortfelder leer, um es zu behalten, oder geben Sie ein neues ein.');
     expect(inputValue(back, 'password')).toBeUndefined();
     expect(back.body).not.toContain(person.password);
 
@@ -223,28 +227,28 @@ describe('registration in username mode (KONTOR_USERNAME_MODE=username, NRW poli
     const step = await openAccountStep(agent, config);
     expect(step.body).toContain('<input id="username" name="username"');
     expect(listedRules(step)).toEqual([
-      'zwischen 8 und 128 Zeichen lang sein',
-      'mindestens 2 Buchstaben enthalten',
-      'mindestens 1 Großbuchstaben enthalten',
-      'mindestens 1 Kleinbuchstaben enthalten',
-      'mindestens 1 Ziffer(n) enthalten',
-      'mindestens 1 Sonderzeichen enthalten',
-      'nur diese Sonderzeichen verwenden: - + _ [ ] ( ) $ § ! ? % & / * , . ; : < > | @ ␣',
-      'sich von häufig verwendeten und bereits bekannt gewordenen Passwörtern unterscheiden',
-      'ohne Ihren Namen, Ihre E-Mail-Adresse oder Ihren Benutzernamen sein',
+      'mindestens 8 und höchstens 128 Zeichen',
+      'mindestens 2 Buchstaben',
+      'mindestens ein Großbuchstabe',
+      'mindestens ein Kleinbuchstabe',
+      'mindestens eine Ziffer',
+      'mindestens ein Sonderzeichen',
+      'als Sonderzeichen nur diese: - + _ [ ] ( ) $ § ! ? % & / * , . ; : < > | @ ␣',
+      RULE.notCommon,
+      RULE.notPersonal,
     ]);
     // A browser sends the empty field.
     const page = await postAccountStep(agent, step, accountFields(newRegistrant({ username: '', password: 'Aa1!5678' })));
     expect(page.status).toBe(400);
-    expect(fieldError(page, 'username')).toBe('Bitte wählen Sie einen Benutzernamen.');
-    expect(page.body).toContain('Bitte korrigieren Sie Ihre Angaben:');
+    expect(fieldError(page, 'username')).toBe('Wählen Sie einen Benutzernamen.');
+    expect(page.body).toContain('Es gibt ein Problem');
   });
 
   it('asks for a username in German when the field is missing from the request altogether', async () => {
     const agent = new BrowserAgent(kontor.url);
     const page = await postAccountStep(agent, await openAccountStep(agent, config), accountFields(newRegistrant({ password: 'Aa1!5678' })));
     expect(page.status).toBe(400);
-    expect(fieldError(page, 'username')).toBe('Bitte wählen Sie einen Benutzernamen.');
+    expect(fieldError(page, 'username')).toBe('Wählen Sie einen Benutzernamen.');
   });
 
   it('refuses a username with an @ or an umlaut', async () => {
@@ -277,7 +281,7 @@ describe('registration in username mode (KONTOR_USERNAME_MODE=username, NRW poli
     const agent = new BrowserAgent(kontor.url);
     const taken = await postAccountStep(agent, await openAccountStep(agent, config), accountFields(newRegistrant({ username: 'Max.Muster', password: 'Aa1!5678' })));
     expect(taken.status).toBe(400);
-    expect(fieldError(taken, 'username')).toBe('Dieser Benutzername ist bereits vergeben. Bitte wählen Sie einen anderen.');
+    expect(fieldError(taken, 'username')).toBe('Dieser Benutzername ist bereits vergeben. Wählen Sie einen anderen.');
     expect(inputValue(taken, 'username')).toBe('Max.Muster');
 
     // Log in with the username: exactly that account, case-sensitive.
@@ -323,15 +327,16 @@ describe('registration with the Mein-ias profile fields (docs/examples/mein-ias.
     const profileForm = formEndingWith(step2.body, '/register/profile');
     const invalid = await agent.post(profileForm.action, { ...profileForm.fields, birthYear: '1899', gender: 'other' });
     expect(invalid.status).toBe(400);
-    expect(fieldError(invalid, 'profile-hasDirectReports')).toBe('Bitte treffen Sie eine Auswahl.');
-    expect(fieldError(invalid, 'profile-birthYear')).toBe('Dieser Wert liegt außerhalb des erlaubten Bereichs.');
-    expect(fieldError(invalid, 'profile-gender')).toBe('Bitte treffen Sie eine Auswahl.');
-    expect(fieldError(invalid, 'profile-language')).toBe('Bitte treffen Sie eine Auswahl.');
+    // Each message names its field by the configured label.
+    expect(fieldError(invalid, 'profile-hasDirectReports')).toBe('Wählen Sie bei „Sind Ihnen Mitarbeiter:innen disziplinarisch zugeordnet?“ eine Antwort aus.');
+    expect(fieldError(invalid, 'profile-birthYear')).toBe('Der Wert bei „Geburtsjahr“ liegt außerhalb des erlaubten Bereichs.');
+    expect(fieldError(invalid, 'profile-gender')).toBe('Wählen Sie bei „Geschlecht“ eine Antwort aus.');
+    expect(fieldError(invalid, 'profile-language')).toBe('Wählen Sie bei „Sprache“ eine Antwort aus.');
     expect(inputValue(invalid, 'profile-birthYear')).toBe('1899');
 
     const nonInteger = await agent.post(profileForm.action, { ...profileForm.fields, hasDirectReports: 'yes', birthYear: '19a0', gender: 'female', language: 'de' });
     expect(nonInteger.status).toBe(400);
-    expect(fieldError(nonInteger, 'profile-birthYear')).toBe('Bitte geben Sie eine ganze Zahl ein.');
+    expect(fieldError(nonInteger, 'profile-birthYear')).toBe('Geben Sie bei „Geburtsjahr“ eine ganze Zahl ein.');
     expect(nonInteger.body).toMatch(/<option value="female" selected>weiblich<\/option>/);
 
     const review = await agent.follow(await agent.post(profileForm.action, { ...profileForm.fields, hasDirectReports: 'yes', birthYear: '1980', gender: 'female', language: 'de' }));

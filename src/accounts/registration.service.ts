@@ -2,7 +2,7 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/sql';
 import type { ConsentDefinition } from '../../config/registration.ts';
 import type { AuditLog } from '../audit/index.ts';
-import type { Locale } from '../http/i18n.ts';
+import type { Locale } from '../i18n/index.ts';
 import { MailDropped, type Outbox } from '../mail/index.ts';
 import { AppError } from '../shared/app-error.ts';
 import type { TokenSubject, VerificationService } from '../verification/index.ts';

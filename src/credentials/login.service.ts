@@ -14,7 +14,12 @@ export interface LoginAttempt {
 
 export type LoginOutcome =
   | { kind: 'succeeded'; result: AuthenticationResult; deviceProof: string }
-  | { kind: 'failed' }
+  /**
+   * The password check failed. `triesBeforeDelay`: failures left before one starts a delay, `nextDelaySeconds`
+   * what that one would cost, `delayStartedSeconds` the delay this failure started (0: none). Counted per
+   * login name, so the same for known and unknown names: no enumeration oracle.
+   */
+  | { kind: 'failed'; triesBeforeDelay: number; nextDelaySeconds: number; delayStartedSeconds: number }
   /** Too many failures for this login name: wait, then try again (or reset the password). */
   | { kind: 'throttled'; retryAfterSeconds: number }
   /** Too many attempts from this network address. */
@@ -57,8 +62,8 @@ export class LoginService {
     }
     const check = await this.passwords.check(attempt.identifier, attempt.password);
     if (check.kind === 'invalid') {
-      await this.record(subject, { ...context, reason: 'invalid_credentials' }, check.accountId);
-      return { kind: 'failed' };
+      const failures = await this.record(subject, { ...context, reason: 'invalid_credentials' }, check.accountId);
+      return { kind: 'failed', ...this.throttle.outlook(failures) };
     }
     if (check.kind === 'unconfirmed') {
       await this.em.fork().transactional(async (em) => {
@@ -81,12 +86,13 @@ export class LoginService {
     return { kind: 'succeeded', result, deviceProof: this.throttle.deviceProofFor(attempt.identifier, attempt.deviceProof) };
   }
 
-  /** A failed attempt: counted towards the delay (when it reached the password check) and audited. */
-  private async record(subject: string | undefined, context: { ip: string; clientId: string | null; reason: string }, accountId?: string): Promise<void> {
-    await this.em.fork().transactional(async (em) => {
-      if (subject) await this.throttle.recordFailure(em, subject);
+  /** A failed attempt: counted towards the delay (when it reached the password check) and audited; the name's failures so far. */
+  private async record(subject: string | undefined, context: { ip: string; clientId: string | null; reason: string }, accountId?: string): Promise<number> {
+    return this.em.fork().transactional(async (em) => {
+      const failures = subject ? await this.throttle.recordFailure(em, subject) : 0;
       // The login name is not stored: it may be someone else's address, typed by mistake.
       this.audit.record(em, { type: 'login.failed', accountId: accountId ?? null, ip: context.ip, clientId: context.clientId, details: { reason: context.reason } });
+      return failures;
     });
   }
 }

@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/sql';
 import type { PasswordPolicy } from '../../config/registration.ts';
 import { Account, emailAddress, loginFilter, mailGreeting, passwordViolations, type PersonalDetails } from '../accounts/index.ts';
 import type { AuditLog } from '../audit/index.ts';
-import type { Locale } from '../http/i18n.ts';
+import type { Locale } from '../i18n/index.ts';
 import { MailDropped, type Outbox } from '../mail/index.ts';
 import type { LoginThrottleService } from '../rate-limits/index.ts';
 import { AppError } from '../shared/app-error.ts';

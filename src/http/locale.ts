@@ -1,5 +1,5 @@
 import type { Context, Next } from 'koa';
-import { negotiateLocale, type Locale } from './i18n.ts';
+import { negotiateLocale, type Locale } from '../i18n/index.ts';
 
 export const LOCALE_COOKIE = 'kontor.lang';
 

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 import type { Context } from 'koa';
 import type { OperatorConfig } from '../../config/schema.ts';
-import { LOCALES, loadCatalogues, registerTranslateHelper, translator, type Locale, type Translate } from './i18n.ts';
+import { LOCALES, loadCatalogues, registerTranslateHelper, translator, type Locale, type Translate, type TranslatorOptions } from '../i18n/index.ts';
 
 const templatesDir = fileURLToPath(new URL('../../templates/', import.meta.url));
 
@@ -24,8 +24,11 @@ export class Views {
   private readonly layout: Handlebars.TemplateDelegate;
   private readonly catalogues = loadCatalogues();
 
-  constructor(dir = templatesDir) {
-    registerTranslateHelper(this.handlebars, this.catalogues);
+  private readonly messageOptions: TranslatorOptions;
+
+  constructor(dir = templatesDir, messageOptions: TranslatorOptions = {}) {
+    this.messageOptions = messageOptions;
+    registerTranslateHelper(this.handlebars, this.catalogues, messageOptions);
     for (const file of listHbs(join(dir, 'partials'))) {
       this.handlebars.registerPartial(relative(join(dir, 'partials'), file).replace(/\.hbs$/, ''), readFileSync(file, 'utf8'));
     }
@@ -37,7 +40,7 @@ export class Views {
 
   /** Translates for the request's locale (handlers that pass ready texts, e.g. configured field labels). */
   translator(ctx: Context): Translate {
-    return translator(this.catalogues, (ctx.state.locale as Locale | undefined) ?? 'de');
+    return translator(this.catalogues, (ctx.state.locale as Locale | undefined) ?? 'de', this.messageOptions);
   }
 
   /** Renders `page` into the layout and writes it to the response with our page security headers. */
@@ -49,10 +52,22 @@ export class Views {
     const body = template(root);
     ctx.status = options.status ?? 200;
     ctx.type = 'html';
-    // Our pages run no script; the policy stops injected markup from loading or framing anything.
-    ctx.set('Content-Security-Policy', "default-src 'none'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'");
+    // Scripts only from our own /static files (the password toggle; pages work without it), never inline: the
+    // policy stops injected markup from running, loading or framing anything.
+    ctx.set('Content-Security-Policy', "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'");
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = this.layout({ ...root, body, titleKey: options.title });
+    ctx.body = this.layout({ ...root, body, titleKey: options.title, pageTitle: this.pageTitle(ctx, options.title, model) });
+  }
+
+  /**
+   * The document title; after a failed submit it starts with "Fehler: " / "Error: ", so a screen reader
+   * user hears at once that the form came back (WCAG 3.3.1, GOV.UK error summary pattern). A page has
+   * failed when its model carries a non-empty `errorList` (see formErrors() in validate.ts).
+   */
+  private pageTitle(ctx: Context, titleKey: string, model: Record<string, unknown>): string {
+    const t = this.translator(ctx);
+    const failed = Array.isArray(model.errorList) && model.errorList.length > 0;
+    return failed ? t('form.error_title', { title: t(titleKey) }) : t(titleKey);
   }
 }
 

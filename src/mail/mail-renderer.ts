@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
-import { loadCatalogues, registerTranslateHelper, translator, type Locale } from '../http/i18n.ts';
+import { loadCatalogues, registerTranslateHelper, translator, type Locale } from '../i18n/index.ts';
 
 const mailDir = fileURLToPath(new URL('../../templates/mail/', import.meta.url));
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/sql';
 import { decrypt, deriveKey, encrypt } from '../shared/crypto.ts';
-import type { Locale } from '../http/i18n.ts';
+import type { Locale } from '../i18n/index.ts';
 import { OutboxMail, type OutboxStatus } from './outbox-mail.entity.ts';
 import type { MailRenderer } from './mail-renderer.ts';
 import { emailAddress, normalizeEmail } from '../accounts/index.ts';

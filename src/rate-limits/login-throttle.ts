@@ -55,18 +55,32 @@ export class LoginThrottleService {
   /**
    * Counts a failure in the caller's transaction; from the threshold on, each failure doubles the wait. The
    * exponent is capped (2^30 s is past any ceiling) so a long-running guessing campaign cannot overflow it.
+   * Returns the failures now on record.
    */
-  async recordFailure(em: EntityManager, subject: string): Promise<void> {
+  async recordFailure(em: EntityManager, subject: string): Promise<number> {
     const { failuresBeforeDelay: threshold, delayBaseSeconds: base, delayMaxSeconds: max } = this.settings;
-    await em.execute(
+    const rows = await em.execute<Array<{ failures: number | string }>>(
       `insert into login_throttle (key, failures, blocked_until, updated_at) values (?, 1, case when 1 >= ? then now() + make_interval(secs => ?) end, now())
        on conflict (key) do update set failures = least(login_throttle.failures + 1, 1000000), updated_at = now(),
          blocked_until = case when login_throttle.failures + 1 >= ?
            then now() + make_interval(secs => least(?::double precision, ? * power(2, least(login_throttle.failures + 1 - ?, 30))))
-           else null end`,
+           else null end
+       returning failures`,
       [subject, threshold, Math.min(max, base), threshold, max, base, threshold],
-      'run',
+      'all',
     );
+    return Number(rows[0]?.failures ?? 1);
+  }
+
+  /**
+   * What the failures on record mean for the next attempts, so the login page can warn before the one that
+   * starts a delay. Only counts the name's own failures (the same rules for every name): nothing about the
+   * account, which may not exist.
+   */
+  outlook(failures: number): { triesBeforeDelay: number; nextDelaySeconds: number; delayStartedSeconds: number } {
+    const { failuresBeforeDelay: threshold, delayBaseSeconds: base, delayMaxSeconds: max } = this.settings;
+    const delayAfter = (count: number) => (count < threshold ? 0 : Math.min(max, base * 2 ** Math.min(count - threshold, 30)));
+    return { triesBeforeDelay: Math.max(0, threshold - failures), nextDelaySeconds: delayAfter(failures + 1), delayStartedSeconds: delayAfter(failures) };
   }
 
   async clear(em: EntityManager, subject: string): Promise<void> {

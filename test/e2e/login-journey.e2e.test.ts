@@ -90,14 +90,16 @@ describe('login journey through the demo portal (Chromium, PostgreSQL)', () => {
       const loginUrl = page.url();
       await expectAccessible(page, 'de-01-login');
 
-      // A wrong password: the same page again, with the error announced as an alert.
-      await page.getByLabel('E-Mail-Adresse oder Benutzername').fill(CITIZEN.email);
-      await page.getByLabel('Passwort', { exact: true }).fill('definitely-not-the-password');
+      // A wrong password: the same page again, the error in the focused error summary (an alert).
+      await page.getByLabel('E-Mail-Adresse').fill(CITIZEN.email);
+      await page.locator('#password').fill('definitely-not-the-password');
       await page.getByRole('button', { name: 'Anmelden', exact: true }).click();
       const alert = page.getByRole('alert');
       await alert.waitFor();
       expect(await alert.textContent()).toContain('Die Anmeldung ist fehlgeschlagen');
-      expect(await alert.getAttribute('id')).toBe('login-error');
+      expect(await alert.getAttribute('class')).toBe('error-summary');
+      expect(await page.evaluate(() => document.activeElement?.className)).toBe('error-summary');
+      expect(await page.title()).toMatch(/^Fehler: Anmelden/);
       expect(new URL(page.url()).pathname).toBe(`${new URL(loginUrl).pathname}/login`);
       expect(await page.locator('#username').inputValue()).toBe(CITIZEN.email);
       expect(await page.locator('#password').inputValue()).toBe('');
@@ -175,11 +177,11 @@ describe('login journey through the demo portal (Chromium, PostgreSQL)', () => {
       await page.waitForURL(onKontor('/interaction/'));
       expect(await page.locator('html').getAttribute('lang')).toBe('en');
       await page.getByRole('heading', { level: 1, name: 'Log in' }).waitFor();
-      expect(await page.getByLabel('E-mail address or username').isVisible()).toBe(true);
+      expect(await page.getByLabel('E-mail address').isVisible()).toBe(true);
       expect(await page.getByLabel('Password', { exact: true }).isVisible()).toBe(true);
       await expectAccessible(page, 'en-01-login');
 
-      await page.getByLabel('E-mail address or username').fill(CITIZEN.email);
+      await page.getByLabel('E-mail address').fill(CITIZEN.email);
       await page.getByLabel('Password', { exact: true }).fill(CITIZEN.password);
       await page.getByRole('button', { name: 'Log in', exact: true }).click();
       const accept = page.getByRole('button', { name: 'Agree and continue' });

@@ -113,15 +113,15 @@ describe('registration journey through the demo portal (Chromium, PostgreSQL, SM
       // Too weak: the same step again, the error summarised at the top, at the field, and the broken rule marked.
       const summary = page.getByRole('alert');
       await summary.waitFor();
-      expect(await summary.getByRole('heading', { level: 2 }).textContent()).toBe('Bitte korrigieren Sie Ihre Angaben:');
+      expect(await summary.getByRole('heading', { level: 2 }).textContent()).toBe('Es gibt ein Problem');
       const summaryLinks = summary.getByRole('link');
       expect(await summaryLinks.count()).toBe(1);
       expect(await summaryLinks.first().getAttribute('href')).toBe('#password');
-      expect(await summaryLinks.first().textContent()).toContain('Das Passwort erfüllt diese Regeln nicht:');
+      expect(await summaryLinks.first().textContent()).toBe('Ergänzen Sie Zeichen aus 2 dieser Gruppen: Groß- und Kleinbuchstaben, Ziffern, Sonderzeichen.');
       expect(await password.getAttribute('aria-invalid')).toBe('true');
-      expect((await password.getAttribute('aria-describedby'))?.split(' ')).toEqual(['password-rules', 'password-error']);
-      expect(await page.locator('#password-error').textContent()).toContain('Zeichen aus mindestens 2 dieser Gruppen enthalten');
-      expect(await page.locator('#password-rules li.violated').allTextContents()).toEqual([expect.stringMatching(/^Zeichen aus mindestens 2 dieser Gruppen enthalten: .* \(nicht erfüllt\)$/)]);
+      expect((await password.getAttribute('aria-describedby'))?.split(' ')).toEqual(['password-hint', 'password-error', 'password-rules']);
+      expect(await page.locator('#password-error').textContent()).toContain('Ergänzen Sie Zeichen aus 2 dieser Gruppen');
+      expect(await page.locator('#password-rules li.violated').allTextContents()).toEqual([expect.stringMatching(/^Zeichen aus mindestens 2 dieser Gruppen: .* \(nicht erfüllt\)$/)]);
       // What was typed is kept, except the passwords.
       expect(await salutation.inputValue()).toBe('ms');
       expect(await givenName.inputValue()).toBe(person.givenName);
@@ -272,7 +272,7 @@ describe('registration journey through the demo portal (Chromium, PostgreSQL, SM
       await page.getByRole('heading', { level: 1, name: 'Passwort vergessen' }).waitFor();
       await expectAccessible(page, 'password-reset-02-forgot');
 
-      await page.getByRole('textbox', { name: /^E-Mail-Adresse oder Benutzername/ }).fill(person.email);
+      await page.getByRole('textbox', { name: /^E-Mail-Adresse/ }).fill(person.email);
       await page.getByRole('button', { name: 'Link anfordern' }).click();
       await page.getByRole('heading', { level: 1, name: 'Bitte sehen Sie in Ihr Postfach' }).waitFor();
       expect(await page.getByRole('status').textContent()).toContain('Wenn zu Ihren Angaben ein Servicekonto besteht');
@@ -304,7 +304,7 @@ describe('registration journey through the demo portal (Chromium, PostgreSQL, SM
       await page.waitForURL(onKontor(loginPath));
       await page.getByRole('heading', { level: 1, name: 'Anmelden' }).waitFor();
       await expectAccessible(page, 'password-reset-06-login');
-      await page.getByLabel('E-Mail-Adresse oder Benutzername').fill(person.email);
+      await page.getByLabel('E-Mail-Adresse').fill(person.email);
       await page.getByLabel('Passwort', { exact: true }).fill(newPassword);
       await page.getByRole('button', { name: 'Anmelden', exact: true }).click();
       const accept = page.getByRole('button', { name: 'Zustimmen und fortfahren' });

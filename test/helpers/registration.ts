@@ -39,10 +39,21 @@ export async function submitAccountStep(agent: BrowserAgent, page: AgentResponse
   return agent.follow(await agent.post(form.action, { ...form.fields, ...accountFields(person) }));
 }
 
-/** The error shown under a field, decoded (undefined when the field has none). */
+/** The error shown at a field, decoded, without the "Fehler:" that only screen readers hear (undefined when the field has none). */
 export function fieldError(page: AgentResponse, id: string): string | undefined {
   const match = new RegExp(`<p class="field-error" id="${id}-error"[^>]*>([\\s\\S]*?)</p>`).exec(page.body);
-  return match ? decodeEntities(match[1]!) : undefined;
+  return match ? decodeEntities(match[1]!.replace(/^<span class="visually-hidden">[^<]*<\/span>\s*/, '')) : undefined;
+}
+
+/** The texts of the error summary's entries, decoded, in page order. */
+export function summaryErrors(page: AgentResponse): string[] {
+  const summary = /<div class="error-summary"[\s\S]*?<\/ul>/.exec(page.body)?.[0] ?? '';
+  return [...summary.matchAll(/<li>(?:<a href="#[^"]*">)?([\s\S]*?)(?:<\/a>)?<\/li>/g)].map((match) => decodeEntities(match[1]!));
+}
+
+/** The page's document title, decoded. */
+export function pageTitle(page: AgentResponse): string {
+  return decodeEntities(/<title>([\s\S]*?)<\/title>/.exec(page.body)?.[1] ?? '');
 }
 
 /** The password rules the form marks as "nicht erfüllt". */
