@@ -3,7 +3,7 @@ import type { EntityManager } from '@mikro-orm/sql';
 import type { ConsentDefinition } from '../../config/registration.ts';
 import type { AuditLog } from '../audit/index.ts';
 import type { Locale } from '../http/i18n.ts';
-import { MailDropped, type Outbox } from '../mail/index.ts';
+import { MailDropped, type Outbox, type PortalNames } from '../mail/index.ts';
 import { AppError } from '../shared/app-error.ts';
 import type { TokenSubject, VerificationService } from '../verification/index.ts';
 import { Account, type SALUTATIONS } from './account.entity.ts';
@@ -59,6 +59,8 @@ export interface RegistrationDeps {
   rules: DraftRules;
   issuer: string;
   confirmationHours: number;
+  /** Names the portal the registration came through in its mails (none when absent). */
+  portalName?: PortalNames;
 }
 
 export interface ConfirmedRegistration extends TokenSubject {
@@ -92,6 +94,7 @@ export class RegistrationService {
     if (missing.length) throw new AppError('registration.consent_required', 400, missing.map((consent) => consent.id));
     const { em, verification, outbox, audit, issuer, confirmationHours } = this.deps;
     const audited = { ip: context.ip, clientId: context.clientId ?? null };
+    const portal = await this.deps.portalName?.(context.clientId);
     try {
       const outcome = await em.fork().transactional(async (tx) => {
         const existing = await new AccountRepository(tx).findByEmail(draft.email);
@@ -100,7 +103,7 @@ export class RegistrationService {
             message: 'registration-exists',
             to: existing.email,
             locale: existing.locale === 'en' ? 'en' : 'de',
-            data: { ...mailGreeting(existing), forgotLink: `${issuer}/password/forgot`, username: existing.username },
+            data: { ...mailGreeting(existing), forgotLink: `${issuer}/password/forgot`, username: existing.username, portal },
           });
           audit.record(tx, { type: 'account.registration_repeated', accountId: existing.id, ...audited, details: { mailed } });
           return { accountId: null };
@@ -135,7 +138,7 @@ export class RegistrationService {
           message: 'registration-confirm',
           to: account.email,
           locale: context.locale,
-          data: { ...NEUTRAL_GREETING, link: `${issuer}/register/confirm?token=${token}`, hours: confirmationHours },
+          data: { ...NEUTRAL_GREETING, link: `${issuer}/register/confirm?token=${token}`, hours: confirmationHours, portal },
         });
         // No link can reach the address in this window: undo, so a pending registration it replaced stays.
         if (!mailed) throw new MailDropped('registration-confirm');
@@ -206,6 +209,7 @@ export class RegistrationService {
    */
   async resend(email: string, context: RegistrationContext & { mayMail: boolean }): Promise<void> {
     const { em, verification, outbox, confirmationHours, issuer } = this.deps;
+    const portal = await this.deps.portalName?.(context.clientId);
     let wrote = false;
     await em
       .fork()
@@ -218,7 +222,7 @@ export class RegistrationService {
           message: 'registration-confirm',
           to: account.email,
           locale: account.locale === 'en' ? 'en' : 'de',
-          data: { ...NEUTRAL_GREETING, link: `${issuer}/register/confirm?token=${token}`, hours: confirmationHours },
+          data: { ...NEUTRAL_GREETING, link: `${issuer}/register/confirm?token=${token}`, hours: confirmationHours, portal },
         });
         // Dropped: the link mailed before must stay valid, so nothing of this may be committed.
         if (!mailed) throw new MailDropped('registration-confirm');

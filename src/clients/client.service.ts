@@ -118,6 +118,13 @@ export class ClientService {
     return this.em.fork().count(OidcClient, { clientId }).then((count) => count > 0);
   }
 
+  /** The client's registered name (`client_name`), as people see it on pages and in mail; undefined when unknown. */
+  async displayName(clientId: string | null | undefined): Promise<string | undefined> {
+    if (!clientId) return undefined;
+    const name = (await this.findMetadata(clientId))?.client_name;
+    return typeof name === 'string' && name ? name : undefined;
+  }
+
   /** The client's metadata as oidc-provider expects it, the secret decrypted. */
   async findMetadata(clientId: string): Promise<Record<string, unknown> | undefined> {
     if (clientId.includes('\u0000')) return undefined; // never a registered id; PostgreSQL rejects it

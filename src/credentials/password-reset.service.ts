@@ -3,7 +3,7 @@ import type { PasswordPolicy } from '../../config/registration.ts';
 import { Account, emailAddress, loginFilter, mailGreeting, passwordViolations, type PersonalDetails } from '../accounts/index.ts';
 import type { AuditLog } from '../audit/index.ts';
 import type { Locale } from '../http/i18n.ts';
-import { MailDropped, type Outbox } from '../mail/index.ts';
+import { MailDropped, type Outbox, type PortalNames } from '../mail/index.ts';
 import type { LoginThrottleService } from '../rate-limits/index.ts';
 import { AppError } from '../shared/app-error.ts';
 import type { TokenSubject, VerificationService } from '../verification/index.ts';
@@ -32,6 +32,8 @@ export interface ResetDeps {
   resetMinutes: number;
   /** Ends every login session of the account (back-channel logout included). */
   endSessions: (accountId: string) => Promise<number>;
+  /** Names the portal the reset came through in its mails (none when absent). */
+  portalName?: PortalNames;
 }
 
 /**
@@ -47,6 +49,7 @@ export class PasswordResetService {
   async request(request: ResetRequest): Promise<void> {
     const { em, verification, outbox, audit, issuer, resetMinutes } = this.deps;
     const identifier = request.identifier.trim();
+    const portal = await this.deps.portalName?.(request.clientId);
     let wrote = false;
     await em
       .fork()
@@ -60,7 +63,7 @@ export class PasswordResetService {
               message: 'password-reset',
               to: account.email,
               locale: localeOf(account.locale),
-              data: { ...mailGreeting(account), link: `${issuer}/password/reset?token=${token}`, minutes: resetMinutes },
+              data: { ...mailGreeting(account), link: `${issuer}/password/reset?token=${token}`, minutes: resetMinutes, portal },
             });
             // Dropped: the link mailed before must stay valid, so nothing of this may be committed.
             if (!mailed) throw new MailDropped('password-reset');
@@ -69,7 +72,7 @@ export class PasswordResetService {
           audit.record(tx, { type: 'password.reset_requested', accountId: account.id, ip: request.ip, clientId: request.clientId, details: { mailed: request.mayMail } });
         } else if (!account && emailAddress.safeParse(identifier).success) {
           // The same number of mails as for a known address: the sender learns nothing from their mailbox count.
-          if (request.mayMail) wrote = await outbox.enqueue(tx, { message: 'password-reset-unknown', to: identifier, locale: request.locale, data: { registerHint: true } });
+          if (request.mayMail) wrote = await outbox.enqueue(tx, { message: 'password-reset-unknown', to: identifier, locale: request.locale, data: { registerHint: true, portal } });
           audit.record(tx, { type: 'password.reset_requested', ip: request.ip, clientId: request.clientId, details: { known: false, mailed: wrote } });
         } else {
           audit.record(tx, { type: 'password.reset_requested', accountId: account?.id ?? null, ip: request.ip, clientId: request.clientId, details: { known: Boolean(account), mailed: false } });
@@ -106,6 +109,7 @@ export class PasswordResetService {
     if (violations.length) throw new AppError('password.policy', 400, violations.map((rule) => rule.key));
     // Hash before the transaction: nothing slow holds the row lock.
     const hash = await passwords.hash(password);
+    const portal = await this.deps.portalName?.(link.clientId);
     const subject = await em.fork().transactional(async (tx) => {
       const used = await verification.consume(tx, token, 'password_reset');
       if (!used) return null;
@@ -117,7 +121,7 @@ export class PasswordResetService {
         await throttle.clear(tx, throttle.subjectFor(name, undefined));
       }
       // A dropped notice (the address's share used up) must not undo the reset; the outbox logs it.
-      await outbox.enqueue(tx, { message: 'password-changed', to: account.email, locale: localeOf(account.locale), data: { ...mailGreeting(account), forgotLink: `${this.deps.issuer}/password/forgot` } });
+      await outbox.enqueue(tx, { message: 'password-changed', to: account.email, locale: localeOf(account.locale), data: { ...mailGreeting(account), forgotLink: `${this.deps.issuer}/password/forgot`, portal } });
       audit.record(tx, { type: 'password.reset_completed', accountId: account.id, ip: context.ip, clientId: used.clientId });
       return used;
     });
