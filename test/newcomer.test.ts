@@ -113,7 +113,8 @@ describe('npm start for a newcomer', () => {
       await stop(first);
     }
 
-    // The newcomer moves the demo portal to another port: the seed moves the client's URIs with it.
+    // The newcomer moves the demo portal to another port: the seed moves the client's URIs with it, and
+    // the person keeps their `sub` (the sector is the host name, not the port).
     const otherPort = await freePort();
     const moved = npmStart({ ...env, KONTOR_DEMO_PORT: String(otherPort) });
     const movedPortal = `http://localhost:${otherPort}`;
@@ -121,6 +122,7 @@ describe('npm start for a newcomer', () => {
       await ready(moved, kontorUrl, movedPortal);
       const login = await demoLogin(kontorUrl, movedPortal);
       expect(login.page).toContain('Erika Mustermann');
+      expect(login.sub).toBe(sub);
     } finally {
       await stop(moved);
     }

@@ -27,6 +27,7 @@ async function main(argv: string[]): Promise<number> {
       'backchannel-logout-uri': { type: 'string' },
       'client-id': { type: 'string' },
       'client-uri': { type: 'string' },
+      'sector-identifier-uri': { type: 'string' },
       status: { type: 'string' },
       limit: { type: 'string' },
       id: { type: 'string', multiple: true },
