@@ -3,7 +3,7 @@ import type { EntityManager } from '@mikro-orm/sql';
 import type { ConsentDefinition } from '../../config/registration.ts';
 import type { AuditLog } from '../audit/index.ts';
 import type { Locale } from '../http/i18n.ts';
-import { MailDropped, type Outbox, type PortalNames } from '../mail/index.ts';
+import { MailDropped, type Outbox } from '../mail/index.ts';
 import { AppError } from '../shared/app-error.ts';
 import type { TokenSubject, VerificationService } from '../verification/index.ts';
 import { Account, type SALUTATIONS } from './account.entity.ts';
@@ -59,8 +59,11 @@ export interface RegistrationDeps {
   rules: DraftRules;
   issuer: string;
   confirmationHours: number;
-  /** Names the portal the registration came through in its mails (none when absent). */
-  portalName?: PortalNames;
+  /**
+   * The name of the portal (OIDC client) the registration came through, named in its mails; undefined without a
+   * client. Called before the transaction: on PGlite a second connection inside one hangs.
+   */
+  portalName?: (clientId: string | null | undefined) => Promise<string | undefined>;
 }
 
 export interface ConfirmedRegistration extends TokenSubject {

@@ -3,7 +3,7 @@ import type { PasswordPolicy } from '../../config/registration.ts';
 import { Account, emailAddress, loginFilter, mailGreeting, passwordViolations, type PersonalDetails } from '../accounts/index.ts';
 import type { AuditLog } from '../audit/index.ts';
 import type { Locale } from '../http/i18n.ts';
-import { MailDropped, type Outbox, type PortalNames } from '../mail/index.ts';
+import { MailDropped, type Outbox } from '../mail/index.ts';
 import type { LoginThrottleService } from '../rate-limits/index.ts';
 import { AppError } from '../shared/app-error.ts';
 import type { TokenSubject, VerificationService } from '../verification/index.ts';
@@ -32,8 +32,11 @@ export interface ResetDeps {
   resetMinutes: number;
   /** Ends every login session of the account (back-channel logout included). */
   endSessions: (accountId: string) => Promise<number>;
-  /** Names the portal the reset came through in its mails (none when absent). */
-  portalName?: PortalNames;
+  /**
+   * The name of the portal (OIDC client) the reset came through, named in its mails; undefined without a
+   * client. Called before the transaction: on PGlite a second connection inside one hangs.
+   */
+  portalName?: (clientId: string | null | undefined) => Promise<string | undefined>;
 }
 
 /**

@@ -1,4 +1,4 @@
 export { OutboxMail, OUTBOX_STATUSES, type OutboxStatus } from './outbox-mail.entity.ts';
 export { MailRenderer, type MailSender, type RenderedMail } from './mail-renderer.ts';
-export { MailDropped, Outbox, type MailRequest, type OutboxEntry, type MailBody, type RecipientCap, type PortalNames } from './outbox.ts';
+export { MailDropped, Outbox, type MailRequest, type OutboxEntry, type MailBody, type RecipientCap } from './outbox.ts';
 export { MailDispatcher, type DispatcherSettings } from './dispatcher.ts';

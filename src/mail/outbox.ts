@@ -17,13 +17,6 @@ export interface MailRequest {
   data: Record<string, unknown>;
 }
 
-/**
- * The name of the portal (OIDC client) a person came from, for mail that says so ("…bei der Anmeldung zu
- * „Online-Dienste Musterstadt“"); undefined without a client or for an unknown one. Resolved before the
- * caller's transaction: on PGlite a second connection inside one hangs.
- */
-export type PortalNames = (clientId: string | null | undefined) => Promise<string | undefined>;
-
 export interface OutboxEntry {
   id: string;
   message: string;
