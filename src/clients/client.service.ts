@@ -79,7 +79,7 @@ export class ClientService {
       return 'created';
     }
     const sameSecret = row.encryptedSecret !== null && decryptable(() => decrypt(this.secretKey, row.encryptedSecret!, clientId)) === secret;
-    if (sameSecret && JSON.stringify(row.metadata) === JSON.stringify(metadata) && row.name === metadata.client_name) return 'unchanged';
+    if (sameSecret && canonical(row.metadata) === canonical(metadata) && row.name === metadata.client_name) return 'unchanged';
     row.metadata = metadata;
     row.name = String(metadata.client_name);
     row.encryptedSecret = encrypt(this.secretKey, secret, clientId);
@@ -173,4 +173,10 @@ function decryptable(read: () => string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** JSON with object keys sorted: jsonb hands keys back in its own order. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, item: unknown) =>
+    item && typeof item === 'object' && !Array.isArray(item) ? Object.fromEntries(Object.entries(item).sort(([a], [b]) => a.localeCompare(b))) : item);
 }
