@@ -19,6 +19,13 @@ describe('MailRenderer', () => {
     expect(mail.html).toContain('href="tel:0800123456"');
   });
 
+  it('links only web pages as the contact page', () => {
+    const mail = new MailRenderer({ name: 'Kontor', contact: { email: 'hilfe@example.org', url: 'javascript:alert(1)' } }).render('password-reset-unknown', 'de', {});
+    expect(mail.html).not.toContain('javascript:');
+    expect(mail.text).not.toContain('javascript:');
+    expect(mail.html).toContain('mailto:hilfe@example.org');
+  });
+
   it('escapes a portal name in the HTML part and keeps it as written in the text part', () => {
     const mail = new MailRenderer({ name: 'Kontor', contact: {} }).render('password-reset', 'de', { ...greeting, link: 'https://id.example/r', minutes: 60, portal: 'Bürger & <Amt>' });
     expect(mail.html).toContain('Bürger &amp; &lt;Amt&gt;');

@@ -43,7 +43,9 @@ export class MailRenderer {
   private readonly operator: MailSender & { hasContact: boolean; contact: MailSender['contact'] & { tel?: string } };
 
   constructor(sender: MailSender, dir = mailDir) {
-    const { email, phone, url } = sender.contact;
+    const { email, phone } = sender.contact;
+    // A link in a mail is followed by trusting people: web pages only, never javascript: or data: URLs.
+    const url = sender.contact.url && /^https?:\/\//i.test(sender.contact.url) ? sender.contact.url : undefined;
     // tel: URIs take no spaces or separators (RFC 3966 §3 allows them only as visual separators: dropped).
     this.operator = { name: sender.name, hasContact: Boolean(email || phone || url), contact: { email, phone, url, tel: phone?.replace(/[^+\d]/g, '') } };
     for (const instance of [this.html, this.text]) registerTranslateHelper(instance, this.catalogues);
