@@ -73,7 +73,7 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
 
   const verification = new VerificationService(em, clock);
   const rateLimiter = new RateLimiter(em, config.secret);
-  const outbox = new Outbox(em, new MailRenderer(), config.secret, { limiter: rateLimiter, perRecipient: config.mail.perRecipient, logger });
+  const outbox = new Outbox(em, new MailRenderer({ name: config.operator.name, contact: config.operator.contact }), config.secret, { limiter: rateLimiter, perRecipient: config.mail.perRecipient, logger });
   const mailDispatcher = new MailDispatcher(
     em,
     outbox,
@@ -95,6 +95,8 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
     delayMaxSeconds: limits.loginDelayMaxSeconds,
   });
   const logins = new LoginService({ em, passwords, throttle: loginThrottle, limiter: rateLimiter, audit, perIp: limits.loginPerIp });
+  // Mail names the portal a person came from by its registered name.
+  const portalName = (clientId: string | null | undefined) => clients.displayName(clientId);
   const signOut = new AccountSignOut(em, () => live.current, audit, logger);
   const registration = new RegistrationService({
     em,
@@ -108,6 +110,7 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
     issuer: config.issuer,
     confirmationHours: config.registration.confirmationHours,
     clock,
+    portalName,
   });
   const passwordReset = new PasswordResetService({
     em,
@@ -121,6 +124,7 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
     resetMinutes: config.registration.resetMinutes,
     // A new password ends everything the old one may have let an intruder obtain, not only the sessions.
     endSessions: (accountId) => signOut.endEverything(accountId, 'password_reset'),
+    portalName,
   });
 
   return {

@@ -1,6 +1,7 @@
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { ConfigError, loadConfig } from '../config/index.ts';
 import { createLogger } from './shared/logger.ts';
+import { listen, PortUnavailable } from './shared/listen.ts';
 import { startKontor } from './server.ts';
 import { createDemoPortal } from './demo-portal/app.ts';
 import { DEMO_CLIENT_ID, DEMO_ACCOUNT, demoClientSecret } from './dev/seed.ts';
@@ -35,20 +36,36 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 
+  // The demo portal's port is claimed before Kontor starts: a taken port must stop the start before the
+  // development seed registers the demo client for a portal that cannot run.
+  const withDemo = process.argv.includes('--with-demo') && config.devFeatures;
+  const portalServer = withDemo ? createServer(notReady) : undefined;
+  if (portalServer) {
+    await listen(portalServer, config.demoPortal.port, config.host, 'KONTOR_DEMO_PORT', 'demo portal');
+    closers.push(() => new Promise((resolve) => portalServer.close(() => resolve())));
+  }
+
   // A signal during start-up waits for it to finish (migrations, lock file) and then closes cleanly.
   const starting = startKontor(config, logger);
   closers.push(async () => (await starting).close());
   await starting;
 
-  if (process.argv.includes('--with-demo') && config.devFeatures) {
+  if (portalServer) {
     const portal = await createDemoPortal({ issuer: config.issuer, clientId: DEMO_CLIENT_ID, clientSecret: demoClientSecret(config.secret), baseUrl: config.demoPortal.url });
-    const portalServer = createServer(portal.callback()).listen(config.demoPortal.port, config.host);
-    closers.push(() => new Promise((resolve) => portalServer.close(() => resolve())));
+    portalServer.off('request', notReady);
+    portalServer.on('request', portal.callback());
     logger.info({ url: config.demoPortal.url, demoAccount: DEMO_ACCOUNT.email }, 'demo portal "Online-Dienste Musterstadt" is listening');
   }
 }
 
+/** What the demo portal answers until Kontor is up. */
+function notReady(_req: IncomingMessage, res: ServerResponse): void {
+  res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '2' }).end('starting');
+}
+
 main().catch((error) => {
-  process.stderr.write(`Kontor failed to start: ${(error as Error).stack ?? error}\n`);
+  // A taken port is a newcomer's everyday problem: one line saying what to set, no stack trace.
+  if (error instanceof PortUnavailable) process.stderr.write(`${error.message}\n`);
+  else process.stderr.write(`Kontor failed to start: ${(error as Error).stack ?? error}\n`);
   process.exit(1);
 });

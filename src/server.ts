@@ -8,6 +8,7 @@ import { seedDevelopmentData } from './dev/seed.ts';
 import { purgeExpiredPayloads } from './oidc/index.ts';
 import type { Clock } from './shared/clock.ts';
 import type { Logger } from './shared/logger.ts';
+import { listen } from './shared/listen.ts';
 
 export interface RunningKontor {
   container: Container;
@@ -23,10 +24,8 @@ export interface RunningKontor {
  */
 export async function startKontor(config: LoadedConfig, logger: Logger, options: { issuerFromPort?: boolean; clock?: Clock } = {}): Promise<RunningKontor> {
   const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, resolve);
-  });
+  // Listening comes first: a taken port stops the start before the database is opened or seeded.
+  await listen(server, config.port, config.host, 'PORT', 'Kontor');
   // Until the app is ready (migrations, keys), answer instead of leaving probes hanging.
   const notReady = (_req: IncomingMessage, res: ServerResponse) => {
     res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '2' }).end('{"status":"starting"}');

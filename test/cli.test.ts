@@ -190,3 +190,18 @@ describe('kontor CLI on the embedded database', () => {
     expect(listed).toEqual([expect.objectContaining({ client_name: 'Lokal' })]);
   });
 });
+
+describe('kontor CLI --json with logging on', () => {
+  it('prints exactly one JSON document on stdout on a fresh database; the logs go to stderr', async () => {
+    const database = await createTestDatabase();
+    try {
+      // A fresh database: migrations run and signing keys are generated (and logged at info).
+      const listed = await kontor(['client', 'list', '--json'], { DATABASE_URL: database.url, KONTOR_LOG_LEVEL: 'info' });
+      expect(listed.code).toBe(0);
+      expect(JSON.parse(listed.stdout)).toEqual([]);
+      expect(listed.stderr).toContain('generated signing keys');
+    } finally {
+      await database.drop();
+    }
+  });
+});

@@ -62,6 +62,11 @@ export interface RegistrationDeps {
   confirmationHours: number;
   /** Judges the confirmation period; tests advance it (default: the wall clock). */
   clock?: Clock;
+  /**
+   * The name of the portal (OIDC client) the registration came through, named in its mails; undefined without a
+   * client. Called before the transaction: on PGlite a second connection inside one hangs.
+   */
+  portalName?: (clientId: string | null | undefined) => Promise<string | undefined>;
 }
 
 export interface ConfirmedRegistration extends TokenSubject {
@@ -95,6 +100,7 @@ export class RegistrationService {
     if (missing.length) throw new AppError('registration.consent_required', 400, missing.map((consent) => consent.id));
     const { em, verification, outbox, audit, issuer, confirmationHours } = this.deps;
     const audited = { ip: context.ip, clientId: context.clientId ?? null };
+    const portal = await this.deps.portalName?.(context.clientId);
     try {
       const outcome = await em.fork().transactional(async (tx) => {
         const existing = await new AccountRepository(tx).findByEmail(draft.email);
@@ -103,7 +109,7 @@ export class RegistrationService {
             message: 'registration-exists',
             to: existing.email,
             locale: existing.locale === 'en' ? 'en' : 'de',
-            data: { ...mailGreeting(existing), forgotLink: `${issuer}/password/forgot`, username: existing.username },
+            data: { ...mailGreeting(existing), forgotLink: `${issuer}/password/forgot`, username: existing.username, portal },
           });
           audit.record(tx, { type: 'account.registration_repeated', accountId: existing.id, ...audited, details: { mailed } });
           return { accountId: null };
@@ -138,7 +144,7 @@ export class RegistrationService {
           message: 'registration-confirm',
           to: account.email,
           locale: context.locale,
-          data: { ...NEUTRAL_GREETING, link: `${issuer}/register/confirm?token=${token}`, hours: confirmationHours },
+          data: { ...NEUTRAL_GREETING, link: `${issuer}/register/confirm?token=${token}`, hours: confirmationHours, portal },
         });
         // No link can reach the address in this window: undo, so a pending registration it replaced stays.
         if (!mailed) throw new MailDropped('registration-confirm');
@@ -217,6 +223,7 @@ export class RegistrationService {
    */
   async resend(email: string, context: RegistrationContext & { mayMail: boolean }): Promise<void> {
     const { em, verification, outbox, confirmationHours, issuer } = this.deps;
+    const portal = await this.deps.portalName?.(context.clientId);
     let wrote = false;
     await em
       .fork()
@@ -229,7 +236,7 @@ export class RegistrationService {
           message: 'registration-confirm',
           to: account.email,
           locale: account.locale === 'en' ? 'en' : 'de',
-          data: { ...NEUTRAL_GREETING, link: `${issuer}/register/confirm?token=${token}`, hours: confirmationHours },
+          data: { ...NEUTRAL_GREETING, link: `${issuer}/register/confirm?token=${token}`, hours: confirmationHours, portal },
         });
         // Dropped: the link mailed before must stay valid, so nothing of this may be committed.
         if (!mailed) throw new MailDropped('registration-confirm');

@@ -20,9 +20,11 @@ export const usage = `Usage: npm run kontor -- <command> [options] [--json]
   client create --name N --redirect-uri U [--redirect-uri U2] [--post-logout-redirect-uri U]
                 [--auth-method client_secret_basic|client_secret_post|private_key_jwt|none]
                 [--grant-type G ...] [--id-token-alg RS256|ES256|EdDSA] [--jwks-uri U]
-                [--backchannel-logout-uri U] [--client-uri U] [--client-id ID]
+                [--backchannel-logout-uri U] [--client-uri U] [--client-id ID] [--sector-identifier-uri U]
                   registers a client; prints client_id and, once, client_secret
-                  (--client-uri: the portal's home page, linked after e-mail confirmation)
+                  (--client-uri: the portal's home page, linked after e-mail confirmation;
+                  --sector-identifier-uri: https URL answering with a JSON array of every redirect URI,
+                  needed when they span several hosts or ports; its host name is the pairwise sector)
   client list     lists registered clients
   user create --email E (--password P | --password-stdin) --given-name G --family-name F [--locale de|en]
                   creates an account whose e-mail counts as verified
@@ -79,6 +81,7 @@ export async function runCommand(positionals: string[], flags: Flags, config: Lo
           backchannelLogoutUri: flags['backchannel-logout-uri'] as string | undefined,
           clientUri: flags['client-uri'] as string | undefined,
           clientId: flags['client-id'] as string | undefined,
+          sectorIdentifierUri: flags['sector-identifier-uri'] as string | undefined,
         };
         const created = await container.clients.create(input, container.validateClientMetadata);
         // ClientService keeps its transaction to itself; the event follows right after (never the secret).

@@ -27,6 +27,7 @@ async function main(argv: string[]): Promise<number> {
       'backchannel-logout-uri': { type: 'string' },
       'client-id': { type: 'string' },
       'client-uri': { type: 'string' },
+      'sector-identifier-uri': { type: 'string' },
       status: { type: 'string' },
       limit: { type: 'string' },
       id: { type: 'string', multiple: true },
@@ -52,7 +53,8 @@ async function main(argv: string[]): Promise<number> {
   try {
     if (values['password-stdin']) values.password = await readStdinLine();
     const config = loadConfig();
-    const logger = createLogger(process.env.KONTOR_LOG_LEVEL ?? 'warn');
+    // Logs never go to stdout: that is the command's output, and with --json one JSON document.
+    const logger = createLogger(process.env.KONTOR_LOG_LEVEL ?? 'warn', 'stderr');
     const output = await runCommand(positionals, values, config, logger);
     print(output, json);
     return 0;

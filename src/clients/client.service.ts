@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/sql';
 import { AppError } from '../shared/app-error.ts';
-import { isLoopbackHost } from '../shared/urls.ts';
 import { decrypt, deriveKey, encrypt, randomToken } from '../shared/crypto.ts';
 import { OidcClient } from './client.entity.ts';
-import { createClientInput, type CreateClientInput } from './client.schemas.ts';
+import type { CreateClientInput } from './client.schemas.ts';
+import { clientMetadata, parseClientInput } from './client-metadata.ts';
 
 export interface CreatedClient {
   clientId: string;
@@ -32,11 +32,6 @@ export type MetadataValidator = (metadata: Record<string, unknown>) => Promise<v
  */
 export const CLIENT_CACHE_MS = 5_000;
 
-function tlsOrLoopback(uri: string): boolean {
-  const url = new URL(uri);
-  return url.protocol !== 'http:' || isLoopbackHost(url.hostname);
-}
-
 /** Registered OIDC clients: creation by operators, listing, and the lookup oidc-provider uses. */
 export class ClientService {
   private readonly em: EntityManager;
@@ -54,43 +49,12 @@ export class ClientService {
 
   /** Validates the input and the resulting metadata, stores the client, returns its secret once. */
   async create(input: CreateClientInput, validate: MetadataValidator, source: OidcClient['source'] = 'cli', fixedSecret?: string): Promise<CreatedClient> {
-    const parsed = createClientInput.safeParse(input);
-    if (!parsed.success) {
-      throw new AppError('client.invalid_input', 400, parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
-    }
-    const data = parsed.data;
-    if (this.requireHttps) {
-      const plain = [...data.redirectUris, ...data.postLogoutRedirectUris, data.jwksUri, data.backchannelLogoutUri, data.clientUri].filter((uri): uri is string => uri !== undefined && !tlsOrLoopback(uri));
-      if (plain.length) throw new AppError('client.https_required', 400, plain.map((uri) => `${uri}: use https (plain http only for loopback addresses)`));
-    }
-    const clientId = data.clientId ?? randomUUID();
-    const needsSecret = data.authMethod === 'client_secret_basic' || data.authMethod === 'client_secret_post';
-    const clientSecret = needsSecret ? (fixedSecret ?? randomToken(32)) : undefined;
-    const responseTypes = data.grantTypes.includes('authorization_code') ? ['code'] : [];
-    const metadata: Record<string, unknown> = {
-      client_id: clientId,
-      client_name: data.name,
-      redirect_uris: data.redirectUris,
-      post_logout_redirect_uris: data.postLogoutRedirectUris,
-      token_endpoint_auth_method: data.authMethod,
-      grant_types: data.grantTypes,
-      response_types: responseTypes,
-      id_token_signed_response_alg: data.idTokenSignedResponseAlg,
-      ...(data.jwksUri ? { jwks_uri: data.jwksUri } : {}),
-      ...(data.clientUri ? { client_uri: data.clientUri } : {}),
-      ...(data.backchannelLogoutUri ? { backchannel_logout_uri: data.backchannelLogoutUri, backchannel_logout_session_required: true } : {}),
-    };
-    try {
-      await validate({ ...metadata, ...(clientSecret ? { client_secret: clientSecret } : {}) });
-    } catch (error) {
-      const err = error as { error_description?: string; message: string };
-      throw new AppError('client.invalid_metadata', 400, [err.error_description ?? err.message]);
-    }
+    const { clientId, clientSecret, metadata } = await this.prepare(input, validate, fixedSecret);
     const em = this.em.fork();
     if (await em.findOne(OidcClient, { clientId })) throw new AppError('client.id_taken', 409, [`client_id ${clientId} exists`]);
     em.create(OidcClient, {
       clientId,
-      name: data.name,
+      name: String(metadata.client_name),
       metadata,
       source,
       encryptedSecret: clientSecret ? encrypt(this.secretKey, clientSecret, clientId) : null,
@@ -98,6 +62,45 @@ export class ClientService {
       updatedAt: new Date(),
     });
     await em.flush();
+    return { clientId, clientSecret, metadata };
+  }
+
+  /**
+   * Creates the client `input.clientId`, or rewrites an existing one to match `input` (metadata and the
+   * given secret). For clients derived from configuration, such as the development seed's demo portal,
+   * whose URIs follow `KONTOR_DEMO_URL`: a registration from an earlier start must not outlive a change.
+   */
+  async createOrUpdate(input: CreateClientInput & { clientId: string }, validate: MetadataValidator, source: OidcClient['source'], secret: string): Promise<'created' | 'updated' | 'unchanged'> {
+    const { clientId, metadata } = await this.prepare(input, validate, secret);
+    const em = this.em.fork();
+    const row = await em.findOne(OidcClient, { clientId });
+    if (!row) {
+      await this.create(input, validate, source, secret);
+      return 'created';
+    }
+    const sameSecret = row.encryptedSecret !== null && decryptable(() => decrypt(this.secretKey, row.encryptedSecret!, clientId)) === secret;
+    if (sameSecret && canonical(row.metadata) === canonical(metadata) && row.name === metadata.client_name) return 'unchanged';
+    row.metadata = metadata;
+    row.name = String(metadata.client_name);
+    row.encryptedSecret = encrypt(this.secretKey, secret, clientId);
+    await em.flush();
+    this.cache.delete(clientId);
+    return 'updated';
+  }
+
+  /** Parses the input and checks the resulting metadata the way the provider will read it. */
+  private async prepare(input: CreateClientInput, validate: MetadataValidator, fixedSecret?: string): Promise<CreatedClient> {
+    const data = parseClientInput(input, this.requireHttps);
+    const clientId = data.clientId ?? randomUUID();
+    const needsSecret = data.authMethod === 'client_secret_basic' || data.authMethod === 'client_secret_post';
+    const clientSecret = needsSecret ? (fixedSecret ?? randomToken(32)) : undefined;
+    const metadata = clientMetadata(clientId, data);
+    try {
+      await validate({ ...metadata, ...(clientSecret ? { client_secret: clientSecret } : {}) });
+    } catch (error) {
+      const err = error as { error_description?: string; message: string };
+      throw new AppError('client.invalid_metadata', 400, [err.error_description ?? err.message]);
+    }
     return { clientId, clientSecret, metadata };
   }
 
@@ -116,6 +119,13 @@ export class ClientService {
 
   exists(clientId: string): Promise<boolean> {
     return this.em.fork().count(OidcClient, { clientId }).then((count) => count > 0);
+  }
+
+  /** The client's registered name (`client_name`), as people see it on pages and in mail; undefined when unknown. */
+  async displayName(clientId: string | null | undefined): Promise<string | undefined> {
+    if (!clientId) return undefined;
+    const name = (await this.findMetadata(clientId))?.client_name;
+    return typeof name === 'string' && name ? name : undefined;
   }
 
   /** The client's metadata as oidc-provider expects it, the secret decrypted. */
@@ -154,4 +164,19 @@ export class ClientService {
     this.cache.delete(clientId);
     await this.em.fork().nativeDelete(OidcClient, { clientId });
   }
+}
+
+/** A secret stored under another KONTOR_SECRET cannot be decrypted: treated as different, and rewritten. */
+function decryptable(read: () => string): string | undefined {
+  try {
+    return read();
+  } catch {
+    return undefined;
+  }
+}
+
+/** JSON with object keys sorted: jsonb hands keys back in its own order. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, item: unknown) =>
+    item && typeof item === 'object' && !Array.isArray(item) ? Object.fromEntries(Object.entries(item).sort(([a], [b]) => a.localeCompare(b))) : item);
 }

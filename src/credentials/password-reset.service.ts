@@ -32,6 +32,11 @@ export interface ResetDeps {
   resetMinutes: number;
   /** Ends every login session of the account (back-channel logout included). */
   endSessions: (accountId: string) => Promise<number>;
+  /**
+   * The name of the portal (OIDC client) the reset came through, named in its mails; undefined without a
+   * client. Called before the transaction: on PGlite a second connection inside one hangs.
+   */
+  portalName?: (clientId: string | null | undefined) => Promise<string | undefined>;
 }
 
 /**
@@ -47,6 +52,7 @@ export class PasswordResetService {
   async request(request: ResetRequest): Promise<void> {
     const { em, verification, outbox, audit, issuer, resetMinutes } = this.deps;
     const identifier = request.identifier.trim();
+    const portal = await this.deps.portalName?.(request.clientId);
     let wrote = false;
     await em
       .fork()
@@ -60,7 +66,7 @@ export class PasswordResetService {
               message: 'password-reset',
               to: account.email,
               locale: localeOf(account.locale),
-              data: { ...mailGreeting(account), link: `${issuer}/password/reset?token=${token}`, minutes: resetMinutes },
+              data: { ...mailGreeting(account), link: `${issuer}/password/reset?token=${token}`, minutes: resetMinutes, portal },
             });
             // Dropped: the link mailed before must stay valid, so nothing of this may be committed.
             if (!mailed) throw new MailDropped('password-reset');
@@ -69,7 +75,7 @@ export class PasswordResetService {
           audit.record(tx, { type: 'password.reset_requested', accountId: account.id, ip: request.ip, clientId: request.clientId, details: { mailed: request.mayMail } });
         } else if (!account && emailAddress.safeParse(identifier).success) {
           // The same number of mails as for a known address: the sender learns nothing from their mailbox count.
-          if (request.mayMail) wrote = await outbox.enqueue(tx, { message: 'password-reset-unknown', to: identifier, locale: request.locale, data: { registerHint: true } });
+          if (request.mayMail) wrote = await outbox.enqueue(tx, { message: 'password-reset-unknown', to: identifier, locale: request.locale, data: { registerHint: true, portal } });
           audit.record(tx, { type: 'password.reset_requested', ip: request.ip, clientId: request.clientId, details: { known: false, mailed: wrote } });
         } else {
           audit.record(tx, { type: 'password.reset_requested', accountId: account?.id ?? null, ip: request.ip, clientId: request.clientId, details: { known: Boolean(account), mailed: false } });
@@ -106,6 +112,7 @@ export class PasswordResetService {
     if (violations.length) throw new AppError('password.policy', 400, violations.map((rule) => rule.key));
     // Hash before the transaction: nothing slow holds the row lock.
     const hash = await passwords.hash(password);
+    const portal = await this.deps.portalName?.(link.clientId);
     const subject = await em.fork().transactional(async (tx) => {
       const used = await verification.consume(tx, token, 'password_reset');
       if (!used) return null;
@@ -117,7 +124,7 @@ export class PasswordResetService {
         await throttle.clear(tx, throttle.subjectFor(name, undefined));
       }
       // A dropped notice (the address's share used up) must not undo the reset; the outbox logs it.
-      await outbox.enqueue(tx, { message: 'password-changed', to: account.email, locale: localeOf(account.locale), data: { ...mailGreeting(account), forgotLink: `${this.deps.issuer}/password/forgot` } });
+      await outbox.enqueue(tx, { message: 'password-changed', to: account.email, locale: localeOf(account.locale), data: { ...mailGreeting(account), forgotLink: `${this.deps.issuer}/password/forgot`, portal } });
       audit.record(tx, { type: 'password.reset_completed', accountId: account.id, ip: context.ip, clientId: used.clientId });
       return used;
     });

@@ -1,5 +1,6 @@
 import type { Container } from '../container.ts';
 import { deriveKey } from '../shared/crypto.ts';
+import type { CreateClientInput } from '../clients/index.ts';
 
 /** The demo citizen named in the README (development mode only). */
 export const DEMO_ACCOUNT = {
@@ -16,9 +17,25 @@ export function demoClientSecret(secret: string): string {
   return deriveKey(secret, 'demo-portal-client-secret').toString('base64url');
 }
 
+/** The demo portal's registration for the portal at `demoUrl` (KONTOR_DEMO_URL). */
+export function demoClientInput(demoUrl: string): CreateClientInput & { clientId: string } {
+  const portal = demoUrl.replace(/\/$/, '');
+  return {
+    clientId: DEMO_CLIENT_ID,
+    name: 'Online-Dienste Musterstadt',
+    redirectUris: [`${portal}/callback`],
+    postLogoutRedirectUris: [`${portal}/`],
+    clientUri: `${portal}/`,
+    authMethod: 'client_secret_basic',
+    grantTypes: ['authorization_code', 'refresh_token'],
+  };
+}
+
 /**
  * Seeds the demo citizen and registers the demo relying portal ("Online-Dienste Musterstadt") as a
- * client. Idempotent; runs only when dev features are on (never in production).
+ * client. Runs only when dev features are on (never in production), on every start: the demo client's
+ * URIs follow `KONTOR_DEMO_URL` (and its secret `KONTOR_SECRET`), so a start with another demo port
+ * updates the registration an earlier start left behind instead of keeping the old port for good.
  */
 export async function seedDevelopmentData(container: Container): Promise<void> {
   const { accounts, passwords, clients, config, logger } = container;
@@ -26,22 +43,6 @@ export async function seedDevelopmentData(container: Container): Promise<void> {
     await accounts.createVerified(DEMO_ACCOUNT, (em, accountId, password) => passwords.setPassword(em, accountId, password));
     logger.info({ email: DEMO_ACCOUNT.email }, 'seeded demo account');
   }
-  if (!(await clients.exists(DEMO_CLIENT_ID))) {
-    const portal = config.demoPortal.url.replace(/\/$/, '');
-    await clients.create(
-      {
-        clientId: DEMO_CLIENT_ID,
-        name: 'Online-Dienste Musterstadt',
-        redirectUris: [`${portal}/callback`],
-        postLogoutRedirectUris: [`${portal}/`],
-        clientUri: `${portal}/`,
-        authMethod: 'client_secret_basic',
-        grantTypes: ['authorization_code', 'refresh_token'],
-      },
-      container.validateClientMetadata,
-      'dev-seed',
-      demoClientSecret(config.secret),
-    );
-    logger.info({ clientId: DEMO_CLIENT_ID }, 'registered demo portal client');
-  }
+  const outcome = await clients.createOrUpdate(demoClientInput(config.demoPortal.url), container.validateClientMetadata, 'dev-seed', demoClientSecret(config.secret));
+  if (outcome !== 'unchanged') logger.info({ clientId: DEMO_CLIENT_ID, url: config.demoPortal.url }, outcome === 'created' ? 'registered demo portal client' : 'updated demo portal client to KONTOR_DEMO_URL');
 }

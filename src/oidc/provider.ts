@@ -13,7 +13,7 @@ import { MikroOrmAdapter } from './mikro-orm-adapter.ts';
 import { ArtifactIds } from './artifact-ids.ts';
 import { assertClientAssertion } from './client-assertions.ts';
 import { auditProviderEvents } from './provider-audit.ts';
-import { pairwiseSubject } from './pairwise.ts';
+import { pairwiseSubject, sectorOf } from './pairwise.ts';
 import { ACR_VALUES_SUPPORTED } from './trust.ts';
 import { introspectionAllowed, revocationAllowed } from './token-policies.ts';
 import { logoutPage, loggedOutPage, errorPage } from './provider-pages.ts';
@@ -63,7 +63,12 @@ export function createProvider(deps: ProviderDeps): Provider {
     scopes: ['openid', 'offline_access', 'profile', 'email'],
     acrValues: ACR_VALUES_SUPPORTED,
     subjectTypes: ['public', 'pairwise'],
-    pairwiseIdentifier: async (_ctx, accountId, client) => pairwise(String(client.sectorIdentifier), accountId),
+    // OIDC Core §8.1: the sector is the host name of the sector_identifier_uri or redirect URI (see sectorOf).
+    pairwiseIdentifier: async (_ctx, accountId, client) => pairwise(sectorOf(client), accountId),
+    // OpenID Connect Registration §5: the sector_identifier_uri is fetched and must list every redirect URI
+    // when a client is registered (metadataValidator), not each time an instance loads the client: a portal's
+    // document being unreachable must not stop its logins.
+    sectorIdentifierUriValidate: (client) => registering.get(provider)?.has(client.clientId) ?? false,
     clientDefaults: {
       grant_types: ['authorization_code', 'refresh_token'],
       id_token_signed_response_alg: 'RS256',
@@ -129,7 +134,8 @@ export function createProvider(deps: ProviderDeps): Provider {
     renderError: async (ctx, out, error) => errorPage(views, deps.logger, ctx as KoaContextWithOIDC, out, error),
   };
 
-  const provider = new Provider(config.issuer, configuration);
+  const provider: Provider = new Provider(config.issuer, configuration);
+  registering.set(provider, new Set());
   // The provider answers its own errors (JSON or our error page); these events are where the causes are.
   provider.on('server_error', (ctx: KoaContextWithOIDC, error: Error) => deps.logger.error({ err: error, path: ctx.path }, 'provider error'));
   provider.on('backchannel.error', (_ctx: KoaContextWithOIDC, error: Error, client: { clientId: string }) =>
@@ -149,9 +155,22 @@ export function sessionSecondsLeft(session: { loginTs?: number }, limits: { idle
   return Math.max(1, Math.min(idle, absoluteLeft));
 }
 
-/** Checks client metadata exactly as the provider will read it, before we store a client. */
+/** Client ids being registered now, per provider: only then is their sector_identifier_uri fetched. */
+const registering = new WeakMap<Provider, Set<string>>();
+
+/**
+ * Checks client metadata exactly as the provider will read it, before we store a client; this is where a
+ * sector_identifier_uri is fetched and checked against the redirect URIs.
+ */
 export function metadataValidator(provider: Provider) {
   return async (metadata: Record<string, unknown>) => {
-    await (provider.Client as unknown as { validate(metadata: Record<string, unknown>): Promise<void> }).validate(metadata);
+    const clientIds = registering.get(provider);
+    const clientId = String(metadata.client_id);
+    clientIds?.add(clientId);
+    try {
+      await (provider.Client as unknown as { validate(metadata: Record<string, unknown>): Promise<void> }).validate(metadata);
+    } finally {
+      clientIds?.delete(clientId);
+    }
   };
 }

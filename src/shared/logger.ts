@@ -3,10 +3,11 @@ import { pino, type Logger } from 'pino';
 export type { Logger };
 
 /**
- * Structured JSON logs. Redaction is a second line of defence: request logs carry paths without query
- * strings and no bodies, and no code logs credentials on purpose.
+ * Structured JSON logs, on stdout for the server. Redaction is a second line of defence: request logs carry
+ * paths without query strings and no bodies, and no code logs credentials on purpose. The CLI logs to
+ * stderr: its stdout is the command's output (`--json`: exactly one JSON document).
  */
-export function createLogger(level: string): Logger {
+export function createLogger(level: string, to: 'stdout' | 'stderr' = 'stdout'): Logger {
   return pino({
     level,
     base: { service: 'kontor' },
@@ -18,5 +19,5 @@ export function createLogger(level: string): Logger {
       ],
       censor: '[redacted]',
     },
-  });
+  }, pino.destination({ dest: to === 'stderr' ? 2 : 1, sync: true }));
 }
