@@ -6,14 +6,11 @@ import { SIGNING_ALGORITHMS, type SigningAlgorithm } from '../oidc/index.ts';
 import type { CreateClientInput } from '../clients/index.ts';
 import { AppError } from '../shared/app-error.ts';
 import type { Logger } from '../shared/logger.ts';
+import { list, type CommandOutput, type Flags } from './command-output.ts';
 import { runOperationsCommand } from './operations.commands.ts';
 
-export interface CommandOutput {
-  data: unknown;
-  text: string;
-}
+export type { CommandOutput, Flags } from './command-output.ts';
 
-export type Flags = Record<string, string | boolean | string[] | undefined>;
 
 export const usage = `Usage: npm run kontor -- <command> [options] [--json]
 
@@ -146,10 +143,6 @@ export async function runCommand(positionals: string[], flags: Flags, config: Lo
   }
 }
 
-export function list(value: Flags[string]): string[] {
-  if (value === undefined || typeof value === 'boolean') return [];
-  return Array.isArray(value) ? value : [value];
-}
 
 /** In development the CLI migrates like the server does, so it works on a fresh embedded database. */
 async function withDatabase<T>(config: LoadedConfig, migrateFirst: boolean, run: (db: Database) => Promise<T>): Promise<T> {

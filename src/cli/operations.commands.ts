@@ -2,7 +2,7 @@ import type { Container } from '../container.ts';
 import { AUDIT_TYPES, type AuditType } from '../audit/index.ts';
 import { OUTBOX_STATUSES, type OutboxStatus } from '../mail/index.ts';
 import { AppError } from '../shared/app-error.ts';
-import { list, type CommandOutput, type Flags } from './commands.ts';
+import { list, type CommandOutput, type Flags } from './command-output.ts';
 
 function limitOf(flags: Flags): number {
   const limit = flags.limit === undefined ? 50 : Number(flags.limit);

@@ -1,8 +1,10 @@
 import type Provider from 'oidc-provider';
-import type Koa from 'koa';
 import compose from 'koa-compose';
 import type { JWK } from 'jose';
 import type { KeyService } from './keys/key.service.ts';
+
+/** The provider's request handler as the app mounts it (a Koa middleware; typed without importing Koa). */
+type ProviderMiddleware = Provider['middleware'][number];
 
 /**
  * oidc-provider fixes its keys when it is built. To follow key rotation without a restart, each instance
@@ -14,14 +16,14 @@ export class LiveProvider {
   private readonly build: (jwks: JWK[]) => Provider;
   private readonly keys: KeyService;
   private provider: Provider;
-  private composed: Koa.Middleware;
+  private composed: ProviderMiddleware;
   private fingerprint: string;
 
   private constructor(build: (jwks: JWK[]) => Provider, keys: KeyService, provider: Provider, fingerprint: string) {
     this.build = build;
     this.keys = keys;
     this.provider = provider;
-    this.composed = compose(provider.middleware as Koa.Middleware[]);
+    this.composed = compose(provider.middleware as ProviderMiddleware[]);
     this.fingerprint = fingerprint;
   }
 
@@ -35,7 +37,7 @@ export class LiveProvider {
   }
 
   /** Koa middleware that hands the request to the current provider. */
-  readonly middleware: Koa.Middleware = (ctx, next) => this.composed(ctx, next);
+  readonly middleware: ProviderMiddleware = (ctx, next) => this.composed(ctx, next);
 
   /** Reloads the keys; returns true when a new provider took over. */
   async refresh(now = new Date()): Promise<boolean> {
@@ -43,7 +45,7 @@ export class LiveProvider {
     if (published.fingerprint === this.fingerprint) return false;
     const provider = this.build(published.jwks);
     this.provider = provider;
-    this.composed = compose(provider.middleware as Koa.Middleware[]);
+    this.composed = compose(provider.middleware as ProviderMiddleware[]);
     this.fingerprint = published.fingerprint;
     return true;
   }

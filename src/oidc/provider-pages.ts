@@ -1,5 +1,4 @@
 import type { KoaContextWithOIDC, errors } from 'oidc-provider';
-import type { Views } from '../http/views.ts';
 import type { Logger } from '../shared/logger.ts';
 // oidc-provider's end_session confirmation handlers (9.x, no typings); used here only, see endSessionUnasked.
 // @ts-expect-error the package ships no declarations for its action modules
@@ -9,7 +8,15 @@ import { confirm as endSessionConfirm } from 'oidc-provider/lib/actions/end_sess
  * The provider's own pages (logout question, logged out, protocol errors) in our layout and language.
  * The logout form carries the provider's xsrf value, which it checks on submission.
  */
-export async function logoutPage(views: Views, ctx: KoaContextWithOIDC, subjectOf: SubjectOf): Promise<void> {
+/**
+ * The page renderer these pages need (src/http's Views is one): the protocol module names only this, so it
+ * depends on no web-layer module (dependency rule in .dependency-cruiser.cjs).
+ */
+export interface PageRenderer {
+  render(ctx: never, page: string, model: Record<string, unknown>, options: { title: string; status?: number }): void;
+}
+
+export async function logoutPage(views: PageRenderer, ctx: KoaContextWithOIDC, subjectOf: SubjectOf): Promise<void> {
   const session = ctx.oidc.session;
   const client = ctx.oidc.client;
   if (await hintNamesThisSession(ctx, subjectOf)) return endSessionUnasked(ctx);
@@ -58,14 +65,14 @@ async function endSessionUnasked(ctx: KoaContextWithOIDC): Promise<void> {
 }
 
 /** "Sie sind abgemeldet", with the next step: back to the portal when it is known, else the start page. */
-export async function loggedOutPage(views: Views, ctx: KoaContextWithOIDC): Promise<void> {
+export async function loggedOutPage(views: PageRenderer, ctx: KoaContextWithOIDC): Promise<void> {
   const client = ctx.oidc.client;
   const clientUri = (client?.initiateLoginUri ?? client?.clientUri) as string | undefined;
   const back = client && clientUri ? { url: clientUri, name: client.clientName ?? client.clientId } : { url: '/' };
   views.render(ctx as never, 'logout/done', { clientName: client?.clientName, back }, { title: 'logout.done_title' });
 }
 
-export function errorPage(views: Views, logger: Logger, ctx: KoaContextWithOIDC, out: { error: string; error_description?: string }, error: errors.OIDCProviderError | Error): void {
+export function errorPage(views: PageRenderer, logger: Logger, ctx: KoaContextWithOIDC, out: { error: string; error_description?: string }, error: errors.OIDCProviderError | Error): void {
   const status = 'status' in error && typeof error.status === 'number' ? error.status : 500;
   // Server errors are logged with their stack by the provider's server_error event (provider.ts).
   logger.info({ error: out.error, description: out.error_description, path: ctx.path, status }, 'protocol error');

@@ -8,7 +8,6 @@ import { ClientStoreAdapter, type ClientService } from '../clients/index.ts';
 import { deriveKey } from '../shared/crypto.ts';
 import { usesHttps } from '../shared/urls.ts';
 import type { Logger } from '../shared/logger.ts';
-import type { Views } from '../http/views.ts';
 import { MikroOrmAdapter } from './mikro-orm-adapter.ts';
 import { ArtifactIds } from './artifact-ids.ts';
 import { assertClientAssertion } from './client-assertions.ts';
@@ -16,7 +15,7 @@ import { auditProviderEvents } from './provider-audit.ts';
 import { pairwiseSubject, sectorOf } from './pairwise.ts';
 import { ACR_VALUES_SUPPORTED } from './trust.ts';
 import { introspectionAllowed, revocationAllowed } from './token-policies.ts';
-import { logoutPage, loggedOutPage, errorPage } from './provider-pages.ts';
+import { logoutPage, loggedOutPage, errorPage, type PageRenderer } from './provider-pages.ts';
 
 export interface ProviderDeps {
   config: LoadedConfig;
@@ -24,7 +23,7 @@ export interface ProviderDeps {
   jwks: JWK[];
   accounts: AccountService;
   clients: ClientService;
-  views: Views;
+  views: PageRenderer;
   audit: AuditLog;
   logger: Logger;
 }
