@@ -50,7 +50,9 @@ const configuration: Configuration = {
   scopes: ['openid', 'offline_access', 'profile', 'email'],
   subjectTypes: ['public', 'pairwise'],
   pairwiseIdentifier: async (_ctx, sub, client) =>
-    createHmac('sha256', pairwiseKey).update(`${String(client.sectorIdentifier)}\u0000${sub}`).digest('base64url'),
+    createHmac('sha256', pairwiseKey)
+      .update(`${String(client.sectorIdentifier)}\u0000${sub}`)
+      .digest('base64url'),
   responseTypes: ['code'],
   allowOmittingSingleRegisteredRedirectUri: false,
   pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },

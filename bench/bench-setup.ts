@@ -21,7 +21,11 @@ async function adminQuery(pgUrl: string, sql: string): Promise<void> {
 }
 
 /** Creates a fresh database; its drop is registered in `cleanups` (and removes itself once done). */
-export async function createBenchDatabase(pgUrl: string, cleanups: Set<Cleanup>, log: (message: string) => void): Promise<{ url: string; drop(): Promise<void> }> {
+export async function createBenchDatabase(
+  pgUrl: string,
+  cleanups: Set<Cleanup>,
+  log: (message: string) => void,
+): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `kontor_bench_${randomBytes(6).toString('hex')}`;
   await adminQuery(pgUrl, `create database "${name}"`);
   const url = new URL(pgUrl);
@@ -48,9 +52,8 @@ export async function seedBenchRelyingParty(container: Container): Promise<{ cli
   );
   if (!client.clientSecret) throw new Error('Kontor did not return a client secret');
   const password = randomBytes(18).toString('base64url');
-  await container.accounts.createVerified(
-    { email: PERSON.email, password, givenName: PERSON.givenName, familyName: PERSON.familyName },
-    (em, id, pw) => container.passwords.setPassword(em, id, pw),
+  await container.accounts.createVerified({ email: PERSON.email, password, givenName: PERSON.givenName, familyName: PERSON.familyName }, (em, id, pw) =>
+    container.passwords.setPassword(em, id, pw),
   );
   return { clientId: client.clientId, clientSecret: client.clientSecret, password };
 }

@@ -43,7 +43,9 @@ if (databaseUrl) {
   interface CountedClient {
     query: (...args: unknown[]) => unknown;
   }
-  const connection = container.db.orm.em.getConnection() as unknown as { getNativeClient(): Promise<{ on(event: 'acquire', listener: (client: CountedClient) => void): void }> };
+  const connection = container.db.orm.em.getConnection() as unknown as {
+    getNativeClient(): Promise<{ on(event: 'acquire', listener: (client: CountedClient) => void): void }>;
+  };
   const pool = await connection.getNativeClient();
   const counted = new WeakSet<CountedClient>();
   pool.on('acquire', (client) => {

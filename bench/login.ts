@@ -51,7 +51,18 @@ import { formEndingWith, parseForms } from '../test/helpers/browser-agent.ts';
 import { createBenchDatabase, runCleanups, seedBenchRelyingParty, type Cleanup } from './bench-setup.ts';
 import { discover, type Endpoints } from './mint.ts';
 import { cpuSnapshot, type CpuSnapshot } from './measure.ts';
-import { announceReady, freeLoopbackPort, PERSON, READY_PREFIX, REDIRECT_URI, SCOPE, serveStats, shutdownOn, type ChildStats, type ServerInfo } from './shared.ts';
+import {
+  announceReady,
+  freeLoopbackPort,
+  PERSON,
+  READY_PREFIX,
+  REDIRECT_URI,
+  SCOPE,
+  serveStats,
+  shutdownOn,
+  type ChildStats,
+  type ServerInfo,
+} from './shared.ts';
 
 /** What the server child reports besides the usual {@link ServerInfo}. */
 interface LoginServerInfo extends ServerInfo {
@@ -95,7 +106,9 @@ async function serve(): Promise<void> {
   interface CountedClient {
     query: (...args: unknown[]) => unknown;
   }
-  const connection = container.db.orm.em.getConnection() as unknown as { getNativeClient(): Promise<{ on(event: 'acquire', listener: (client: CountedClient) => void): void }> };
+  const connection = container.db.orm.em.getConnection() as unknown as {
+    getNativeClient(): Promise<{ on(event: 'acquire', listener: (client: CountedClient) => void): void }>;
+  };
   const pool = await connection.getNativeClient();
   const counted = new WeakSet<CountedClient>();
   // BENCH_SQL_TRACE=1: the parent may ask for the latest statements' text (one line each) to name them.
@@ -120,7 +133,11 @@ async function serve(): Promise<void> {
   const { clientId, clientSecret, password } = await seedBenchRelyingParty(container);
 
   // Read through a loose view: older versions have no rateLimits.
-  const config = loaded as unknown as { rateLimits?: { loginPerIp?: LoginServerInfo['loginPerIp'] }; password?: LoginServerInfo['passwordHashing']; database?: { poolMax?: number } };
+  const config = loaded as unknown as {
+    rateLimits?: { loginPerIp?: LoginServerInfo['loginPerIp'] };
+    password?: LoginServerInfo['passwordHashing'];
+    database?: { poolMax?: number };
+  };
   const info: LoginServerInfo = {
     kind: 'kontor',
     issuer: kontor.url,
@@ -139,7 +156,8 @@ async function serve(): Promise<void> {
 
 /** The first 160 characters of a statement, on one line ("begin", "select … from login_throttle …"). */
 function statementText(query: unknown): string {
-  const text = typeof query === 'string' ? query : typeof (query as { text?: unknown } | null)?.text === 'string' ? (query as { text: string }).text : String(query);
+  const text =
+    typeof query === 'string' ? query : typeof (query as { text?: unknown } | null)?.text === 'string' ? (query as { text: string }).text : String(query);
   return text.replace(/\s+/g, ' ').trim().slice(0, 160);
 }
 
@@ -181,7 +199,10 @@ const cleanups = new Set<Cleanup>();
 async function startChild(env: Record<string, string>): Promise<Child> {
   const path = fileURLToPath(import.meta.url);
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, path], { stdio: ['pipe', 'pipe', 'pipe', 'ipc'], env: { ...process.env, ...env, BENCH_LOGIN_ROLE: 'server' } });
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, path], {
+    stdio: ['pipe', 'pipe', 'pipe', 'ipc'],
+    env: { ...process.env, ...env, BENCH_LOGIN_ROLE: 'server' },
+  });
   createInterface({ input: child.stderr! }).on('line', (line) => process.stderr.write(`[kontor] ${line}\n`));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const info = await new Promise<Child['info']>((resolve, reject) => {
@@ -320,7 +341,15 @@ async function send(jar: CookieJar, url: string, form?: Record<string, string>):
 }
 
 /** The steps of one login, in order; the ones after the login POST depend on what the server asks. */
-const STEPS = ['GET /auth', 'GET login page', 'POST login', 'GET /auth/:uid (after login)', 'GET consent page', 'POST consent', 'GET /auth/:uid (after consent)'] as const;
+const STEPS = [
+  'GET /auth',
+  'GET login page',
+  'POST login',
+  'GET /auth/:uid (after login)',
+  'GET consent page',
+  'POST consent',
+  'GET /auth/:uid (after consent)',
+] as const;
 type Step = (typeof STEPS)[number];
 
 class StepError extends Error {
@@ -383,14 +412,26 @@ async function loginOnce(info: LoginServerInfo, endpoints: Endpoints, hooks?: St
   const { verifier, challenge } = pkce();
   const state = randomBytes(12).toString('base64url');
   const authorize = new URL(endpoints.authorization);
-  authorize.search = new URLSearchParams({ client_id: info.clientId, response_type: 'code', redirect_uri: info.redirectUri, scope: SCOPE, state, code_challenge: challenge, code_challenge_method: 'S256' }).toString();
+  authorize.search = new URLSearchParams({
+    client_id: info.clientId,
+    response_type: 'code',
+    redirect_uri: info.redirectUri,
+    scope: SCOPE,
+    state,
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+  }).toString();
 
   const interaction = `${info.issuer}/interaction/`;
   const loginPageUrl = redirectTo('GET /auth', await timed('GET /auth', authorize.href), interaction);
   const loginPage = page('GET login page', await timed('GET login page', loginPageUrl));
   const loginForm = parseForms(loginPage).find((form) => form.action.endsWith('/login'));
   if (!loginForm) throw new StepError('GET login page', 'no login form', loginPage.slice(0, 200));
-  const posted = await timed('POST login', new URL(loginForm.action, loginPageUrl).href, { ...loginForm.fields, username: info.username, password: info.password });
+  const posted = await timed('POST login', new URL(loginForm.action, loginPageUrl).href, {
+    ...loginForm.fields,
+    username: info.username,
+    password: info.password,
+  });
   let next = redirectTo('POST login', posted, `${info.issuer}/auth/`);
   let consented = false;
   let location: string | undefined;
@@ -500,7 +541,12 @@ interface RoundResult {
   sqlPerLogin: number;
   /** Sequential probe logins (no other load): median SQL statements and latency per step. */
   probe: { sql: Partial<Record<Step, number>>; ms: Partial<Record<Step, number>>; totalMs: number };
-  cpu: { serverMsPerLogin: number; postgresMsPerLogin: number; loadgenMsPerLogin: number; percent: { server: number; postgres: number; loadgen: number; other: number; steal: number } };
+  cpu: {
+    serverMsPerLogin: number;
+    postgresMsPerLogin: number;
+    loadgenMsPerLogin: number;
+    percent: { server: number; postgres: number; loadgen: number; other: number; steal: number };
+  };
   warmupRate: number;
 }
 
@@ -534,7 +580,8 @@ async function runRound(round: number): Promise<RoundResult> {
       ? `rateLimits.loginPerIp raised to ${info.loginPerIp.limit} per ${info.loginPerIp.windowSeconds} s via KONTOR_CONFIG_FILE (benchmark setting; default 60 per 900 s)`
       : 'this version has no rate limits (rateLimits in KONTOR_CONFIG_FILE ignored)';
     log(`round ${round}: ${rateLimits}`);
-    if (info.loginPerIp && info.loginPerIp.limit !== GENEROUS_LOGIN_PER_IP.limit) throw new Error(`Kontor did not take the benchmark's rate limit: ${JSON.stringify(info.loginPerIp)}`);
+    if (info.loginPerIp && info.loginPerIp.limit !== GENEROUS_LOGIN_PER_IP.limit)
+      throw new Error(`Kontor did not take the benchmark's rate limit: ${JSON.stringify(info.loginPerIp)}`);
     const endpoints = await discover(info);
 
     // Sanity: one login, and its code really is redeemable for tokens.
@@ -545,7 +592,12 @@ async function runRound(round: number): Promise<RoundResult> {
         authorization: `Basic ${Buffer.from(`${encodeURIComponent(info.clientId)}:${encodeURIComponent(info.clientSecret)}`).toString('base64')}`,
         'content-type': 'application/x-www-form-urlencoded',
       },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code: first.code, redirect_uri: info.redirectUri, code_verifier: first.verifier }).toString(),
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code: first.code,
+        redirect_uri: info.redirectUri,
+        code_verifier: first.verifier,
+      }).toString(),
     });
     const tokens = (await tokenResponse.json()) as Record<string, unknown>;
     if (tokenResponse.status !== 200 || typeof tokens.id_token !== 'string' || typeof tokens.access_token !== 'string') {
@@ -579,14 +631,18 @@ async function runRound(round: number): Promise<RoundResult> {
       ms: Object.fromEntries(Object.entries(probeMs).map(([step, values]) => [step, median(values)])) as Partial<Record<Step, number>>,
       totalMs: median(probeTotal),
     };
-    log(`round ${round}: probe (${settings.probes} sequential logins): POST login ${probe.ms['POST login']?.toFixed(1)} ms, ${probe.sql['POST login']} SQL statements; whole login ${probe.totalMs.toFixed(1)} ms`);
+    log(
+      `round ${round}: probe (${settings.probes} sequential logins): POST login ${probe.ms['POST login']?.toFixed(1)} ms, ${probe.sql['POST login']} SQL statements; whole login ${probe.totalMs.toFixed(1)} ms`,
+    );
 
     let warmupRate = 0;
     if (settings.warmup > 0) {
       const warm = await runLoad(info, endpoints, settings.warmup);
       warmupRate = warm.logins / warm.seconds;
       const warmErrors = Object.values(warm.errors).reduce((sum, count) => sum + count, 0);
-      log(`round ${round}: warm-up ${warmupRate.toFixed(1)} logins/s${warmErrors ? `, ${warmErrors} errors (${JSON.stringify(warm.errors)}; last: ${warm.lastError})` : ''}`);
+      log(
+        `round ${round}: warm-up ${warmupRate.toFixed(1)} logins/s${warmErrors ? `, ${warmErrors} errors (${JSON.stringify(warm.errors)}; last: ${warm.lastError})` : ''}`,
+      );
     }
 
     const statsBefore = await child.stats();
@@ -644,7 +700,8 @@ async function runRound(round: number): Promise<RoundResult> {
 
 function table(rows: string[][], rightAligned: number[]): string {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  const line = (row: string[]) => `| ${row.map((cell, column) => (rightAligned.includes(column) ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!))).join(' | ')} |`;
+  const line = (row: string[]) =>
+    `| ${row.map((cell, column) => (rightAligned.includes(column) ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!))).join(' | ')} |`;
   const separator = `|${widths.map((width, column) => (rightAligned.includes(column) ? `${'-'.repeat(width + 1)}:` : '-'.repeat(width + 2))).join('|')}|`;
   return [line(rows[0]!), separator, ...rows.slice(1).map(line)].join('\n');
 }
@@ -655,7 +712,10 @@ function version(): string {
   const cwd = fileURLToPath(new URL('..', import.meta.url));
   try {
     const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no', '--', 'src', 'config', 'interactions', 'migrations', 'templates'], { cwd, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no', '--', 'src', 'config', 'interactions', 'migrations', 'templates'], {
+      cwd,
+      encoding: 'utf8',
+    }).trim();
     return `${commit}${dirty ? ' (product code modified)' : ''}`;
   } catch {
     return 'unknown (no git)';
@@ -663,7 +723,23 @@ function version(): string {
 }
 
 function report(results: RoundResult[], commit: string): string {
-  const header = ['round', 'load avg before', 'logins/s', 'POST p50', 'POST p95', 'POST p99', 'login p50', 'login p95', 'login p99', 'ok', 'errors', 'SQL/POST', 'SQL/login', 'CPU ms/login server+pg', 'CPU % server/pg/loadgen/other'];
+  const header = [
+    'round',
+    'load avg before',
+    'logins/s',
+    'POST p50',
+    'POST p95',
+    'POST p99',
+    'login p50',
+    'login p95',
+    'login p99',
+    'ok',
+    'errors',
+    'SQL/POST',
+    'SQL/login',
+    'CPU ms/login server+pg',
+    'CPU % server/pg/loadgen/other',
+  ];
   const rows = [header];
   for (const result of results) {
     rows.push([
@@ -684,11 +760,18 @@ function report(results: RoundResult[], commit: string): string {
       `${result.cpu.percent.server.toFixed(0)}/${result.cpu.percent.postgres.toFixed(0)}/${result.cpu.percent.loadgen.toFixed(0)}/${(result.cpu.percent.other + result.cpu.percent.steal).toFixed(0)}`,
     ]);
   }
-  const out = [`Kontor ${commit}: complete browser logins on PostgreSQL, ${settings.concurrency} browsers in a closed loop, ${settings.duration} s after ${settings.warmup} s warm-up`, '', table(rows, [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])];
+  const out = [
+    `Kontor ${commit}: complete browser logins on PostgreSQL, ${settings.concurrency} browsers in a closed loop, ${settings.duration} s after ${settings.warmup} s warm-up`,
+    '',
+    table(rows, [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]),
+  ];
   if (results.length > 1) {
     const sorted = [...results].sort((a, b) => a.rate - b.rate);
     const mid = sorted[Math.floor((sorted.length - 1) / 2)]!;
-    out.push('', `median round by logins/s: round ${mid.round} (${mid.rate.toFixed(1)} logins/s; range ${sorted[0]!.rate.toFixed(1)}–${sorted.at(-1)!.rate.toFixed(1)})`);
+    out.push(
+      '',
+      `median round by logins/s: round ${mid.round} (${mid.rate.toFixed(1)} logins/s; range ${sorted[0]!.rate.toFixed(1)}–${sorted.at(-1)!.rate.toFixed(1)})`,
+    );
   }
   const last = results.at(-1);
   if (last) {
@@ -704,7 +787,10 @@ function report(results: RoundResult[], commit: string): string {
     'logins/s: completed logins (callback with code and state) per second. POST: the login POST alone; login: the whole sequence.',
     'Latencies in ms. SQL/POST: statements of one login POST (median of the sequential probe); SQL/login: all statements during',
     'the measured phase per completed login. CPU: server = the Kontor process incl. its threads (argon2, jose); % of one core.',
-    `rate limits: ${results.map((result) => result.rateLimits).filter((value, index, all) => all.indexOf(value) === index).join('; ')}`,
+    `rate limits: ${results
+      .map((result) => result.rateLimits)
+      .filter((value, index, all) => all.indexOf(value) === index)
+      .join('; ')}`,
     `password hashing (Kontor's config): ${JSON.stringify(last?.passwordHashing ?? null)}; argon2id reference here: ${results.map((result) => `${result.argon2Ms.toFixed(1)} ms`).join(', ')} per hash`,
     `settings: duration ${settings.duration} s, warm-up ${settings.warmup} s, concurrency ${settings.concurrency}, probes ${settings.probes}, rounds ${results.length}; pool max ${last?.poolMax ?? '?'}; node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'})`,
   );
@@ -729,7 +815,8 @@ async function main(): Promise<number> {
     }
   }
   if (results.length) process.stdout.write(`\n${report(results, commit)}\n`);
-  if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, `${JSON.stringify({ commit, settings, node: process.version, cpus: os.cpus().length, results }, null, 2)}\n`);
+  if (process.env.BENCH_JSON)
+    writeFileSync(process.env.BENCH_JSON, `${JSON.stringify({ commit, settings, node: process.version, cpus: os.cpus().length, results }, null, 2)}\n`);
   if (failures.length) {
     process.stdout.write(`\nFAILED:\n  - ${failures.join('\n  - ')}\n`);
     return 1;

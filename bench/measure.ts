@@ -99,7 +99,13 @@ export interface CpuSnapshot {
 
 export function cpuSnapshot(serverPid: number): CpuSnapshot {
   const self = process.cpuUsage();
-  return { at: performance.now(), server: processCpuSeconds(serverPid), postgres: postgresCpuSeconds(), loadgen: (self.user + self.system) / 1e6, machine: machineCpuSeconds() };
+  return {
+    at: performance.now(),
+    server: processCpuSeconds(serverPid),
+    postgres: postgresCpuSeconds(),
+    loadgen: (self.user + self.system) / 1e6,
+    machine: machineCpuSeconds(),
+  };
 }
 
 function cpuPercent(before: CpuSnapshot, after: CpuSnapshot): PhaseResult['cpu'] {

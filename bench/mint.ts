@@ -37,7 +37,12 @@ export async function discover(info: ServerInfo): Promise<Endpoints> {
     if (typeof value !== 'string' || !value.startsWith(`${info.issuer}/`)) throw new Error(`${name} missing or not on ${info.issuer}: ${String(value)}`);
     return value;
   };
-  return { authorization: endpoint('authorization_endpoint'), token: endpoint('token_endpoint'), userinfo: endpoint('userinfo_endpoint'), jwks: endpoint('jwks_uri') };
+  return {
+    authorization: endpoint('authorization_endpoint'),
+    token: endpoint('token_endpoint'),
+    userinfo: endpoint('userinfo_endpoint'),
+    jwks: endpoint('jwks_uri'),
+  };
 }
 
 function pkcePair(): { verifier: string; challenge: string } {

@@ -46,7 +46,10 @@ function intEnv(name: string, fallback: number, min: number, max: number): numbe
 }
 
 const settings = {
-  scenarios: (process.env.BENCH_SCENARIOS ?? 'kontor-pg,bare,kontor-pglite').split(',').map((name) => name.trim()).filter(Boolean) as ScenarioName[],
+  scenarios: (process.env.BENCH_SCENARIOS ?? 'kontor-pg,bare,kontor-pglite')
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean) as ScenarioName[],
   duration: intEnv('BENCH_DURATION', 10, 1, 120),
   warmup: intEnv('BENCH_WARMUP', 2, 0, 30),
   connections: intEnv('BENCH_CONNECTIONS', 10, 1, 200),
@@ -176,7 +179,8 @@ async function sanityCheck(info: ServerInfo, endpoints: Endpoints, code: MintedC
   const claims = decodeJwtPart(tokens.id_token, 1);
   const jwks = (await (await fetch(endpoints.jwks)).json()) as { keys: Array<Record<string, unknown>> };
   const key = jwks.keys.find((candidate) => candidate.kid === header.kid);
-  if (header.alg !== 'RS256' || key?.kty !== 'RSA' || typeof key.n !== 'string') throw new Error(`sanity: ID token not RS256 with a published RSA key: ${JSON.stringify(header)}`);
+  if (header.alg !== 'RS256' || key?.kty !== 'RSA' || typeof key.n !== 'string')
+    throw new Error(`sanity: ID token not RS256 with a published RSA key: ${JSON.stringify(header)}`);
   const rsaBits = Buffer.from(key.n, 'base64url').length * 8;
   if (rsaBits !== 3072) throw new Error(`sanity: RSA key has ${rsaBits} bits, expected 3072`);
   if (claims.aud !== info.clientId || typeof claims.sub !== 'string') throw new Error(`sanity: unexpected ID token claims ${JSON.stringify(claims)}`);
@@ -249,7 +253,9 @@ async function counted(child: Child, phase: () => Promise<PhaseResult>): Promise
 
 function assertClean(what: string, result: PhaseResult): void {
   if (result.non2xx || result.errors || result.mismatches) {
-    throw new Error(`${what}: non-2xx ${result.non2xx}, connection errors ${result.errors}, unverified bodies ${result.mismatches} (status codes ${JSON.stringify(result.statusCodes)})`);
+    throw new Error(
+      `${what}: non-2xx ${result.non2xx}, connection errors ${result.errors}, unverified bodies ${result.mismatches} (status codes ${JSON.stringify(result.statusCodes)})`,
+    );
   }
 }
 
@@ -268,7 +274,11 @@ async function runScenario(name: ScenarioName): Promise<ScenarioResult> {
     log(`${name}: sanity ok (token exchange + userinfo; ID token ${sanity.idTokenAlg}, RSA ${sanity.rsaBits} bit)`);
 
     // Pilot: a small batch of codes for the token warm-up, whose rate sizes the batch for the measured phase.
-    const pilot = await mintCodes(info, endpoints, agent, { count: Math.min(settings.codes, PILOT_CODES), concurrency: settings.mintConcurrency, maxSeconds: settings.mintSeconds });
+    const pilot = await mintCodes(info, endpoints, agent, {
+      count: Math.min(settings.codes, PILOT_CODES),
+      concurrency: settings.mintConcurrency,
+      maxSeconds: settings.mintSeconds,
+    });
     const pool = [...pilot.codes];
     let estimate = 0;
     if (settings.warmup > 0) {
@@ -278,11 +288,17 @@ async function runScenario(name: ScenarioName): Promise<ScenarioResult> {
       log(`${name}: warm-up ${Math.round(warmToken.rate)} exchanges/s; ${pool.length} pilot codes left`);
     }
     const wanted = estimate > 0 ? Math.ceil(estimate * settings.duration * 1.6) + 4 * settings.connections : settings.codes;
-    const mint = await mintCodes(info, endpoints, agent, { count: Math.max(0, Math.min(settings.codes, wanted) - pool.length), concurrency: settings.mintConcurrency, maxSeconds: settings.mintSeconds });
+    const mint = await mintCodes(info, endpoints, agent, {
+      count: Math.max(0, Math.min(settings.codes, wanted) - pool.length),
+      concurrency: settings.mintConcurrency,
+      maxSeconds: settings.mintSeconds,
+    });
     pool.push(...mint.codes);
     const minted = pilot.codes.length + mint.codes.length;
     const mintSeconds = pilot.seconds + mint.seconds;
-    log(`${name}: minted ${minted} codes in ${mintSeconds.toFixed(1)} s (${Math.round(minted / mintSeconds)}/s; main batch stopped by ${mint.stoppedBy}, ${pilot.failures + mint.failures} failures); ${pool.length} codes for the measured phase`);
+    log(
+      `${name}: minted ${minted} codes in ${mintSeconds.toFixed(1)} s (${Math.round(minted / mintSeconds)}/s; main batch stopped by ${mint.stoppedBy}, ${pilot.failures + mint.failures} failures); ${pool.length} codes for the measured phase`,
+    );
     if (settings.warmup > 0) {
       const warmUserinfo = await userinfoPhase(info, endpoints, sanity.accessToken, settings.warmup);
       assertClean(`${name} userinfo warm-up`, warmUserinfo);
@@ -290,7 +306,9 @@ async function runScenario(name: ScenarioName): Promise<ScenarioResult> {
     }
 
     const token = await counted(child, () => tokenPhase(info, endpoints, pool, settings.duration));
-    log(`${name}: /token ${Math.round(token.rate)}/s over ${token.seconds.toFixed(1)} s${token.exhausted ? ' (codes ran out early)' : ''}; status ${JSON.stringify(token.statusCodes)}`);
+    log(
+      `${name}: /token ${Math.round(token.rate)}/s over ${token.seconds.toFixed(1)} s${token.exhausted ? ' (codes ran out early)' : ''}; status ${JSON.stringify(token.statusCodes)}`,
+    );
     const userinfo = await counted(child, () => userinfoPhase(info, endpoints, sanity.accessToken, settings.duration));
     log(`${name}: /me ${Math.round(userinfo.rate)}/s over ${userinfo.seconds.toFixed(1)} s; status ${JSON.stringify(userinfo.statusCodes)}`);
     return { scenario: name, label: scenario.label, minted, mintSeconds, mintStoppedBy: mint.stoppedBy, token, userinfo };
@@ -345,14 +363,30 @@ const ENDPOINT_LABEL: Record<Endpoint, string> = { token: 'POST /token (code)', 
 
 /** The round whose rate is the median for this scenario and endpoint (lower middle for even counts). */
 function medianPhase(results: ScenarioResult[], scenario: ScenarioName, endpoint: Endpoint): { phase: PhaseResult; rates: number[] } | undefined {
-  const phases = results.filter((result) => result.scenario === scenario).map((result) => result[endpoint]).sort((a, b) => a.rate - b.rate);
+  const phases = results
+    .filter((result) => result.scenario === scenario)
+    .map((result) => result[endpoint])
+    .sort((a, b) => a.rate - b.rate);
   const phase = phases[Math.floor((phases.length - 1) / 2)];
   return phase ? { phase, rates: phases.map((candidate) => candidate.rate) } : undefined;
 }
 
 function report(results: ScenarioResult[], signing: Signing[], rounds: number): string {
   const scenarios = settings.scenarios.filter((name) => results.some((result) => result.scenario === name));
-  const header = ['scenario', 'endpoint', 'req/s', ...(rounds > 1 ? ['req/s min–max'] : []), 'p50 ms', 'p99 ms', 'ok (2xx)', 'non-2xx', 'other errors', 'SQL/req', 'CPU % server/pg/loadgen/other', 'CPU ms/req server+pg'];
+  const header = [
+    'scenario',
+    'endpoint',
+    'req/s',
+    ...(rounds > 1 ? ['req/s min–max'] : []),
+    'p50 ms',
+    'p99 ms',
+    'ok (2xx)',
+    'non-2xx',
+    'other errors',
+    'SQL/req',
+    'CPU % server/pg/loadgen/other',
+    'CPU ms/req server+pg',
+  ];
   const rows: string[][] = [header];
   let exhausted = false;
   for (const scenario of scenarios) {
@@ -415,7 +449,10 @@ function report(results: ScenarioResult[], signing: Signing[], rounds: number): 
   out.push(
     '',
     `codes minted: ${results.map((result) => `${rounds > 1 ? `r${result.round} ` : ''}${result.scenario} ${result.minted} in ${result.mintSeconds.toFixed(1)} s`).join(', ')}`,
-    ...signing.map((reference, index) => `signing reference${rounds > 1 ? ` (round ${index + 1})` : ''}, one thread, node:crypto: RS256/RSA-3072 ${reference.rs256_3072}/s, RS256/RSA-2048 ${reference.rs256_2048}/s, ES256 ${reference.es256}/s`),
+    ...signing.map(
+      (reference, index) =>
+        `signing reference${rounds > 1 ? ` (round ${index + 1})` : ''}, one thread, node:crypto: RS256/RSA-3072 ${reference.rs256_3072}/s, RS256/RSA-2048 ${reference.rs256_2048}/s, ES256 ${reference.es256}/s`,
+    ),
     `settings: duration ${settings.duration} s, warm-up ${settings.warmup} s, connections ${settings.connections}, rounds ${rounds}; node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'})`,
   );
   return out.join('\n');
@@ -451,7 +488,8 @@ async function main(): Promise<number> {
   }
   const text = report(results, signing, settings.rounds);
   process.stdout.write(`\n${text}\n`);
-  if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, `${JSON.stringify({ settings, node: process.version, cpus: os.cpus().length, signing, results }, null, 2)}\n`);
+  if (process.env.BENCH_JSON)
+    writeFileSync(process.env.BENCH_JSON, `${JSON.stringify({ settings, node: process.version, cpus: os.cpus().length, signing, results }, null, 2)}\n`);
   if (failures.length) {
     process.stdout.write(`\nFAILED:\n  - ${failures.join('\n  - ')}\n`);
     return 1;

@@ -39,22 +39,41 @@ describe('configuration', () => {
   });
 
   it('accepts a secure production configuration', () => {
-    const config = loadConfig({ KONTOR_ENV: 'production', KONTOR_ISSUER: 'https://id.example.org', KONTOR_TRUST_PROXY: 'true', KONTOR_SECRET: 'x'.repeat(40), DATABASE_URL: 'postgres://db/kontor', SMTP_URL: 'smtp://mail.example.org:25', KONTOR_CONFIG_FILE: privacyFile() });
+    const config = loadConfig({
+      KONTOR_ENV: 'production',
+      KONTOR_ISSUER: 'https://id.example.org',
+      KONTOR_TRUST_PROXY: 'true',
+      KONTOR_SECRET: 'x'.repeat(40),
+      DATABASE_URL: 'postgres://db/kontor',
+      SMTP_URL: 'smtp://mail.example.org:25',
+      KONTOR_CONFIG_FILE: privacyFile(),
+    });
     expect(config).toMatchObject({ env: 'production', devFeatures: false, issuer: 'https://id.example.org' });
     // The default privacy consent links the operator's privacy statement.
     expect(config.registration.consents[0]).toMatchObject({ id: 'privacy', url: 'https://stadt.example/datenschutz' });
   });
 
   it('refuses, in production, a required consent whose text cannot be opened', () => {
-    const production = { KONTOR_ENV: 'production', KONTOR_ISSUER: 'https://id.example.org', KONTOR_TRUST_PROXY: 'true', KONTOR_SECRET: 'x'.repeat(40), DATABASE_URL: 'postgres://db/kontor', SMTP_URL: 'smtp://mail.example.org:25' };
-    expect(() => loadConfig(production)).toThrow(/registration consent "privacy" is required but has no url: set registration.consents\[\].url or operator.links.privacy/);
+    const production = {
+      KONTOR_ENV: 'production',
+      KONTOR_ISSUER: 'https://id.example.org',
+      KONTOR_TRUST_PROXY: 'true',
+      KONTOR_SECRET: 'x'.repeat(40),
+      DATABASE_URL: 'postgres://db/kontor',
+      SMTP_URL: 'smtp://mail.example.org:25',
+    };
+    expect(() => loadConfig(production)).toThrow(
+      /registration consent "privacy" is required but has no url: set registration.consents\[\].url or operator.links.privacy/,
+    );
     expect(() => loadConfig({ ...production, KONTOR_CONFIG_FILE: privacyFile() })).not.toThrow();
     // Development keeps working without one (the demo has no privacy statement).
     expect(() => loadConfig({})).not.toThrow();
   });
 
   it('needs the proxy setting for an https issuer, since Kontor itself speaks plain HTTP', () => {
-    expect(() => loadConfig({ KONTOR_ENV: 'production', KONTOR_ISSUER: 'https://id.example.org', KONTOR_SECRET: 'x'.repeat(40), DATABASE_URL: 'postgres://db/kontor' })).toThrow(/KONTOR_TRUST_PROXY=true/);
+    expect(() =>
+      loadConfig({ KONTOR_ENV: 'production', KONTOR_ISSUER: 'https://id.example.org', KONTOR_SECRET: 'x'.repeat(40), DATABASE_URL: 'postgres://db/kontor' }),
+    ).toThrow(/KONTOR_TRUST_PROXY=true/);
   });
 
   it('reports schema problems and safety problems in one run', () => {
@@ -64,7 +83,15 @@ describe('configuration', () => {
   it('refuses an issuer with a trailing slash or a query, and a blank secret', () => {
     expect(() => loadConfig({ KONTOR_ISSUER: 'http://localhost:3000/' })).toThrow(/trailing slash/);
     expect(() => loadConfig({ KONTOR_ISSUER: 'http://localhost:3000?x=1' })).toThrow(/no query/);
-    expect(() => loadConfig({ KONTOR_ENV: 'production', KONTOR_ISSUER: 'https://id.example.org', KONTOR_TRUST_PROXY: 'true', KONTOR_SECRET: ' '.repeat(40), DATABASE_URL: 'postgres://db/k' })).toThrow(/at least 32/);
+    expect(() =>
+      loadConfig({
+        KONTOR_ENV: 'production',
+        KONTOR_ISSUER: 'https://id.example.org',
+        KONTOR_TRUST_PROXY: 'true',
+        KONTOR_SECRET: ' '.repeat(40),
+        DATABASE_URL: 'postgres://db/k',
+      }),
+    ).toThrow(/at least 32/);
   });
 
   it('refuses development conveniences on a public issuer even outside production', () => {
@@ -80,7 +107,15 @@ describe('configuration', () => {
   it('listens on loopback in development and on every interface in production', () => {
     // Development serves /dev/mail with live links and a demo account: not for the local network.
     expect(loadConfig({}).host).toBe('127.0.0.1');
-    const production = { KONTOR_ENV: 'production', KONTOR_ISSUER: 'https://id.example.org', KONTOR_TRUST_PROXY: 'true', KONTOR_SECRET: 'x'.repeat(40), DATABASE_URL: 'postgres://db/kontor', SMTP_URL: 'smtp://mail.example.org:25', KONTOR_CONFIG_FILE: privacyFile() };
+    const production = {
+      KONTOR_ENV: 'production',
+      KONTOR_ISSUER: 'https://id.example.org',
+      KONTOR_TRUST_PROXY: 'true',
+      KONTOR_SECRET: 'x'.repeat(40),
+      DATABASE_URL: 'postgres://db/kontor',
+      SMTP_URL: 'smtp://mail.example.org:25',
+      KONTOR_CONFIG_FILE: privacyFile(),
+    };
     expect(loadConfig(production).host).toBe('0.0.0.0');
     expect(loadConfig({ KONTOR_HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
   });

@@ -71,7 +71,8 @@ function safetyProblems(config: Partial<Config>): string[] {
   }
   const publicIssuer = issuer !== undefined && !isLoopbackHost(issuer.hostname);
   if (config.env !== 'production') {
-    if (publicIssuer && config.devFeatures) problems.push(`KONTOR_DEV_FEATURES (demo account with a published password) must be off for the public issuer ${config.issuer}`);
+    if (publicIssuer && config.devFeatures)
+      problems.push(`KONTOR_DEV_FEATURES (demo account with a published password) must be off for the public issuer ${config.issuer}`);
     if (publicIssuer && !config.secret) problems.push(`KONTOR_SECRET must be set for the public issuer ${config.issuer} (the development secret is published)`);
     return problems;
   }
@@ -91,7 +92,9 @@ function safetyProblems(config: Partial<Config>): string[] {
   // People must be able to read what they agree to (DSGVO Art. 7 (2), Art. 13): a required consent needs its text.
   for (const consent of config.registration?.consents ?? []) {
     if (consent.required && !consent.url) {
-      problems.push(`registration consent "${consent.id}" is required but has no url: set registration.consents[].url${consent.id === 'privacy' ? ' or operator.links.privacy' : ''} in KONTOR_CONFIG_FILE`);
+      problems.push(
+        `registration consent "${consent.id}" is required but has no url: set registration.consents[].url${consent.id === 'privacy' ? ' or operator.links.privacy' : ''} in KONTOR_CONFIG_FILE`,
+      );
     }
   }
   return problems;

@@ -62,10 +62,13 @@ describe('registration settings in the configuration', () => {
   it('takes KONTOR_PASSWORD_POLICY and KONTOR_USERNAME_MODE from the environment', () => {
     expect(loadConfig({ KONTOR_PASSWORD_POLICY: 'nrw' }).registration).toMatchObject({ usernameMode: 'email', passwordPolicy: 'nrw' });
     expect(loadConfig({ KONTOR_USERNAME_MODE: 'username' }).registration).toMatchObject({ usernameMode: 'username', passwordPolicy: 'sachsen-anhalt' });
-    expect(loadConfig({ KONTOR_PASSWORD_POLICY: 'ihk', KONTOR_USERNAME_MODE: 'username' }).registration).toMatchObject({ usernameMode: 'username', passwordPolicy: 'ihk' });
+    expect(loadConfig({ KONTOR_PASSWORD_POLICY: 'ihk', KONTOR_USERNAME_MODE: 'username' }).registration).toMatchObject({
+      usernameMode: 'username',
+      passwordPolicy: 'ihk',
+    });
   });
 
-  it('lets the environment variables win over the config file, keeping the file\'s other registration settings', () => {
+  it("lets the environment variables win over the config file, keeping the file's other registration settings", () => {
     const { registration } = loadConfig({ KONTOR_CONFIG_FILE: example('mein-ias.json'), KONTOR_PASSWORD_POLICY: 'ihk', KONTOR_USERNAME_MODE: 'username' });
     expect(registration).toMatchObject({ usernameMode: 'username', passwordPolicy: 'ihk' });
     expect(registration.profileFields).toHaveLength(4);
@@ -74,15 +77,23 @@ describe('registration settings in the configuration', () => {
 
   it('refuses an unknown password policy preset, from the environment or the file', () => {
     expect(problemsOf({ KONTOR_PASSWORD_POLICY: 'bayern' }).join('\n')).toMatch(/^registration\.passwordPolicy: /m);
-    expect(problemsOf({ KONTOR_CONFIG_FILE: configFile({ registration: { passwordPolicy: 'Sachsen-Anhalt' } }) }).join('\n')).toMatch(/^registration\.passwordPolicy: /m);
+    expect(problemsOf({ KONTOR_CONFIG_FILE: configFile({ registration: { passwordPolicy: 'Sachsen-Anhalt' } }) }).join('\n')).toMatch(
+      /^registration\.passwordPolicy: /m,
+    );
   });
 
   it('refuses an unknown username mode', () => {
     expect(problemsOf({ KONTOR_USERNAME_MODE: 'nickname' }).join('\n')).toMatch(/^registration\.usernameMode: /m);
   });
 
-  it('accepts a policy object of the deployment\'s own', () => {
-    const policy = { minLength: 12, maxLength: 64, forbidWhitespace: true, forbiddenCharacters: '', minimum: { letters: 0, uppercase: 1, lowercase: 1, digits: 1, special: 0 } };
+  it("accepts a policy object of the deployment's own", () => {
+    const policy = {
+      minLength: 12,
+      maxLength: 64,
+      forbidWhitespace: true,
+      forbiddenCharacters: '',
+      minimum: { letters: 0, uppercase: 1, lowercase: 1, digits: 1, special: 0 },
+    };
     const { registration } = loadConfig({ KONTOR_CONFIG_FILE: configFile({ registration: { passwordPolicy: policy } }) });
     expect(resolvePasswordPolicy(registration.passwordPolicy)).toEqual({ ...policy, rejectCommonPasswords: true });
   });
@@ -101,29 +112,47 @@ describe('registration settings in the configuration', () => {
   });
 
   it('lets a preset be refined: the check turned off, the other rules of the preset kept', () => {
-    const { registration } = loadConfig({ KONTOR_CONFIG_FILE: configFile({ registration: { passwordPolicy: { preset: 'nrw', rejectCommonPasswords: false } } }) });
+    const { registration } = loadConfig({
+      KONTOR_CONFIG_FILE: configFile({ registration: { passwordPolicy: { preset: 'nrw', rejectCommonPasswords: false } } }),
+    });
     expect(resolvePasswordPolicy(registration.passwordPolicy)).toEqual({ ...PASSWORD_POLICY_PRESETS.nrw, rejectCommonPasswords: false });
   });
 
   it(`lets a policy raise the maximum length up to ${MAX_PASSWORD_LENGTH} characters, a preset's too`, () => {
-    const refined = loadConfig({ KONTOR_CONFIG_FILE: configFile({ registration: { passwordPolicy: { preset: 'sachsen-anhalt', maxLength: MAX_PASSWORD_LENGTH } } }) });
+    const refined = loadConfig({
+      KONTOR_CONFIG_FILE: configFile({ registration: { passwordPolicy: { preset: 'sachsen-anhalt', maxLength: MAX_PASSWORD_LENGTH } } }),
+    });
     expect(resolvePasswordPolicy(refined.registration.passwordPolicy)).toEqual({ ...PASSWORD_POLICY_PRESETS['sachsen-anhalt'], maxLength: 1024 });
     const own = loadConfig({ KONTOR_CONFIG_FILE: configFile({ registration: { passwordPolicy: { minLength: 15, maxLength: 1024 } } }) });
     expect(resolvePasswordPolicy(own.registration.passwordPolicy).maxLength).toBe(1024);
   });
 
   it('refuses a maximum length above the bound, or below the minimum length, with its place', () => {
-    for (const passwordPolicy of [{ minLength: 8, maxLength: 1025 }, { preset: 'ihk', maxLength: 1025 }]) {
-      expect(problemsOf({ KONTOR_CONFIG_FILE: configFile({ registration: { passwordPolicy } }) }).join('\n')).toMatch(/^registration\.passwordPolicy\.maxLength: .*1024/m);
+    for (const passwordPolicy of [
+      { minLength: 8, maxLength: 1025 },
+      { preset: 'ihk', maxLength: 1025 },
+    ]) {
+      expect(problemsOf({ KONTOR_CONFIG_FILE: configFile({ registration: { passwordPolicy } }) }).join('\n')).toMatch(
+        /^registration\.passwordPolicy\.maxLength: .*1024/m,
+      );
     }
-    for (const passwordPolicy of [{ minLength: 20, maxLength: 16 }, { preset: 'sachsen-anhalt', minLength: 41 }]) {
-      expect(problemsOf({ KONTOR_CONFIG_FILE: configFile({ registration: { passwordPolicy } }) })).toContain(`registration.passwordPolicy.maxLength: must not be less than minLength (${passwordPolicy.minLength})`);
+    for (const passwordPolicy of [
+      { minLength: 20, maxLength: 16 },
+      { preset: 'sachsen-anhalt', minLength: 41 },
+    ]) {
+      expect(problemsOf({ KONTOR_CONFIG_FILE: configFile({ registration: { passwordPolicy } }) })).toContain(
+        `registration.passwordPolicy.maxLength: must not be less than minLength (${passwordPolicy.minLength})`,
+      );
     }
   });
 
   it('refuses a refinement of an unknown preset and a non-boolean rejectCommonPasswords', () => {
-    expect(problemsOf({ KONTOR_CONFIG_FILE: configFile({ registration: { passwordPolicy: { preset: 'bayern' } } }) }).join('\n')).toMatch(/^registration\.passwordPolicy/m);
-    expect(problemsOf({ KONTOR_CONFIG_FILE: configFile({ registration: { passwordPolicy: { preset: 'nrw', rejectCommonPasswords: 'no' } } }) }).join('\n')).toMatch(/^registration\.passwordPolicy/m);
+    expect(problemsOf({ KONTOR_CONFIG_FILE: configFile({ registration: { passwordPolicy: { preset: 'bayern' } } }) }).join('\n')).toMatch(
+      /^registration\.passwordPolicy/m,
+    );
+    expect(
+      problemsOf({ KONTOR_CONFIG_FILE: configFile({ registration: { passwordPolicy: { preset: 'nrw', rejectCommonPasswords: 'no' } } }) }).join('\n'),
+    ).toMatch(/^registration\.passwordPolicy/m);
   });
 
   it('refuses invalid profile fields and lists every problem with its place', () => {

@@ -58,14 +58,13 @@ export type ConsentDefinition = z.infer<typeof consentSchema>;
  */
 export const MAX_PASSWORD_LENGTH = 1024;
 
-const minimumSchema = z
-  .object({
-    letters: z.number().int().min(0).default(0),
-    uppercase: z.number().int().min(0).default(0),
-    lowercase: z.number().int().min(0).default(0),
-    digits: z.number().int().min(0).default(0),
-    special: z.number().int().min(0).default(0),
-  });
+const minimumSchema = z.object({
+  letters: z.number().int().min(0).default(0),
+  uppercase: z.number().int().min(0).default(0),
+  lowercase: z.number().int().min(0).default(0),
+  digits: z.number().int().min(0).default(0),
+  special: z.number().int().min(0).default(0),
+});
 
 /**
  * The fields of a policy without defaults: a preset's refinement names only what it changes (zod applies a
@@ -165,7 +164,11 @@ export const registrationSchema = z.object({
   /** Lifetime of the confirmation link; unconfirmed registrations are deleted when it has passed. */
   confirmationHours: z.number().int().min(1).max(72),
   /** Lifetime of a password reset link. */
-  resetMinutes: z.number().int().min(10).max(24 * 60),
+  resetMinutes: z
+    .number()
+    .int()
+    .min(10)
+    .max(24 * 60),
 });
 export type RegistrationConfig = z.infer<typeof registrationSchema>;
 

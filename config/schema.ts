@@ -15,7 +15,10 @@ export const operatorSchema = z.object({
   /** Shown as the service's name in the header, page titles and mails ("Servicekonto Musterland"). */
   name: z.string().min(1).max(80),
   /** Logo in the header: an absolute URL or a path below /static. */
-  logoUrl: z.string().regex(/^(https?:\/\/|\/static\/)/, 'must be an http(s) URL or a path below /static/').optional(),
+  logoUrl: z
+    .string()
+    .regex(/^(https?:\/\/|\/static\/)/, 'must be an http(s) URL or a path below /static/')
+    .optional(),
   /** Whom people contact about their account (named in mails such as "password changed"). */
   contact: z.object({ email: z.email().optional(), phone: z.string().max(40).optional(), url: z.url().optional() }),
   links: z.object({
@@ -52,13 +55,19 @@ export const configSchema = z.object({
   secret: z.string().optional(),
   database: z.object({
     /** postgres://… ; unset means the embedded PostgreSQL (PGlite) under `embeddedDir`. */
-    url: z.string().regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://').optional(),
+    url: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
+      .optional(),
     embeddedDir: z.string().min(1),
     poolMax: z.coerce.number().int().min(1).max(200),
   }),
   mail: z.object({
     /** Unset in development: mail stays in the outbox and is shown at /dev/mail. Required in production. */
-    smtpUrl: z.string().regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://').optional(),
+    smtpUrl: z
+      .string()
+      .regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://')
+      .optional(),
     from: z.string().min(3),
     /** How often each instance looks for mail to send (new mail is also sent right after it is written). */
     dispatchIntervalSeconds: z.coerce.number().int().min(1).max(3600),
@@ -82,12 +91,26 @@ export const configSchema = z.object({
   }),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   /** IANA time zone of clock times on pages ("ab 10:42 Uhr"); an unknown zone fails at start. */
-  timeZone: z.string().refine((zone) => { try { return Boolean(new Intl.DateTimeFormat('de', { timeZone: zone })); } catch { return false; } }, 'must be an IANA time zone such as Europe/Berlin'),
+  timeZone: z.string().refine((zone) => {
+    try {
+      return Boolean(new Intl.DateTimeFormat('de', { timeZone: zone }));
+    } catch {
+      return false;
+    }
+  }, 'must be an IANA time zone such as Europe/Berlin'),
   session: z.object({
     /** Absolute session lifetime in hours (TR-03160-1: 12 h for trust level niedrig). */
-    maxHours: z.coerce.number().int().min(1).max(24 * 30),
+    maxHours: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 30),
     /** The login session ends after this many minutes without activity at Kontor (the seeds' portals: 20). */
-    idleMinutes: z.coerce.number().int().min(1).max(24 * 60),
+    idleMinutes: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60),
   }),
   operator: operatorSchema,
   registration: registrationSchema,
@@ -130,7 +153,10 @@ export const configSchema = z.object({
   }),
   password: z.object({
     /** argon2id parameters; OWASP's minimum is m=19 MiB, t=2, p=1. */
-    argon2MemoryKiB: z.coerce.number().int().min(19 * 1024),
+    argon2MemoryKiB: z.coerce
+      .number()
+      .int()
+      .min(19 * 1024),
     argon2TimeCost: z.coerce.number().int().min(2),
     argon2Parallelism: z.coerce.number().int().min(1),
     /**

@@ -28,7 +28,10 @@ export async function withinIpLimit(deps: { rateLimiter: RateLimiter; views: Vie
  * (which has its own): registration step 1, password reset, confirming a registration by password. One
  * window for all of them (`rateLimits.passwordHashPerIp`), counted before any hashing.
  */
-export function withinHashingLimit(deps: { rateLimiter: RateLimiter; views: Views; settings: { rateLimits: { passwordHashPerIp: RateRule } } }, ctx: Context): Promise<boolean> {
+export function withinHashingLimit(
+  deps: { rateLimiter: RateLimiter; views: Views; settings: { rateLimits: { passwordHashPerIp: RateRule } } },
+  ctx: Context,
+): Promise<boolean> {
   return withinIpLimit(deps, ctx, 'password-hash-ip', deps.settings.rateLimits.passwordHashPerIp);
 }
 

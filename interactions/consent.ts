@@ -79,7 +79,14 @@ export async function submitConsent(deps: InteractionDeps, ctx: Context, details
 export async function switchAccount(deps: InteractionDeps, ctx: Context, details: InteractionDetails): Promise<void> {
   if (details.prompt.name !== 'consent') throw new AppError('interaction.unexpected_step', 400);
   const accountId = details.session?.accountId;
-  if (accountId) await deps.audit({ type: 'session.ended', accountId, clientId: typeof details.params.client_id === 'string' ? details.params.client_id : null, ip: ctx.ip, details: { reason: 'switch_account' } });
+  if (accountId)
+    await deps.audit({
+      type: 'session.ended',
+      accountId,
+      clientId: typeof details.params.client_id === 'string' ? details.params.client_id : null,
+      ip: ctx.ip,
+      details: { reason: 'switch_account' },
+    });
   await finishWithoutSession(deps.provider, ctx, details, {});
 }
 
@@ -93,7 +100,13 @@ export async function abortInteraction(deps: InteractionDeps, ctx: Context): Pro
   if (details.prompt.name === 'consent' && accountId) {
     const consent = details.prompt.details as ConsentDetails;
     const clientId = typeof details.params.client_id === 'string' ? details.params.client_id : null;
-    await deps.audit({ type: 'consent.declined', accountId, clientId, ip: ctx.ip, details: { scopes: consent.missingOIDCScope ?? [], claims: consent.missingOIDCClaims ?? [] } });
+    await deps.audit({
+      type: 'consent.declined',
+      accountId,
+      clientId,
+      ip: ctx.ip,
+      details: { scopes: consent.missingOIDCScope ?? [], claims: consent.missingOIDCClaims ?? [] },
+    });
     // Logged in by this very authorization request (the login step's result is its last submission): the
     // person declines what they came for, so the session they just opened ends too. An SSO session from
     // before stays: that login was not made for this portal.

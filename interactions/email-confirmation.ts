@@ -93,13 +93,29 @@ export async function submitConfirmation(deps: PublicDeps, ctx: Context): Promis
 /** GET /register/resend — asks for the address; the answer never says whether it is registered. */
 export async function showResend(deps: PublicDeps, ctx: Context, input?: { email: string; error?: string }, status = 200): Promise<void> {
   const query = interactionQuery.parse(ctx.query);
-  deps.views.render(ctx, 'registration/resend', { email: input?.email ?? '', error: input?.error, errorList: errorSummary({ email: input?.error }, [{ name: 'email' }]), interaction: query.interaction ?? (ctx.request.body as { interaction?: string } | undefined)?.interaction }, { title: 'registration.resend_title', status });
+  deps.views.render(
+    ctx,
+    'registration/resend',
+    {
+      email: input?.email ?? '',
+      error: input?.error,
+      errorList: errorSummary({ email: input?.error }, [{ name: 'email' }]),
+      interaction: query.interaction ?? (ctx.request.body as { interaction?: string } | undefined)?.interaction,
+    },
+    { title: 'registration.resend_title', status },
+  );
 }
 
 export async function submitResend(deps: PublicDeps, ctx: Context): Promise<void> {
   const body = (ctx.request.body as Record<string, unknown> | undefined) ?? {};
   const form = parseForm(emailOnlyForm, body);
-  if (!form.ok) return showResend(deps, ctx, { email: typeof body.email === 'string' ? body.email : '', error: deps.views.translator(ctx)(form.fieldErrors.email ?? 'account.email_invalid') }, 400);
+  if (!form.ok)
+    return showResend(
+      deps,
+      ctx,
+      { email: typeof body.email === 'string' ? body.email : '', error: deps.views.translator(ctx)(form.fieldErrors.email ?? 'account.email_invalid') },
+      400,
+    );
   if (!(await withinIpLimit(deps, ctx, 'resend-ip', deps.settings.rateLimits.resendPerIp))) return;
   const started = Date.now();
   const byAccount = await deps.rateLimiter.hit('resend-account', normalizeEmail(form.data.email), deps.settings.rateLimits.resendPerAccount);
@@ -112,5 +128,10 @@ export async function submitResend(deps: PublicDeps, ctx: Context): Promise<void
     mayMail: byAccount.allowed,
   });
   await equalise(started, deps.settings.minimumResponseMs);
-  deps.views.render(ctx, 'registration/resent', { email: form.data.email, hours: deps.settings.registration.confirmationHours, loginUrl: origin ? `/interaction/${origin.uid}` : undefined }, { title: 'registration.resent_title' });
+  deps.views.render(
+    ctx,
+    'registration/resent',
+    { email: form.data.email, hours: deps.settings.registration.confirmationHours, loginUrl: origin ? `/interaction/${origin.uid}` : undefined },
+    { title: 'registration.resent_title' },
+  );
 }

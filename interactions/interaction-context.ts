@@ -98,7 +98,12 @@ export async function finishInteraction(provider: Provider, ctx: Context, result
  * mismatch, as it does itself when the account changes), the session is deleted and its cookie cleared.
  * Back-channel logout is not sent: no portal received a token of this session from this request.
  */
-export async function finishWithoutSession(provider: Provider, ctx: Context, details: InteractionDetails, result: Parameters<Provider['interactionResult']>[2]): Promise<void> {
+export async function finishWithoutSession(
+  provider: Provider,
+  ctx: Context,
+  details: InteractionDetails,
+  result: Parameters<Provider['interactionResult']>[2],
+): Promise<void> {
   const returnTo = await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: false });
   const interaction = await provider.Interaction.find(details.uid);
   if (interaction?.session) {

@@ -7,8 +7,17 @@ import { z } from 'zod';
 export function loginForm(usernameMode: 'email' | 'username') {
   const required = usernameMode === 'email' ? 'login.email_required' : 'login.username_required';
   return z.object({
-    username: z.string(required).trim().min(1, required).max(254, 'login.username_invalid').refine((value) => !/[\u0000-\u001f]/.test(value), 'login.username_invalid'),
-    password: z.string('login.password_required').min(1, 'login.password_required').max(1024, 'login.password_required').refine((value) => !value.includes('\u0000'), 'login.password_required'),
+    username: z
+      .string(required)
+      .trim()
+      .min(1, required)
+      .max(254, 'login.username_invalid')
+      .refine((value) => !/[\u0000-\u001f]/.test(value), 'login.username_invalid'),
+    password: z
+      .string('login.password_required')
+      .min(1, 'login.password_required')
+      .max(1024, 'login.password_required')
+      .refine((value) => !value.includes('\u0000'), 'login.password_required'),
   });
 }
 

@@ -48,9 +48,10 @@ export async function showLogin(deps: InteractionDeps, ctx: Context, details: In
     ...(extra.throttledFor || extra.delayStartedSeconds ? [{ text: throttleText(t, mode, (extra.throttledFor || extra.delayStartedSeconds)!) }] : []),
   ];
   // The attempt that would start a delay is announced before it is made, with the delay it costs.
-  const warning = extra.failed && extra.triesBeforeDelay === 1 && extra.nextDelaySeconds
-    ? t('login.delay_warning', { tries: extra.triesBeforeDelay, wait: waitText(t, extra.nextDelaySeconds) })
-    : undefined;
+  const warning =
+    extra.failed && extra.triesBeforeDelay === 1 && extra.nextDelaySeconds
+      ? t('login.delay_warning', { tries: extra.triesBeforeDelay, wait: waitText(t, extra.nextDelaySeconds) })
+      : undefined;
   deps.views.render(
     ctx,
     'interaction/login',
@@ -107,7 +108,15 @@ export async function submitLogin(deps: InteractionDeps, ctx: Context, details: 
       const { result } = outcome;
       deps.logger.info({ interaction: details.uid, accountId: result.accountId, amr: result.amr }, 'login succeeded');
       // Marks this browser as one the person logs in from: failures elsewhere never slow it down.
-      ctx.cookies.set(deps.settings.deviceCookieName, outcome.deviceProof, { httpOnly: true, sameSite: 'lax', secure: deps.settings.secureCookies, path: '/', maxAge: 180 * 86_400_000, overwrite: true, signed: false });
+      ctx.cookies.set(deps.settings.deviceCookieName, outcome.deviceProof, {
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: deps.settings.secureCookies,
+        path: '/',
+        maxAge: 180 * 86_400_000,
+        overwrite: true,
+        signed: false,
+      });
       const acr = LEVEL_TO_ACR[result.level];
       if (unmetEssentialAcr(details.params.claims, acr)) {
         // The provider would ask for the login again and again (no step-up yet): the portal gets an error

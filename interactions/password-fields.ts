@@ -17,7 +17,13 @@ export function passwordRuleViews(policy: PasswordPolicy, t: Translate, violated
 
 /** A rule in words; the character groups are named in the reader's language. */
 function ruleText(t: Translate, rule: PasswordRule): string {
-  const groups = typeof rule.params.groups === 'string' ? rule.params.groups.split(',').map((group) => t(`password.group.${group}`)).join(', ') : undefined;
+  const groups =
+    typeof rule.params.groups === 'string'
+      ? rule.params.groups
+          .split(',')
+          .map((group) => t(`password.group.${group}`))
+          .join(', ')
+      : undefined;
   return t(rule.key, groups ? { ...rule.params, groups } : rule.params);
 }
 
@@ -38,19 +44,28 @@ function ruleAction(t: Translate, rule: PasswordRule, password: string): string 
     return t([...password].length < Number(rule.params.min) ? 'password.fix.too_short' : 'password.fix.too_long', rule.params);
   }
   if (rule.key === 'password.rule.groups') {
-    const missing = String(rule.params.groups).split(',').filter((group) => !HAS_GROUP[group]?.(password));
+    const missing = String(rule.params.groups)
+      .split(',')
+      .filter((group) => !HAS_GROUP[group]?.(password));
     const needed = Number(rule.params.count) - (String(rule.params.groups).split(',').length - missing.length);
     // One group more: "Ergänzen Sie eine Ziffer oder ein Sonderzeichen."; several: the groups to choose from.
-    const groups = needed === 1
-      ? new Intl.ListFormat(t.locale, { type: 'disjunction' }).format(missing.map((group) => t(`password.fix_group.${group}`)))
-      : missing.map((group) => t(`password.fix_groups.${group}`)).join(', ');
+    const groups =
+      needed === 1
+        ? new Intl.ListFormat(t.locale, { type: 'disjunction' }).format(missing.map((group) => t(`password.fix_group.${group}`)))
+        : missing.map((group) => t(`password.fix_groups.${group}`)).join(', ');
     return t(key, { needed, groups });
   }
   return t(key, rule.params);
 }
 
 /** Checks a new password and its repetition: each broken rule is named once, as an action. */
-export function checkNewPassword(policy: PasswordPolicy, t: Translate, password: string, confirmation: string, person?: PersonalDetails): { errors: Record<string, string>; violated: Set<string> } {
+export function checkNewPassword(
+  policy: PasswordPolicy,
+  t: Translate,
+  password: string,
+  confirmation: string,
+  person?: PersonalDetails,
+): { errors: Record<string, string>; violated: Set<string> } {
   const errors: Record<string, string> = {};
   const violations = passwordViolations(policy, password, person);
   if (!password) errors.password = t('password.required');

@@ -48,7 +48,12 @@ export async function submitForgot(deps: PublicDeps, ctx: Context): Promise<void
     mayMail: byAccount.allowed,
   });
   await equalise(started, deps.settings.minimumResponseMs);
-  deps.views.render(ctx, 'password/sent', { minutes: deps.settings.registration.resetMinutes, loginUrl: origin ? `/interaction/${origin.uid}` : undefined }, { title: 'password.sent_title' });
+  deps.views.render(
+    ctx,
+    'password/sent',
+    { minutes: deps.settings.registration.resetMinutes, loginUrl: origin ? `/interaction/${origin.uid}` : undefined },
+    { title: 'password.sent_title' },
+  );
 }
 
 function renderInvalidLink(deps: PublicDeps, ctx: Context): void {
@@ -56,7 +61,12 @@ function renderInvalidLink(deps: PublicDeps, ctx: Context): void {
 }
 
 /** GET /password/reset?token=… — the new-password form while the link is good. */
-export async function showReset(deps: PublicDeps, ctx: Context, input?: { token: string; errors: Record<string, string>; violated: Set<string> }, status = 200): Promise<void> {
+export async function showReset(
+  deps: PublicDeps,
+  ctx: Context,
+  input?: { token: string; errors: Record<string, string>; violated: Set<string> },
+  status = 200,
+): Promise<void> {
   const token = input?.token ?? tokenQuery.safeParse(ctx.query).data?.token;
   // The page names the account, so a person with several knows which one the new password is for.
   const link = token ? await deps.passwordReset.peek(token) : null;

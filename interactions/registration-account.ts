@@ -79,7 +79,13 @@ export async function submitAccountStep(deps: InteractionDeps, ctx: Context, det
   const t = deps.views.translator(ctx);
   const body = bodyOf(ctx);
   const raw = (name: string) => (typeof body[name] === 'string' ? (body[name] as string) : '');
-  const values: Values = { salutation: raw('salutation'), givenName: raw('givenName'), familyName: raw('familyName'), email: raw('email'), username: raw('username') };
+  const values: Values = {
+    salutation: raw('salutation'),
+    givenName: raw('givenName'),
+    familyName: raw('familyName'),
+    email: raw('email'),
+    username: raw('username'),
+  };
   const form = parseForm(accountStepForm(deps.settings.registration.usernameMode), body);
   const errors: Errors = form.ok ? {} : fieldMessages(t, accountFields(t), form.fieldErrors);
   const state = stateOf(deps, ctx, details.uid);

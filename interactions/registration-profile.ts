@@ -33,7 +33,13 @@ export function profileFormFields(fields: ProfileField[], locale: Locale): FormF
   return fields.map((field) => ({ name: field.name, id: `profile-${field.name}`, label: label(field.label, locale) }));
 }
 
-export async function showProfileStep(deps: InteractionDeps, ctx: Context, details: InteractionDetails, input?: { values: Values; errors: Errors }, status = 200): Promise<void> {
+export async function showProfileStep(
+  deps: InteractionDeps,
+  ctx: Context,
+  details: InteractionDetails,
+  input?: { values: Values; errors: Errors },
+  status = 200,
+): Promise<void> {
   requireLoginPrompt(details);
   const draft = draftOrRestart(deps, ctx, details);
   if (!draft) return;

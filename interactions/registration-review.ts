@@ -13,7 +13,13 @@ import { equalise, withinIpLimit } from './abuse-protection.ts';
 
 // The last registration step: review and consents, then "check your mail".
 
-export async function showReview(deps: InteractionDeps, ctx: Context, details: InteractionDetails, input?: { granted: Set<string>; failed?: boolean }, status = 200): Promise<void> {
+export async function showReview(
+  deps: InteractionDeps,
+  ctx: Context,
+  details: InteractionDetails,
+  input?: { granted: Set<string>; failed?: boolean },
+  status = 200,
+): Promise<void> {
   requireLoginPrompt(details);
   const draft = draftOrRestart(deps, ctx, details);
   if (!draft) return;
@@ -30,17 +36,24 @@ export async function showReview(deps: InteractionDeps, ctx: Context, details: I
     ...profileFields.map((field) => {
       const value = draft.profile?.[field.name];
       const shown =
-        value === undefined ? t('registration.not_given')
-        : field.type === 'boolean' ? t(value ? 'profile.yes' : 'profile.no')
-        : field.type === 'select' ? label(field.options!.find((option) => option.value === value)?.label ?? { de: String(value), en: String(value) }, locale)
-        : String(value);
+        value === undefined
+          ? t('registration.not_given')
+          : field.type === 'boolean'
+            ? t(value ? 'profile.yes' : 'profile.no')
+            : field.type === 'select'
+              ? label(field.options!.find((option) => option.value === value)?.label ?? { de: String(value), en: String(value) }, locale)
+              : String(value);
       return { label: label(field.label, locale), value: shown };
     }),
   ];
   const steps = stepsOf(deps);
   // Each required consent left unticked gets its own message naming it, in the summary and at the checkbox.
   const consentFields: FormField[] = consents.map((consent) => ({ name: consent.id, id: `consent-${consent.id}`, label: label(consent.label, locale) }));
-  const missing = input?.failed ? Object.fromEntries(consents.filter((consent) => consent.required && !input.granted.has(consent.id)).map((consent) => [consent.id, 'registration.consent_required'])) : {};
+  const missing = input?.failed
+    ? Object.fromEntries(
+        consents.filter((consent) => consent.required && !input.granted.has(consent.id)).map((consent) => [consent.id, 'registration.consent_required']),
+      )
+    : {};
   const errors = fieldMessages(t, consentFields, missing);
   deps.views.render(
     ctx,
@@ -94,7 +107,22 @@ export async function submitReview(deps: InteractionDeps, ctx: Context, details:
       const t = deps.views.translator(ctx);
       const field = error.code === 'registration.username_taken' ? 'username' : 'email';
       // The draft's password hash is still there: the person need not type the password again.
-      return showAccountStep(deps, ctx, details, { values: { salutation: draft.salutation ?? '', givenName: draft.givenName ?? '', familyName: draft.familyName ?? '', email: draft.email ?? '', username: draft.username ?? '' }, errors: { [field]: t(error.code) } }, 409);
+      return showAccountStep(
+        deps,
+        ctx,
+        details,
+        {
+          values: {
+            salutation: draft.salutation ?? '',
+            givenName: draft.givenName ?? '',
+            familyName: draft.familyName ?? '',
+            email: draft.email ?? '',
+            username: draft.username ?? '',
+          },
+          errors: { [field]: t(error.code) },
+        },
+        409,
+      );
     }
     throw error;
   }
@@ -107,13 +135,25 @@ export async function submitReview(deps: InteractionDeps, ctx: Context, details:
  * The final check found the draft incomplete (a step skipped, a field configured since): back to the first
  * step with a problem, its errors shown, nothing stored.
  */
-function showDraftProblems(deps: InteractionDeps, ctx: Context, details: InteractionDetails, draft: Partial<RegistrationDraft>, fieldErrors: Record<string, string>): Promise<void> {
+function showDraftProblems(
+  deps: InteractionDeps,
+  ctx: Context,
+  details: InteractionDetails,
+  draft: Partial<RegistrationDraft>,
+  fieldErrors: Record<string, string>,
+): Promise<void> {
   const t = deps.views.translator(ctx);
   const account = accountFields(t);
   if (Object.keys(fieldErrors).some((field) => account.some((known) => known.name === field) || field === 'passwordHash')) {
     const { passwordHash, ...codes } = fieldErrors;
     const errors = fieldMessages(t, account, passwordHash ? { ...codes, password: passwordHash } : codes);
-    const values = { salutation: draft.salutation ?? '', givenName: draft.givenName ?? '', familyName: draft.familyName ?? '', email: draft.email ?? '', username: draft.username ?? '' };
+    const values = {
+      salutation: draft.salutation ?? '',
+      givenName: draft.givenName ?? '',
+      familyName: draft.familyName ?? '',
+      email: draft.email ?? '',
+      username: draft.username ?? '',
+    };
     return showAccountStep(deps, ctx, details, { values, errors }, 400);
   }
   const fields = deps.settings.registration.profileFields;
@@ -131,7 +171,12 @@ export async function showSent(deps: InteractionDeps, ctx: Context, details: Int
   deps.views.render(
     ctx,
     'registration/sent',
-    { uid: details.uid, email: state.draft?.email ?? '', hours: deps.settings.registration.confirmationHours, resendUrl: `/register/resend?interaction=${details.uid}` },
+    {
+      uid: details.uid,
+      email: state.draft?.email ?? '',
+      hours: deps.settings.registration.confirmationHours,
+      resendUrl: `/register/resend?interaction=${details.uid}`,
+    },
     { title: 'registration.sent_title' },
   );
 }

@@ -52,7 +52,9 @@ const CARRIED_FIELDS = ['salutation', 'givenName', 'familyName', 'email', 'usern
 export async function expiredRegistration(deps: InteractionDeps, ctx: Context, uid: string): Promise<AppError | undefined> {
   const state = deps.registrationCookie.expiredState(ctx, uid);
   const body = ctx.method === 'POST' ? bodyOf(ctx) : {};
-  const typed = Object.fromEntries(CARRIED_FIELDS.flatMap((field) => (typeof body[field] === 'string' && body[field] ? [[field, (body[field] as string).slice(0, 320)]] : [])));
+  const typed = Object.fromEntries(
+    CARRIED_FIELDS.flatMap((field) => (typeof body[field] === 'string' && body[field] ? [[field, (body[field] as string).slice(0, 320)]] : [])),
+  );
   if (!state?.draft && Object.keys(typed).length === 0) return undefined;
   deps.registrationCookie.carryOver(ctx, { ...state?.draft, ...typed } as Partial<RegistrationDraft>);
   ctx.state.back = await portalOf(deps.provider, state?.clientId);
@@ -63,7 +65,6 @@ export async function expiredRegistration(deps: InteractionDeps, ctx: Context, u
 export function requireLoginPrompt(details: InteractionDetails): void {
   if (details.prompt.name !== 'login') throw new AppError('interaction.unexpected_step', 400);
 }
-
 
 /** The draft must have passed step 1; otherwise (cookie lost, URL typed) start there. */
 export function draftOrRestart(deps: InteractionDeps, ctx: Context, details: InteractionDetails): Partial<RegistrationDraft> | undefined {

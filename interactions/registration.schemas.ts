@@ -12,7 +12,13 @@ export function accountStepForm(usernameMode: 'email' | 'username') {
     givenName: personName,
     familyName: personName,
     email: z.string('account.email_required').trim().min(1, 'account.email_required').pipe(emailAddress),
-    username: usernameMode === 'username' ? z.string('registration.username_required').trim().min(1, 'registration.username_required').regex(USERNAME_PATTERN, 'registration.username_invalid') : z.any().optional().transform((): null => null),
+    username:
+      usernameMode === 'username'
+        ? z.string('registration.username_required').trim().min(1, 'registration.username_required').regex(USERNAME_PATTERN, 'registration.username_invalid')
+        : z
+            .any()
+            .optional()
+            .transform((): null => null),
     password,
     passwordConfirmation: password,
   });
@@ -23,7 +29,11 @@ export const reviewStepForm = z.record(z.string(), z.unknown());
 
 export const emailOnlyForm = z.object({
   email: z.string('account.email_required').trim().min(1, 'account.email_required').pipe(emailAddress),
-  interaction: z.string().regex(/^[A-Za-z0-9_-]{10,64}$/).optional().catch(undefined),
+  interaction: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{10,64}$/)
+    .optional()
+    .catch(undefined),
 });
 
 /**
@@ -31,14 +41,20 @@ export const emailOnlyForm = z.object({
  * read as several recipients ("a,victim@example.org"). `key` is what the per-account limit counts: the
  * normalised address, or the username as typed (usernames are case-sensitive).
  */
-export const forgotPasswordForm = z.object({
-  identifier: z
-    .string('password.identifier_required')
-    .trim()
-    .min(1, 'password.identifier_required')
-    .refine((value) => emailAddress.safeParse(value).success || USERNAME_PATTERN.test(value), 'password.identifier_invalid'),
-  interaction: z.string().regex(/^[A-Za-z0-9_-]{10,64}$/).optional().catch(undefined),
-}).transform((form) => ({ ...form, key: form.identifier.includes('@') ? normalizeEmail(form.identifier) : form.identifier }));
+export const forgotPasswordForm = z
+  .object({
+    identifier: z
+      .string('password.identifier_required')
+      .trim()
+      .min(1, 'password.identifier_required')
+      .refine((value) => emailAddress.safeParse(value).success || USERNAME_PATTERN.test(value), 'password.identifier_invalid'),
+    interaction: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{10,64}$/)
+      .optional()
+      .catch(undefined),
+  })
+  .transform((form) => ({ ...form, key: form.identifier.includes('@') ? normalizeEmail(form.identifier) : form.identifier }));
 
 export const tokenQuery = z.object({ token: z.string().regex(/^[A-Za-z0-9_-]{43}$/) });
 
@@ -54,4 +70,10 @@ export const resetPasswordForm = z.object({
   passwordConfirmation: password,
 });
 
-export const interactionQuery = z.object({ interaction: z.string().regex(/^[A-Za-z0-9_-]{10,64}$/).optional().catch(undefined) });
+export const interactionQuery = z.object({
+  interaction: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{10,64}$/)
+    .optional()
+    .catch(undefined),
+});

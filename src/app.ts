@@ -76,7 +76,13 @@ export function createApp(container: Container): KontorApp {
     },
   };
   // Every router of ours goes in this list: the CSRF guard covers exactly these, and so does its test.
-  const routers: Router[] = [healthRoutes(db.orm), staticRoutes(), startRoutes(views, config.operator), interactionRoutes(deps, pageMiddleware), publicRoutes(deps, pageMiddleware)];
+  const routers: Router[] = [
+    healthRoutes(db.orm),
+    staticRoutes(),
+    startRoutes(views, config.operator),
+    interactionRoutes(deps, pageMiddleware),
+    publicRoutes(deps, pageMiddleware),
+  ];
   if (config.env === 'development' && config.devFeatures) routers.push(devMailRoutes(container.outbox, views, pageMiddleware));
   app.use(csrf.guard(routers, errorResponder(logger, views)));
   for (const router of routers) {

@@ -73,7 +73,11 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
 
   const verification = new VerificationService(em, clock);
   const rateLimiter = new RateLimiter(em, config.secret);
-  const outbox = new Outbox(em, new MailRenderer({ name: config.operator.name, contact: config.operator.contact }), config.secret, { limiter: rateLimiter, perRecipient: config.mail.perRecipient, logger });
+  const outbox = new Outbox(em, new MailRenderer({ name: config.operator.name, contact: config.operator.contact }), config.secret, {
+    limiter: rateLimiter,
+    perRecipient: config.mail.perRecipient,
+    logger,
+  });
   const mailDispatcher = new MailDispatcher(
     em,
     outbox,
@@ -128,8 +132,27 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
   });
 
   return {
-    config, logger, db, clock, views, live, accounts, clients, passwords, passwordPolicy, keys,
-    audit, verification, outbox, mailDispatcher, rateLimiter, loginThrottle, logins, registration, passwordReset, signOut,
+    config,
+    logger,
+    db,
+    clock,
+    views,
+    live,
+    accounts,
+    clients,
+    passwords,
+    passwordPolicy,
+    keys,
+    audit,
+    verification,
+    outbox,
+    mailDispatcher,
+    rateLimiter,
+    loginThrottle,
+    logins,
+    registration,
+    passwordReset,
+    signOut,
     get provider() {
       return live.current;
     },

@@ -51,7 +51,12 @@ async function main(): Promise<void> {
   await starting;
 
   if (portalServer) {
-    const portal = await createDemoPortal({ issuer: config.issuer, clientId: DEMO_CLIENT_ID, clientSecret: demoClientSecret(config.secret), baseUrl: config.demoPortal.url });
+    const portal = await createDemoPortal({
+      issuer: config.issuer,
+      clientId: DEMO_CLIENT_ID,
+      clientSecret: demoClientSecret(config.secret),
+      baseUrl: config.demoPortal.url,
+    });
     portalServer.off('request', notReady);
     portalServer.on('request', portal.callback());
     logger.info({ url: config.demoPortal.url, demoAccount: DEMO_ACCOUNT.email }, 'demo portal "Online-Dienste Musterstadt" is listening');

@@ -1,6 +1,19 @@
 import * as oidc from 'openid-client';
 import { startTestKontor, type TestKontor } from './helpers/kontor.ts';
-import { BrowserAgent, authorizationRequest, createUser, discover, formEndingWith, loginAndConsent, open, registerClient, submitLogin, POST_LOGOUT_URI, REDIRECT_URI, type TestUser } from './helpers/relying-party.ts';
+import {
+  BrowserAgent,
+  authorizationRequest,
+  createUser,
+  discover,
+  formEndingWith,
+  loginAndConsent,
+  open,
+  registerClient,
+  submitLogin,
+  POST_LOGOUT_URI,
+  REDIRECT_URI,
+  type TestUser,
+} from './helpers/relying-party.ts';
 import { AuditEvent, type AuditType } from '../src/audit/index.ts';
 
 describe('audit trail of logout and consent', () => {
@@ -13,7 +26,8 @@ describe('audit trail of logout and consent', () => {
   });
   afterAll(() => kontor?.stop());
 
-  const eventsOf = (type: AuditType, accountId: string) => kontor.container.db.orm.em.fork().find(AuditEvent, { type, accountId }, { orderBy: { createdAt: 'asc' } });
+  const eventsOf = (type: AuditType, accountId: string) =>
+    kontor.container.db.orm.em.fork().find(AuditEvent, { type, accountId }, { orderBy: { createdAt: 'asc' } });
 
   /** The logout event is written right after the provider's response (an event listener): wait briefly. */
   async function eventually(type: AuditType, accountId: string): Promise<AuditEvent[]> {
@@ -36,7 +50,11 @@ describe('audit trail of logout and consent', () => {
     const config = await discover(kontor, client.clientId, client.clientSecret);
     const agent = new BrowserAgent(kontor.url);
     const request = await authorizationRequest(config);
-    const tokens = await oidc.authorizationCodeGrant(config, await loginAndConsent(agent, request, user), { pkceCodeVerifier: request.codeVerifier, expectedState: request.state, expectedNonce: request.nonce });
+    const tokens = await oidc.authorizationCodeGrant(config, await loginAndConsent(agent, request, user), {
+      pkceCodeVerifier: request.codeVerifier,
+      expectedState: request.state,
+      expectedNonce: request.nonce,
+    });
     expect(await eventsOf('session.ended', user.accountId)).toHaveLength(0);
 
     // With this session's ID token as hint, the logout needs no question (provider-pages.ts).

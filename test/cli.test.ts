@@ -12,7 +12,10 @@ const SECRET = 'cli-test-secret-0123456789-abcdefghijklmnop';
 /** Runs `npm run kontor -- …` the way operators do (node src/cli/main.ts), returning exit code and output. */
 async function kontor(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, ['src/cli/main.ts', ...args], { env: { PATH: process.env.PATH ?? '', KONTOR_SECRET: SECRET, ...env }, cwd: process.cwd() });
+    const { stdout, stderr } = await run(process.execPath, ['src/cli/main.ts', ...args], {
+      env: { PATH: process.env.PATH ?? '', KONTOR_SECRET: SECRET, ...env },
+      cwd: process.cwd(),
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };
@@ -27,7 +30,15 @@ describe('kontor CLI against PostgreSQL', () => {
   beforeAll(async () => {
     // Migrated (a copy of the run's template): every test here must run alone, not only after the migration test.
     database = await createTestDatabase();
-    env = { DATABASE_URL: database.url, KONTOR_ENV: 'production', KONTOR_ISSUER: 'https://id.example.org', KONTOR_TRUST_PROXY: 'true', KONTOR_DEV_FEATURES: 'false', SMTP_URL: 'smtp://127.0.0.1:9', KONTOR_CONFIG_FILE: configFile({ operator: { links: { privacy: { de: 'https://id.example.org/datenschutz' } } } }) };
+    env = {
+      DATABASE_URL: database.url,
+      KONTOR_ENV: 'production',
+      KONTOR_ISSUER: 'https://id.example.org',
+      KONTOR_TRUST_PROXY: 'true',
+      KONTOR_DEV_FEATURES: 'false',
+      SMTP_URL: 'smtp://127.0.0.1:9',
+      KONTOR_CONFIG_FILE: configFile({ operator: { links: { privacy: { de: 'https://id.example.org/datenschutz' } } } }),
+    };
   });
   afterAll(() => database?.drop());
 
@@ -50,10 +61,29 @@ describe('kontor CLI against PostgreSQL', () => {
   });
 
   it('creates a confidential client, prints its secret once, and lists it without the secret', async () => {
-    const created = await kontor(['client', 'create', '--name', 'Bürgerportal', '--redirect-uri', 'https://portal.example/cb', '--redirect-uri', 'https://portal.example/cb2', '--post-logout-redirect-uri', 'https://portal.example/', '--json'], env);
+    const created = await kontor(
+      [
+        'client',
+        'create',
+        '--name',
+        'Bürgerportal',
+        '--redirect-uri',
+        'https://portal.example/cb',
+        '--redirect-uri',
+        'https://portal.example/cb2',
+        '--post-logout-redirect-uri',
+        'https://portal.example/',
+        '--json',
+      ],
+      env,
+    );
     expect(created.code).toBe(0);
     const client = JSON.parse(created.stdout);
-    expect(client).toMatchObject({ client_name: 'Bürgerportal', token_endpoint_auth_method: 'client_secret_basic', redirect_uris: ['https://portal.example/cb', 'https://portal.example/cb2'] });
+    expect(client).toMatchObject({
+      client_name: 'Bürgerportal',
+      token_endpoint_auth_method: 'client_secret_basic',
+      redirect_uris: ['https://portal.example/cb', 'https://portal.example/cb2'],
+    });
     expect(client.client_secret).toMatch(/^[A-Za-z0-9_-]{40,}$/);
 
     const listed = await kontor(['client', 'list', '--json'], env);
@@ -62,12 +92,23 @@ describe('kontor CLI against PostgreSQL', () => {
   });
 
   it('creates public and client-credentials clients with the requested auth method and grants', async () => {
-    const spa = JSON.parse((await kontor(['client', 'create', '--name', 'SPA', '--redirect-uri', 'https://spa.example/cb', '--auth-method', 'none', '--json'], env)).stdout);
+    const spa = JSON.parse(
+      (await kontor(['client', 'create', '--name', 'SPA', '--redirect-uri', 'https://spa.example/cb', '--auth-method', 'none', '--json'], env)).stdout,
+    );
     expect(spa.client_secret).toBeUndefined();
     expect(spa.token_endpoint_auth_method).toBe('none');
-    const es = JSON.parse((await kontor(['client', 'create', '--name', 'ES', '--redirect-uri', 'https://es.example/cb', '--id-token-alg', 'ES256', '--json'], env)).stdout);
+    const es = JSON.parse(
+      (await kontor(['client', 'create', '--name', 'ES', '--redirect-uri', 'https://es.example/cb', '--id-token-alg', 'ES256', '--json'], env)).stdout,
+    );
     expect(es.id_token_signed_response_alg).toBe('ES256');
-    const service = JSON.parse((await kontor(['client', 'create', '--name', 'Fachverfahren', '--grant-type', 'client_credentials', '--auth-method', 'client_secret_post', '--json'], env)).stdout);
+    const service = JSON.parse(
+      (
+        await kontor(
+          ['client', 'create', '--name', 'Fachverfahren', '--grant-type', 'client_credentials', '--auth-method', 'client_secret_post', '--json'],
+          env,
+        )
+      ).stdout,
+    );
     expect(service).toMatchObject({ grant_types: ['client_credentials'], token_endpoint_auth_method: 'client_secret_post', response_types: [] });
   });
 
@@ -81,7 +122,10 @@ describe('kontor CLI against PostgreSQL', () => {
     const plainHttp = await kontor(['client', 'create', '--name', 'X', '--redirect-uri', 'http://portal.example/cb', '--json'], env);
     expect(plainHttp.code).toBe(64);
     expect(JSON.parse(plainHttp.stderr)).toMatchObject({ error: 'client.https_required' });
-    const loopback = await kontor(['client', 'create', '--name', 'Local tool', '--redirect-uri', 'http://127.0.0.1:8400/cb', '--auth-method', 'none', '--json'], env);
+    const loopback = await kontor(
+      ['client', 'create', '--name', 'Local tool', '--redirect-uri', 'http://127.0.0.1:8400/cb', '--auth-method', 'none', '--json'],
+      env,
+    );
     expect(loopback.code).toBe(0);
     const fragment = await kontor(['client', 'create', '--name', 'X', '--redirect-uri', 'https://x.example/cb#frag'], env);
     expect(fragment.code).toBe(64);
@@ -92,7 +136,11 @@ describe('kontor CLI against PostgreSQL', () => {
   });
 
   it('reads the password from standard input with --password-stdin', async () => {
-    const child = execFile(process.execPath, ['src/cli/main.ts', 'user', 'create', '--email', 'stdin.user@example.org', '--password-stdin', '--given-name', 'S', '--family-name', 'T', '--json'], { env: { PATH: process.env.PATH ?? '', KONTOR_SECRET: SECRET, ...env } });
+    const child = execFile(
+      process.execPath,
+      ['src/cli/main.ts', 'user', 'create', '--email', 'stdin.user@example.org', '--password-stdin', '--given-name', 'S', '--family-name', 'T', '--json'],
+      { env: { PATH: process.env.PATH ?? '', KONTOR_SECRET: SECRET, ...env } },
+    );
     child.stdin!.end('Aus-der-Eingabe-42\n');
     const output = await new Promise<string>((resolve, reject) => {
       let stdout = '';
@@ -103,7 +151,10 @@ describe('kontor CLI against PostgreSQL', () => {
     // The password from standard input is the one that logs in.
     const server = await startTestKontor('postgres', { DATABASE_URL: database.url, KONTOR_SECRET: SECRET });
     try {
-      await expect(server.container.passwords.check('stdin.user@example.org', 'Aus-der-Eingabe-42')).resolves.toMatchObject({ kind: 'valid', result: { amr: ['pwd'] } });
+      await expect(server.container.passwords.check('stdin.user@example.org', 'Aus-der-Eingabe-42')).resolves.toMatchObject({
+        kind: 'valid',
+        result: { amr: ['pwd'] },
+      });
       await expect(server.container.passwords.check('stdin.user@example.org', 'wrong')).resolves.toMatchObject({ kind: 'invalid' });
     } finally {
       await server.close();
@@ -111,14 +162,32 @@ describe('kontor CLI against PostgreSQL', () => {
   });
 
   it('creates a verified user once and refuses the same address twice', async () => {
-    const args = ['user', 'create', '--email', 'Max.Muster@Example.org', '--password', 'Sehr-geheim-42', '--given-name', 'Max', '--family-name', 'Muster', '--json'];
+    const args = [
+      'user',
+      'create',
+      '--email',
+      'Max.Muster@Example.org',
+      '--password',
+      'Sehr-geheim-42',
+      '--given-name',
+      'Max',
+      '--family-name',
+      'Muster',
+      '--json',
+    ];
     const created = await kontor(args, env);
     expect(created.code).toBe(0);
     expect(JSON.parse(created.stdout)).toMatchObject({ email: 'Max.Muster@Example.org', email_verified: true });
-    const again = await kontor(args.map((arg) => (arg === 'Max.Muster@Example.org' ? 'max.muster@example.org' : arg)), env);
+    const again = await kontor(
+      args.map((arg) => (arg === 'Max.Muster@Example.org' ? 'max.muster@example.org' : arg)),
+      env,
+    );
     expect(again.code).toBe(64);
     expect(again.stderr).toContain('account.email_taken');
-    const umlaut = await kontor(['user', 'create', '--email', 'jürgen@example.org', '--password', 'Sehr-geheim-42', '--given-name', 'J', '--family-name', 'M'], env);
+    const umlaut = await kontor(
+      ['user', 'create', '--email', 'jürgen@example.org', '--password', 'Sehr-geheim-42', '--given-name', 'J', '--family-name', 'M'],
+      env,
+    );
     expect(umlaut.code).toBe(64);
     expect(umlaut.stderr).toContain('account.email_ascii_only');
   });
@@ -129,23 +198,42 @@ describe('kontor CLI against PostgreSQL', () => {
     try {
       const { outbox, audit } = server.container;
       await server.container.db.orm.em.fork().transactional(async (em) => {
-        await outbox.enqueue(em, { message: 'password-changed', to: 'ops.test@example.org', locale: 'de', data: { greetingKey: 'mail.greeting', greetingName: 'Ops Team', forgotLink: 'https://id.example.org/password/forgot' } });
+        await outbox.enqueue(em, {
+          message: 'password-changed',
+          to: 'ops.test@example.org',
+          locale: 'de',
+          data: { greetingKey: 'mail.greeting', greetingName: 'Ops Team', forgotLink: 'https://id.example.org/password/forgot' },
+        });
         audit.record(em, { type: 'password.reset_completed', accountId: '00000000-0000-4000-8000-000000000001', ip: '192.0.2.7' });
       });
-      await server.container.db.orm.em.fork().execute(`update mail_outbox set status = 'failed', attempts = 12, last_error = 'connect ECONNREFUSED' where recipient = 'ops.test@example.org'`);
+      await server.container.db.orm.em
+        .fork()
+        .execute(`update mail_outbox set status = 'failed', attempts = 12, last_error = 'connect ECONNREFUSED' where recipient = 'ops.test@example.org'`);
       mailId = (await server.container.outbox.list({ recipient: 'ops.test@example.org' }))[0]!.id;
     } finally {
       await server.close();
     }
     const failed = JSON.parse((await kontor(['mail', 'list', '--status', 'failed', '--json'], env)).stdout);
-    expect(failed).toEqual([expect.objectContaining({ id: mailId, recipient: 'ops.test@example.org', subject: 'Ihr Passwort wurde geändert', status: 'failed', lastError: 'connect ECONNREFUSED' })]);
+    expect(failed).toEqual([
+      expect.objectContaining({
+        id: mailId,
+        recipient: 'ops.test@example.org',
+        subject: 'Ihr Passwort wurde geändert',
+        status: 'failed',
+        lastError: 'connect ECONNREFUSED',
+      }),
+    ]);
     expect(JSON.parse((await kontor(['mail', 'retry', '--all-failed', '--json'], env)).stdout)).toEqual({ requeued: 1 });
-    expect(JSON.parse((await kontor(['mail', 'list', '--status', 'pending', '--json'], env)).stdout)).toEqual([expect.objectContaining({ id: mailId, attempts: 0 })]);
+    expect(JSON.parse((await kontor(['mail', 'list', '--status', 'pending', '--json'], env)).stdout)).toEqual([
+      expect.objectContaining({ id: mailId, attempts: 0 }),
+    ]);
     expect((await kontor(['mail', 'retry'], env)).code).toBe(64);
     expect((await kontor(['mail', 'list', '--status', 'lost'], env)).code).toBe(64);
 
     const events = JSON.parse((await kontor(['audit', 'list', '--type', 'password.reset_completed', '--json'], env)).stdout);
-    expect(events).toEqual([expect.objectContaining({ type: 'password.reset_completed', account_id: '00000000-0000-4000-8000-000000000001', ip: '192.0.2.7' })]);
+    expect(events).toEqual([
+      expect.objectContaining({ type: 'password.reset_completed', account_id: '00000000-0000-4000-8000-000000000001', ip: '192.0.2.7' }),
+    ]);
     expect((await kontor(['audit', 'list', '--type', 'nonsense'], env)).code).toBe(64);
   });
 
@@ -163,8 +251,17 @@ describe('kontor CLI against PostgreSQL', () => {
   });
 
   it('audits what operators change: client create, user create, keys rotate, mail retry, without secrets', async () => {
-    const client = JSON.parse((await kontor(['client', 'create', '--name', 'Audited portal', '--redirect-uri', 'https://audited.example/cb', '--json'], env)).stdout);
-    const user = JSON.parse((await kontor(['user', 'create', '--email', 'audited.user@example.org', '--password', 'Sehr-geheim-43', '--given-name', 'A', '--family-name', 'U', '--json'], env)).stdout);
+    const client = JSON.parse(
+      (await kontor(['client', 'create', '--name', 'Audited portal', '--redirect-uri', 'https://audited.example/cb', '--json'], env)).stdout,
+    );
+    const user = JSON.parse(
+      (
+        await kontor(
+          ['user', 'create', '--email', 'audited.user@example.org', '--password', 'Sehr-geheim-43', '--given-name', 'A', '--family-name', 'U', '--json'],
+          env,
+        )
+      ).stdout,
+    );
     const [rotated] = JSON.parse((await kontor(['keys', 'rotate', '--alg', 'EdDSA', '--json'], env)).stdout);
     expect((await kontor(['mail', 'retry', '--all-failed', '--json'], env)).code).toBe(0);
 
@@ -172,7 +269,10 @@ describe('kontor CLI against PostgreSQL', () => {
     const events = JSON.parse(listed.stdout) as Array<{ type: string; account_id: string | null; client_id: string | null; details: Record<string, unknown> }>;
     const byType = Object.fromEntries(events.map((event) => [event.type, event]));
     expect(Object.keys(byType).sort()).toEqual(['account.created', 'client.created', 'keys.rotated', 'mail.retried']);
-    expect(byType['client.created']).toMatchObject({ client_id: client.client_id, details: { via: 'cli', name: 'Audited portal', authMethod: 'client_secret_basic' } });
+    expect(byType['client.created']).toMatchObject({
+      client_id: client.client_id,
+      details: { via: 'cli', name: 'Audited portal', authMethod: 'client_secret_basic' },
+    });
     expect(byType['account.created']).toMatchObject({ account_id: user.id, details: { via: 'cli' } });
     expect(byType['keys.rotated']).toMatchObject({ details: { via: 'cli', keys: [expect.objectContaining({ alg: 'EdDSA', newKid: rotated.new_kid })] } });
     expect(byType['mail.retried']).toMatchObject({ details: { via: 'cli', requeued: 0, allFailed: true } });

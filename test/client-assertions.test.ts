@@ -21,7 +21,13 @@ function postForm(url: string, form: Record<string, string>, host?: string): Pro
   const payload = new URLSearchParams(form).toString();
   return new Promise((resolve, reject) => {
     const req = request(
-      { hostname: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(payload), host: host ?? target.host } },
+      {
+        hostname: target.hostname,
+        port: target.port,
+        path: target.pathname,
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(payload), host: host ?? target.host },
+      },
       (res) => {
         let text = '';
         res.on('data', (chunk) => (text += chunk));
@@ -52,7 +58,13 @@ describe('private_key_jwt client assertions', () => {
     const pair = await generateKeyPair('ES256', { extractable: true });
     privateKey = pair.privateKey;
     endpoint = await jwksEndpoint({ keys: [{ ...(await exportJWK(pair.publicKey)), kid: 'rp-key-1', alg: 'ES256', use: 'sig' }] });
-    const client = await registerClient(kontor, { redirectUris: [], postLogoutRedirectUris: [], grantTypes: ['client_credentials'], authMethod: 'private_key_jwt', jwksUri: endpoint.url });
+    const client = await registerClient(kontor, {
+      redirectUris: [],
+      postLogoutRedirectUris: [],
+      grantTypes: ['client_credentials'],
+      authMethod: 'private_key_jwt',
+      jwksUri: endpoint.url,
+    });
     clientId = client.clientId;
   });
   afterAll(async () => {
@@ -69,12 +81,16 @@ describe('private_key_jwt client assertions', () => {
   }
 
   const tokenRequest = async (clientAssertion: string, host?: string) =>
-    postForm(`${kontor.url}/token`, {
-      grant_type: 'client_credentials',
-      client_id: clientId,
-      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
-      client_assertion: clientAssertion,
-    }, host);
+    postForm(
+      `${kontor.url}/token`,
+      {
+        grant_type: 'client_credentials',
+        client_id: clientId,
+        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+        client_assertion: clientAssertion,
+      },
+      host,
+    );
 
   function expectNoToken(response: { status: number; body: Record<string, unknown> }): void {
     expect(response.status).not.toBe(200);

@@ -14,14 +14,22 @@ const NOT_PERSONAL = 'darf weder Ihren Namen noch Ihre E-Mail-Adresse oder Ihren
 const CHOOSE_ANOTHER = 'Wählen Sie ein anderes Passwort: Dieses wird häufig verwendet oder ist bereits bekannt geworden.';
 
 /** Opens a new authorization request and submits the registration's account step with `password`. */
-async function submitAccountStep(kontor: TestKontor, config: oidc.Configuration, password: string, familyName?: string): Promise<{ step: AgentResponse; submitted: AgentResponse }> {
+async function submitAccountStep(
+  kontor: TestKontor,
+  config: oidc.Configuration,
+  password: string,
+  familyName?: string,
+): Promise<{ step: AgentResponse; submitted: AgentResponse }> {
   const agent = new BrowserAgent(kontor.url);
   const login = await open(agent, (await authorizationRequest(config)).url);
   const registerUrl = /href="(\/interaction\/[^"]+\/register)"/.exec(login.body)?.[1];
   if (!registerUrl) throw new Error(`no registration link on the login page: ${login.status}`);
   const step = await agent.get(registerUrl);
   const form = formEndingWith(step.body, '/register');
-  return { step, submitted: await agent.post(form.action, { ...form.fields, ...accountFields(newRegistrant({ password, ...(familyName ? { familyName } : {}) })) }) };
+  return {
+    step,
+    submitted: await agent.post(form.action, { ...form.fields, ...accountFields(newRegistrant({ password, ...(familyName ? { familyName } : {}) })) }),
+  };
 }
 
 /** Asks for a reset link for `email`, opens it and submits `password` as the new one. */
@@ -88,7 +96,10 @@ describe('a deployment that refines the preset: check off, maximum raised to 102
 
   beforeAll(async () => {
     const passwordPolicy = { preset: 'sachsen-anhalt', rejectCommonPasswords: false, maxLength: 1024 };
-    kontor = await startTestKontor('postgres', { SMTP_URL: smtp.url, KONTOR_CONFIG_FILE: configFile({ ...ROOMY_RATE_LIMITS, registration: { passwordPolicy } }) });
+    kontor = await startTestKontor('postgres', {
+      SMTP_URL: smtp.url,
+      KONTOR_CONFIG_FILE: configFile({ ...ROOMY_RATE_LIMITS, registration: { passwordPolicy } }),
+    });
     const client = await registerClient(kontor);
     config = await discover(kontor, client.clientId, client.clientSecret);
   });

@@ -2,7 +2,18 @@ import * as oidc from 'openid-client';
 import { configFile, ROOMY_RATE_LIMITS } from './helpers/config-file.ts';
 import { startTestKontor, type TestKontor } from './helpers/kontor.ts';
 import { SmtpSink } from './helpers/smtp-sink.ts';
-import { BrowserAgent, authorizationRequest, discover, formEndingWith, open, registerClient, submitConsent, submitLogin, REDIRECT_URI, type AuthorizationRequest } from './helpers/relying-party.ts';
+import {
+  BrowserAgent,
+  authorizationRequest,
+  discover,
+  formEndingWith,
+  open,
+  registerClient,
+  submitConsent,
+  submitLogin,
+  REDIRECT_URI,
+  type AuthorizationRequest,
+} from './helpers/relying-party.ts';
 import { confirmLink, newRegistrant, registerThroughInteraction, type Registrant } from './helpers/registration.ts';
 import { Account } from '../src/accounts/index.ts';
 import { AuditEvent } from '../src/audit/index.ts';
@@ -32,7 +43,10 @@ describe('e-mail confirmation links', () => {
   const accountOf = (email: string) => em().findOne(Account, { emailNormalized: email.toLowerCase() });
 
   /** Registers through a fresh authorization request; returns the browser, the request and the mailed link. */
-  async function register(person: Registrant = newRegistrant(), mailNumber = 1): Promise<{ agent: BrowserAgent; request: AuthorizationRequest; link: string; person: Registrant }> {
+  async function register(
+    person: Registrant = newRegistrant(),
+    mailNumber = 1,
+  ): Promise<{ agent: BrowserAgent; request: AuthorizationRequest; link: string; person: Registrant }> {
     const agent = new BrowserAgent(kontor.url);
     const request = await authorizationRequest(config);
     const sent = await registerThroughInteraction(agent, request, person);
@@ -166,7 +180,11 @@ describe('e-mail confirmation links', () => {
     let next = await submitLogin(agent, loginPage, person.email, person.password);
     if (next.status === 200 && next.body.includes('/consent"')) next = await submitConsent(agent, next);
     expect(next.location).toMatch(new RegExp(`^${REDIRECT_URI.replace(/[.?]/g, '\\$&')}\\?code=`));
-    const tokens = await oidc.authorizationCodeGrant(config, new URL(next.location!), { pkceCodeVerifier: request.codeVerifier, expectedState: request.state, expectedNonce: request.nonce });
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(next.location!), {
+      pkceCodeVerifier: request.codeVerifier,
+      expectedState: request.state,
+      expectedNonce: request.nonce,
+    });
     expect(tokens.claims()!.amr).toEqual(['pwd']);
   });
 
@@ -185,10 +203,13 @@ describe('e-mail confirmation links', () => {
     await smtp.waitFor(resentLink.person.email, 2);
 
     const ids = Object.fromEntries(
-      await Promise.all(Object.entries({ stale, fresh, resentLink, confirmedOld }).map(async ([name, { person }]) => [name, (await accountOf(person.email))!.id] as const)),
+      await Promise.all(
+        Object.entries({ stale, fresh, resentLink, confirmedOld }).map(async ([name, { person }]) => [name, (await accountOf(person.email))!.id] as const),
+      ),
     ) as Record<'stale' | 'fresh' | 'resentLink' | 'confirmedOld', string>;
 
-    const count = (table: string, column: string, id: string) => rows<{ n: string }>(`select count(*)::int as n from ${table} where ${column} = ?`, [id]).then((result) => Number(result[0]!.n));
+    const count = (table: string, column: string, id: string) =>
+      rows<{ n: string }>(`select count(*)::int as n from ${table} where ${column} = ?`, [id]).then((result) => Number(result[0]!.n));
     expect(await count('password_credential', 'account_id', ids.stale)).toBe(1);
     expect(await count('account_consent', 'account_id', ids.stale)).toBe(1);
     expect(await count('verification_token', 'account_id', ids.stale)).toBe(1);
@@ -213,7 +234,8 @@ describe('e-mail confirmation links', () => {
     const [event] = purged;
     expect(event).toMatchObject({ ip: null, clientId: null, details: {} });
     const serialized = JSON.stringify(event);
-    for (const personal of [stale.person.email, stale.person.email.toLowerCase(), stale.person.givenName, stale.person.familyName]) expect(serialized).not.toContain(personal);
+    for (const personal of [stale.person.email, stale.person.email.toLowerCase(), stale.person.givenName, stale.person.familyName])
+      expect(serialized).not.toContain(personal);
   });
 
   it('replaces a pending registration when the address registers again: the old link is void, the new one works', async () => {

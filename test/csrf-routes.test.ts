@@ -20,7 +20,9 @@ describe('CSRF protection of every route of ours', () => {
   afterAll(() => kontor?.stop());
 
   const unsafeRoutes = () =>
-    kontor.app.routers.flatMap((router) => router.stack.flatMap((layer) => layer.methods.filter((method) => UNSAFE.includes(method)).map((method) => ({ method, path: String(layer.path) }))));
+    kontor.app.routers.flatMap((router) =>
+      router.stack.flatMap((layer) => layer.methods.filter((method) => UNSAFE.includes(method)).map((method) => ({ method, path: String(layer.path) }))),
+    );
 
   const interactionRouter = () => kontor.app.routers.find((router) => router.opts.prefix === '/interaction')!;
 
@@ -42,7 +44,11 @@ describe('CSRF protection of every route of ours', () => {
     for (const { method, path } of routes) {
       for (const attempt of [{}, { cookie }, { cookie, csrf_token: 'forged' }]) {
         const { cookie: sent, ...form } = attempt as { cookie?: string; csrf_token?: string };
-        const response = await rawRequest(kontor.server, concrete(path), { method, headers: { host, ...(sent ? { cookie: sent } : {}) }, form: { ...form, username: 'x', password: 'y' } });
+        const response = await rawRequest(kontor.server, concrete(path), {
+          method,
+          headers: { host, ...(sent ? { cookie: sent } : {}) },
+          form: { ...form, username: 'x', password: 'y' },
+        });
         expect([method, path, Object.keys(attempt), response.status]).toEqual([method, path, Object.keys(attempt), 403]);
       }
     }
@@ -59,7 +65,11 @@ describe('CSRF protection of every route of ours', () => {
     const path = concrete(`${router.opts.prefix ?? ''}/:uid/added-later`);
     const refused = await rawRequest(kontor.server, path, { method: 'POST', headers: { host, cookie: cookiesFrom(page) }, form: { csrf_token: 'forged' } });
     expect([refused.status, ran]).toEqual([403, false]);
-    const accepted = await rawRequest(kontor.server, path, { method: 'POST', headers: { host, cookie: cookiesFrom(page) }, form: { csrf_token: csrfTokenIn(page.body) } });
+    const accepted = await rawRequest(kontor.server, path, {
+      method: 'POST',
+      headers: { host, cookie: cookiesFrom(page) },
+      form: { csrf_token: csrfTokenIn(page.body) },
+    });
     expect([accepted.status, accepted.body, ran]).toEqual([200, 'done', true]);
   });
 
@@ -68,7 +78,11 @@ describe('CSRF protection of every route of ours', () => {
     router.post('/:uid/opted-out', csrfExempt('test: a route that authenticates by other means'), (ctx) => {
       ctx.body = (ctx.request.body as { note?: string }).note ?? 'no body';
     });
-    const response = await rawRequest(kontor.server, concrete(`${router.opts.prefix ?? ''}/:uid/opted-out`), { method: 'POST', headers: { host }, form: { note: 'parsed' } });
+    const response = await rawRequest(kontor.server, concrete(`${router.opts.prefix ?? ''}/:uid/opted-out`), {
+      method: 'POST',
+      headers: { host },
+      form: { note: 'parsed' },
+    });
     expect([response.status, response.body]).toEqual([200, 'parsed']);
   });
 });

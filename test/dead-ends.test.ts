@@ -6,7 +6,19 @@
 import * as oidc from 'openid-client';
 import { startTestKontor, type TestKontor } from './helpers/kontor.ts';
 import { configFile, ROOMY_RATE_LIMITS } from './helpers/config-file.ts';
-import { BrowserAgent, authorizationRequest, createUser, discover, formEndingWith, loginAndConsent, open, registerClient, submitLogin, REDIRECT_URI, type TestUser } from './helpers/relying-party.ts';
+import {
+  BrowserAgent,
+  authorizationRequest,
+  createUser,
+  discover,
+  formEndingWith,
+  loginAndConsent,
+  open,
+  registerClient,
+  submitLogin,
+  REDIRECT_URI,
+  type TestUser,
+} from './helpers/relying-party.ts';
 import { decodeEntities, type AgentResponse } from './helpers/browser-agent.ts';
 import { newRegistrant, openAccountStep, submitAccountStep } from './helpers/registration.ts';
 
@@ -23,10 +35,12 @@ beforeAll(async () => {
   kontor = await startTestKontor('postgres', { KONTOR_CONFIG_FILE: configFile(ROOMY_RATE_LIMITS) });
   const client = await registerClient(kontor, { name: 'Bürgerportal Musterstadt', clientUri: PORTAL });
   // policy_uri and contacts as a client registered with them has (the CLI does not take them yet).
-  await kontor.container.db.orm.em.fork().execute(
-    `update oidc_client set metadata = metadata || '{"policy_uri": "https://portal.musterstadt.example/datenschutz", "contacts": ["servicedesk@musterstadt.example"]}'::jsonb where client_id = ?`,
-    [client.clientId],
-  );
+  await kontor.container.db.orm.em
+    .fork()
+    .execute(
+      `update oidc_client set metadata = metadata || '{"policy_uri": "https://portal.musterstadt.example/datenschutz", "contacts": ["servicedesk@musterstadt.example"]}'::jsonb where client_id = ?`,
+      [client.clientId],
+    );
   config = await discover(kontor, client.clientId, client.clientSecret);
   user = await createUser(kontor);
 });
@@ -38,7 +52,10 @@ describe('dead ends get their own message and a way back', () => {
     const request = await authorizationRequest(config);
     const loginPage = await open(agent, request.url);
     const consent = await submitLogin(agent, loginPage, user.email, user.password);
-    const done = await agent.follow(await agent.post(formEndingWith(consent.body, '/consent').action, formEndingWith(consent.body, '/consent').fields), (location) => location.startsWith(REDIRECT_URI));
+    const done = await agent.follow(
+      await agent.post(formEndingWith(consent.body, '/consent').action, formEndingWith(consent.body, '/consent').fields),
+      (location) => location.startsWith(REDIRECT_URI),
+    );
     expect(done.location?.startsWith(REDIRECT_URI)).toBe(true);
     // The browser's back button returns to the login page of the completed login.
     const back = await agent.get(loginPage.url);
@@ -77,7 +94,9 @@ describe('dead ends get their own message and a way back', () => {
     const em = kontor.container.db.orm.em.fork();
     await em.execute(`update oidc_payload set expires_at = now() + interval '5 minutes' where kind = 'Interaction'`);
     await agent.get(accountStep.url);
-    const [row] = await em.execute<Array<{ minutes: number }>>(`select extract(epoch from max(expires_at) - now()) / 60 as minutes from oidc_payload where kind = 'Interaction'`);
+    const [row] = await em.execute<Array<{ minutes: number }>>(
+      `select extract(epoch from max(expires_at) - now()) / 60 as minutes from oidc_payload where kind = 'Interaction'`,
+    );
     expect(Number(row!.minutes)).toBeGreaterThan(55);
   });
 
@@ -125,10 +144,16 @@ describe('consent page', () => {
     expect(login.body).toContain('name="password"');
     // The other person logs in and the portal gets its code for the original request (same state).
     let next = await submitLogin(agent, login, other.email, other.password);
-    next = await agent.follow(await agent.post(formEndingWith(next.body, '/consent').action, formEndingWith(next.body, '/consent').fields), (location) => location.startsWith(REDIRECT_URI));
+    next = await agent.follow(await agent.post(formEndingWith(next.body, '/consent').action, formEndingWith(next.body, '/consent').fields), (location) =>
+      location.startsWith(REDIRECT_URI),
+    );
     const callback = new URL(next.location!);
     expect(callback.searchParams.get('state')).toBe(request.state);
-    const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: request.codeVerifier, expectedState: request.state, expectedNonce: request.nonce });
+    const tokens = await oidc.authorizationCodeGrant(config, callback, {
+      pkceCodeVerifier: request.codeVerifier,
+      expectedState: request.state,
+      expectedNonce: request.nonce,
+    });
     expect((await oidc.fetchUserInfo(config, tokens.access_token, tokens.claims()!.sub)).email).toBe(other.email);
   });
 

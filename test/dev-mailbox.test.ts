@@ -4,7 +4,9 @@ import { rawRequest } from './helpers/raw-http.ts';
 
 /** An address of this machine that is not loopback: a connection to it arrives from a non-loopback address. */
 function ownNonLoopbackAddress(): string {
-  const address = Object.values(networkInterfaces()).flat().find((candidate) => candidate && !candidate.internal && candidate.family === 'IPv4');
+  const address = Object.values(networkInterfaces())
+    .flat()
+    .find((candidate) => candidate && !candidate.internal && candidate.family === 'IPv4');
   if (!address) throw new Error('this test needs a non-loopback IPv4 interface (the CI machines have eth0)');
   return address.address;
 }

@@ -8,14 +8,20 @@ describe('the development seed', () => {
   });
   afterAll(() => kontor?.stop());
 
-  const reseed = (url: string) => kontor.container.clients.createOrUpdate(demoClientInput(url), kontor.container.validateClientMetadata, 'dev-seed', demoClientSecret(kontor.config.secret));
+  const reseed = (url: string) =>
+    kontor.container.clients.createOrUpdate(demoClientInput(url), kontor.container.validateClientMetadata, 'dev-seed', demoClientSecret(kontor.config.secret));
 
   it('leaves an up-to-date demo client alone and moves it to a new KONTOR_DEMO_URL, secret included', async () => {
     await seedDevelopmentData(kontor.container);
     expect(await reseed('http://localhost:4301')).toBe('unchanged');
     expect(await reseed('http://localhost:4302/')).toBe('updated');
     const metadata = await kontor.container.clients.findMetadata(DEMO_CLIENT_ID);
-    expect(metadata).toMatchObject({ redirect_uris: ['http://localhost:4302/callback'], post_logout_redirect_uris: ['http://localhost:4302/'], client_uri: 'http://localhost:4302/', client_secret: demoClientSecret(kontor.config.secret) });
+    expect(metadata).toMatchObject({
+      redirect_uris: ['http://localhost:4302/callback'],
+      post_logout_redirect_uris: ['http://localhost:4302/'],
+      client_uri: 'http://localhost:4302/',
+      client_secret: demoClientSecret(kontor.config.secret),
+    });
     expect(await reseed('http://localhost:4302')).toBe('unchanged');
   });
 });

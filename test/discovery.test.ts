@@ -34,7 +34,9 @@ describe('discovery document', () => {
     });
     expect([...metadata.token_endpoint_auth_methods_supported].sort()).toEqual(['client_secret_basic', 'client_secret_post', 'none', 'private_key_jwt']);
     expect([...metadata.id_token_signing_alg_values_supported].sort()).toEqual(['ES256', 'EdDSA', 'RS256']);
-    expect(metadata.claims_supported).toEqual(expect.arrayContaining(['sub', 'acr', 'amr', 'auth_time', 'given_name', 'family_name', 'email', 'email_verified']));
+    expect(metadata.claims_supported).toEqual(
+      expect.arrayContaining(['sub', 'acr', 'amr', 'auth_time', 'given_name', 'family_name', 'email', 'email_verified']),
+    );
   });
 
   it('sends security headers with every response', async () => {

@@ -1,7 +1,18 @@
 import type * as oidc from 'openid-client';
 import { startTestKontor, type TestKontor } from './helpers/kontor.ts';
 import { SmtpSink } from './helpers/smtp-sink.ts';
-import { BrowserAgent, authorizationRequest, createUser, discover, formEndingWith, loginAndConsent, open, registerClient, submitLogin, type TestUser } from './helpers/relying-party.ts';
+import {
+  BrowserAgent,
+  authorizationRequest,
+  createUser,
+  discover,
+  formEndingWith,
+  loginAndConsent,
+  open,
+  registerClient,
+  submitLogin,
+  type TestUser,
+} from './helpers/relying-party.ts';
 import { newRegistrant, submitAccountStep, type Registrant } from './helpers/registration.ts';
 import type { AgentResponse } from './helpers/browser-agent.ts';
 import { Account } from '../src/accounts/index.ts';
@@ -17,7 +28,11 @@ function comparable(html: string, { email, uid }: { email?: string; uid?: string
   return out;
 }
 
-const cookieNames = (response: AgentResponse) => response.headers.getSetCookie().map((cookie) => cookie.split('=')[0]).sort();
+const cookieNames = (response: AgentResponse) =>
+  response.headers
+    .getSetCookie()
+    .map((cookie) => cookie.split('=')[0])
+    .sort();
 
 interface Submission {
   /** The response to "Servicekonto anlegen" (before following its redirect). */
@@ -69,7 +84,9 @@ describe('registration and password reset do not reveal whether an account exist
   }
 
   const passwordHashOf = async (accountId: string) =>
-    (await kontor.container.db.orm.em.fork().execute<Array<{ hash: string }>>('select hash from password_credential where account_id = ?', [accountId], 'all'))[0]!.hash;
+    (
+      await kontor.container.db.orm.em.fork().execute<Array<{ hash: string }>>('select hash from password_credential where account_id = ?', [accountId], 'all')
+    )[0]!.hash;
 
   it('answers a registration of a confirmed address exactly like a new one, mailing each address once and changing nothing', async () => {
     // An account of its own: the "forgot password" tests mail the shared one, and this test counts its mails.
@@ -90,7 +107,9 @@ describe('registration and password reset do not reveal whether an account exist
     expect(forExisting.page.status).toBe(forNew.page.status);
     expect(forNew.page.status).toBe(200);
     expect(forNew.page.body).toContain('Bitte bestätigen Sie Ihre E-Mail-Adresse');
-    expect(comparable(forExisting.page.body, { email: registered.email, uid: forExisting.uid })).toBe(comparable(forNew.page.body, { email: fresh.email, uid: forNew.uid }));
+    expect(comparable(forExisting.page.body, { email: registered.email, uid: forExisting.uid })).toBe(
+      comparable(forNew.page.body, { email: fresh.email, uid: forNew.uid }),
+    );
     expect(forNew.elapsedMs).toBeGreaterThanOrEqual(FLOOR_MS);
     expect(forExisting.elapsedMs).toBeGreaterThanOrEqual(FLOOR_MS);
 

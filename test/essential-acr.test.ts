@@ -1,6 +1,17 @@
 import * as oidc from 'openid-client';
 import { startTestKontor, type TestKontor } from './helpers/kontor.ts';
-import { BrowserAgent, authorizationRequest, createUser, discover, loginAndConsent, open, registerClient, submitLogin, REDIRECT_URI, type TestUser } from './helpers/relying-party.ts';
+import {
+  BrowserAgent,
+  authorizationRequest,
+  createUser,
+  discover,
+  loginAndConsent,
+  open,
+  registerClient,
+  submitLogin,
+  REDIRECT_URI,
+  type TestUser,
+} from './helpers/relying-party.ts';
 import { ACR } from '../src/oidc/index.ts';
 
 const essentialAcr = (values: string[]) => JSON.stringify({ id_token: { acr: { essential: true, values } } });
@@ -48,7 +59,11 @@ describe('an essential acr the login cannot reach', () => {
   it('logs in as usual when the essential acr is the one a password login reaches', async () => {
     const request = await authorizationRequest(config, { claims: essentialAcr([ACR.normal, ACR.hoch]) });
     const callback = await loginAndConsent(new BrowserAgent(kontor.url), request, user);
-    const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: request.codeVerifier, expectedState: request.state, expectedNonce: request.nonce });
+    const tokens = await oidc.authorizationCodeGrant(config, callback, {
+      pkceCodeVerifier: request.codeVerifier,
+      expectedState: request.state,
+      expectedNonce: request.nonce,
+    });
     expect(tokens.claims()?.acr).toBe(ACR.normal);
   });
 });

@@ -57,7 +57,9 @@ describe('form errors name their field, in the summary and at the field', () => 
     const refused = await postAccountStep(agent, await openAccountStep(agent, await authorizationRequest(config)), accountFields({ ...person, givenName: '' }));
     expect(refused.status).toBe(400);
     expect(summaryErrors(refused)).toEqual(['Geben Sie Ihren Vornamen ein.']);
-    expect(decodeEntities(refused.body)).toContain('Ihr Passwort ist gespeichert. Lassen Sie beide Passwortfelder leer, um es zu behalten, oder geben Sie ein neues ein.');
+    expect(decodeEntities(refused.body)).toContain(
+      'Ihr Passwort ist gespeichert. Lassen Sie beide Passwortfelder leer, um es zu behalten, oder geben Sie ein neues ein.',
+    );
     expect(decodeEntities(refused.body)).not.toContain(person.password);
     // The fields are optional now; empty, the kept password carries on to the review.
     expect(refused.body).not.toMatch(/<input id="password"[^>]* required/);
@@ -68,7 +70,11 @@ describe('form errors name their field, in the summary and at the field', () => 
 
   it('registration step 1: says that the passwords were cleared when the password itself failed', async () => {
     const agent = new BrowserAgent(kontor.url);
-    const page = await postAccountStep(agent, await openAccountStep(agent, await authorizationRequest(config)), accountFields(newRegistrant({ password: 'Abcdefghij', passwordConfirmation: 'Abcdefghij' })));
+    const page = await postAccountStep(
+      agent,
+      await openAccountStep(agent, await authorizationRequest(config)),
+      accountFields(newRegistrant({ password: 'Abcdefghij', passwordConfirmation: 'Abcdefghij' })),
+    );
     expect(page.status).toBe(400);
     expect(summaryErrors(page)).toEqual(['Ergänzen Sie eine Ziffer oder ein Sonderzeichen.']);
     expect(decodeEntities(page.body)).toContain('Aus Sicherheitsgründen haben wir das Passwort nicht aufbewahrt. Bitte geben Sie es erneut ein.');
@@ -77,7 +83,9 @@ describe('form errors name their field, in the summary and at the field', () => 
 
   it('review: a missing consent gets the summary, names the consent and sits above its checkbox', async () => {
     const agent = new BrowserAgent(kontor.url);
-    const review = await agent.follow(await postAccountStep(agent, await openAccountStep(agent, await authorizationRequest(config)), accountFields(newRegistrant())));
+    const review = await agent.follow(
+      await postAccountStep(agent, await openAccountStep(agent, await authorizationRequest(config)), accountFields(newRegistrant())),
+    );
     const refused = await submitReview(agent, review, []);
     expect(refused.status).toBe(400);
     expect(pageTitle(refused)).toMatch(/^Fehler: Angaben prüfen – /);
@@ -129,7 +137,11 @@ describe('form errors name their field, in the summary and at the field', () => 
     const [mail] = await smtp.waitFor(user.email);
     const link = SmtpSink.linkIn(mail!, `${kontor.url}/password/reset?token=`);
     const reset = await agent.get(link);
-    const mismatch = await agent.post('/password/reset', { ...formEndingWith(reset.body, '/password/reset').fields, password: 'Neues-Passwort-2', passwordConfirmation: 'Neues-Passwort-3' });
+    const mismatch = await agent.post('/password/reset', {
+      ...formEndingWith(reset.body, '/password/reset').fields,
+      password: 'Neues-Passwort-2',
+      passwordConfirmation: 'Neues-Passwort-3',
+    });
     expect(mismatch.status).toBe(400);
     expect(pageTitle(mismatch)).toMatch(/^Fehler: Neues Passwort/);
     expect(mismatch.body).toMatch(FOCUSED_SUMMARY);
@@ -141,9 +153,16 @@ describe('form errors name their field, in the summary and at the field', () => 
   it('English pages say the same in English', async () => {
     const agent = new BrowserAgent(kontor.url);
     const step = await openAccountStep(agent, await authorizationRequest(config, { ui_locales: 'en' }));
-    const page = await postAccountStep(agent, step, accountFields(newRegistrant({ givenName: '', password: 'abcdefghij', passwordConfirmation: 'abcdefghij' })));
+    const page = await postAccountStep(
+      agent,
+      step,
+      accountFields(newRegistrant({ givenName: '', password: 'abcdefghij', passwordConfirmation: 'abcdefghij' })),
+    );
     expect(pageTitle(page)).toMatch(/^Error: Register – /);
-    expect(summaryErrors(page)).toEqual(['Enter your given name.', 'Add characters from 2 of these groups: upper and lower case letters, digits, special characters.']);
+    expect(summaryErrors(page)).toEqual([
+      'Enter your given name.',
+      'Add characters from 2 of these groups: upper and lower case letters, digits, special characters.',
+    ]);
   });
 
   it('offers "Passwort anzeigen" through a script file from /static, which the pages\' CSP allows (no inline script)', async () => {
@@ -152,7 +171,9 @@ describe('form errors name their field, in the summary and at the field', () => 
     expect(login.headers.get('content-security-policy')).toMatch(/(^|; )script-src 'self'(;|$)/);
     expect(login.body).toContain('<script src="/static/kontor.js" defer></script>');
     expect(login.body).not.toMatch(/<script>(?!<\/script>)/);
-    expect(login.body).toMatch(/<input id="password" name="password" type="password" autocomplete="current-password" required data-show-label="Passwort anzeigen" data-hide-label="Passwort verbergen"/);
+    expect(login.body).toMatch(
+      /<input id="password" name="password" type="password" autocomplete="current-password" required data-show-label="Passwort anzeigen" data-hide-label="Passwort verbergen"/,
+    );
     const script = await agent.get('/static/kontor.js');
     expect(script.status).toBe(200);
     expect(script.headers.get('content-type')).toMatch(/^text\/javascript/);

@@ -19,7 +19,11 @@ describe('cookies behind a TLS-terminating proxy', () => {
     // As the proxy forwards it: the public host and X-Forwarded-Proto (node:http, since fetch rewrites Host).
     const get = async (path: string, form?: Record<string, string>) => {
       const cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
-      const response = await rawRequest(kontor.server, path, { method: form ? 'POST' : 'GET', form, headers: { 'x-forwarded-proto': 'https', host: 'id.example.test', ...(cookie ? { cookie } : {}) } });
+      const response = await rawRequest(kontor.server, path, {
+        method: form ? 'POST' : 'GET',
+        form,
+        headers: { 'x-forwarded-proto': 'https', host: 'id.example.test', ...(cookie ? { cookie } : {}) },
+      });
       for (const header of response.headers.getSetCookie()) {
         cookies.push(header);
         const [pair] = header.split(';');
@@ -27,7 +31,9 @@ describe('cookies behind a TLS-terminating proxy', () => {
       }
       return response;
     };
-    const auth = await get(`/auth?${new URLSearchParams({ client_id: client.clientId, response_type: 'code', scope: 'openid', redirect_uri: REDIRECT_URI, code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256', state: 's' })}`);
+    const auth = await get(
+      `/auth?${new URLSearchParams({ client_id: client.clientId, response_type: 'code', scope: 'openid', redirect_uri: REDIRECT_URI, code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256', state: 's' })}`,
+    );
     expect(auth.status).toBe(303);
     const location = new URL(auth.headers.get('location')!, 'https://id.example.test');
     expect(location.pathname).toMatch(/^\/interaction\//);

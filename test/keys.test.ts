@@ -72,7 +72,9 @@ describe('signing keys', () => {
     const database = await createTestDatabase();
     const first = await startTestKontor('postgres', { DATABASE_URL: database.url });
     await first.close();
-    await expect(startTestKontor('postgres', { DATABASE_URL: database.url, KONTOR_SECRET: 'another-secret-0123456789-abcdefghijklmnop' })).rejects.toThrow(/unable to authenticate data/);
+    await expect(startTestKontor('postgres', { DATABASE_URL: database.url, KONTOR_SECRET: 'another-secret-0123456789-abcdefghijklmnop' })).rejects.toThrow(
+      /unable to authenticate data/,
+    );
     await database.drop();
   });
 });

@@ -29,7 +29,13 @@ async function attempt(agent: BrowserAgent, page: AgentResponse, username: strin
 describe('e-mail mode (the default): the address is the login name', () => {
   let kontor: TestKontor;
   let config: oidc.Configuration;
-  beforeAll(async () => ({ kontor, config } = await startWith({ ...ROOMY_RATE_LIMITS, rateLimits: { ...ROOMY_RATE_LIMITS.rateLimits, loginFailuresBeforeDelay: 3, loginDelayBaseSeconds: 120, loginDelayMaxSeconds: 900 } })));
+  beforeAll(
+    async () =>
+      ({ kontor, config } = await startWith({
+        ...ROOMY_RATE_LIMITS,
+        rateLimits: { ...ROOMY_RATE_LIMITS.rateLimits, loginFailuresBeforeDelay: 3, loginDelayBaseSeconds: 120, loginDelayMaxSeconds: 900 },
+      })),
+  );
   afterAll(() => kontor?.stop());
 
   it('login and forgot forms ask for the e-mail address, not "oder Benutzername"; registration says the address is the username', async () => {
@@ -63,18 +69,29 @@ describe('e-mail mode (the default): the address is the login name', () => {
       const [, throttled] = summaryErrors(page);
       const earliest = clock(new Date(Math.ceil((before + 119_000) / 60_000) * 60_000), 'Europe/Berlin');
       const latest = clock(new Date(Math.ceil((Date.now() + 120_000) / 60_000) * 60_000), 'Europe/Berlin');
-      expect(throttled).toMatch(/^Zu viele fehlgeschlagene Anmeldeversuche für diese E-Mail-Adresse\. Zu Ihrem Schutz können Sie es erst in 2 Minuten erneut versuchen, ab \d\d:\d\d Uhr\./);
+      expect(throttled).toMatch(
+        /^Zu viele fehlgeschlagene Anmeldeversuche für diese E-Mail-Adresse\. Zu Ihrem Schutz können Sie es erst in 2 Minuten erneut versuchen, ab \d\d:\d\d Uhr\./,
+      );
       expect([earliest, latest]).toContain(/ab (\d\d:\d\d) Uhr/.exec(throttled!)![1]);
     }
-    expect(warnings[user.email]).toEqual(['', 'Sie haben noch einen Versuch. Schlägt auch er fehl, können Sie es erst nach 2 Minuten erneut versuchen. Wenn Sie Ihr Passwort nicht mehr wissen, setzen Sie es über „Passwort vergessen?“ zurück.']);
+    expect(warnings[user.email]).toEqual([
+      '',
+      'Sie haben noch einen Versuch. Schlägt auch er fehl, können Sie es erst nach 2 Minuten erneut versuchen. Wenn Sie Ihr Passwort nicht mehr wissen, setzen Sie es über „Passwort vergessen?“ zurück.',
+    ]);
     expect(warnings[stranger]).toEqual(warnings[user.email]);
   });
 });
 
-describe('username mode (Servicekonto.NRW, meine ihk), in the deployment\'s time zone', () => {
+describe("username mode (Servicekonto.NRW, meine ihk), in the deployment's time zone", () => {
   let kontor: TestKontor;
   let config: oidc.Configuration;
-  beforeAll(async () => ({ kontor, config } = await startWith({ timeZone: 'UTC', rateLimits: { ...ROOMY_RATE_LIMITS.rateLimits, loginFailuresBeforeDelay: 1, loginDelayBaseSeconds: 1 } }, { KONTOR_USERNAME_MODE: 'username' })));
+  beforeAll(
+    async () =>
+      ({ kontor, config } = await startWith(
+        { timeZone: 'UTC', rateLimits: { ...ROOMY_RATE_LIMITS.rateLimits, loginFailuresBeforeDelay: 1, loginDelayBaseSeconds: 1 } },
+        { KONTOR_USERNAME_MODE: 'username' },
+      )),
+  );
   afterAll(() => kontor?.stop());
 
   it('the login says "Groß- und Kleinschreibung beachten" and the throttle speaks of the username, at a UTC clock time', async () => {
@@ -87,7 +104,11 @@ describe('username mode (Servicekonto.NRW, meine ihk), in the deployment\'s time
     const throttled = await attempt(agent, failed, 'Erika.Muster', 'Falsches-Passwort-1');
     expect(throttled.status).toBe(429);
     const expected = clock(new Date(Math.ceil((Date.now() + Number(throttled.headers.get('retry-after')) * 1000) / 60_000) * 60_000), 'UTC');
-    expect(summaryErrors(throttled)[0]).toMatch(new RegExp(`^Zu viele fehlgeschlagene Anmeldeversuche für diesen Benutzernamen\\. Zu Ihrem Schutz können Sie es erst in 1 Sekunde erneut versuchen, ab ${expected} Uhr\\.`));
+    expect(summaryErrors(throttled)[0]).toMatch(
+      new RegExp(
+        `^Zu viele fehlgeschlagene Anmeldeversuche für diesen Benutzernamen\\. Zu Ihrem Schutz können Sie es erst in 1 Sekunde erneut versuchen, ab ${expected} Uhr\\.`,
+      ),
+    );
     const forgot = await agent.get('/password/forgot');
     expect(labelOf(forgot, 'identifier')).toBe('Benutzername oder E-Mail-Adresse');
   });

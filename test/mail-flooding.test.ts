@@ -30,7 +30,10 @@ describe('mail flooding', () => {
     await smtp?.stop();
   });
 
-  const outboxTo = (fragment: string) => kontor.container.db.orm.em.fork().execute<Array<{ message: string }>>('select message from mail_outbox where lower(recipient) like ?', [`%${fragment.toLowerCase()}%`], 'all');
+  const outboxTo = (fragment: string) =>
+    kontor.container.db.orm.em
+      .fork()
+      .execute<Array<{ message: string }>>('select message from mail_outbox where lower(recipient) like ?', [`%${fragment.toLowerCase()}%`], 'all');
 
   /** Sends the only form at `path` with these fields. */
   async function submit(path: string, fields: Record<string, string>): Promise<AgentResponse> {
@@ -101,7 +104,9 @@ describe('mail flooding', () => {
     const outbox = kontor.container.outbox;
     for (const to of ['a,victim@example.org', 'a@example.org, victim@example.org', 'Victim <victim@example.org>', 'victim@example.org\r\nBcc: b@example.org']) {
       await expect(
-        kontor.container.db.orm.em.fork().transactional((tx) => outbox.enqueue(tx, { message: 'password-reset-unknown', to, locale: 'de', data: { registerHint: true } })),
+        kontor.container.db.orm.em
+          .fork()
+          .transactional((tx) => outbox.enqueue(tx, { message: 'password-reset-unknown', to, locale: 'de', data: { registerHint: true } })),
       ).rejects.toMatchObject({ code: 'mail.invalid_recipient' });
     }
     expect(await outboxTo('victim@example.org')).toEqual([]);

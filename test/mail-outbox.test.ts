@@ -22,11 +22,13 @@ interface OutboxRow {
 }
 
 async function outboxRows(kontor: TestKontor, recipient?: string): Promise<OutboxRow[]> {
-  return kontor.container.db.orm.em.fork().execute<OutboxRow[]>(
-    recipient ? 'select * from mail_outbox where recipient = ? order by created_at' : 'select * from mail_outbox order by created_at',
-    recipient ? [recipient] : [],
-    'all',
-  );
+  return kontor.container.db.orm.em
+    .fork()
+    .execute<OutboxRow[]>(
+      recipient ? 'select * from mail_outbox where recipient = ? order by created_at' : 'select * from mail_outbox order by created_at',
+      recipient ? [recipient] : [],
+      'all',
+    );
 }
 
 async function sql(kontor: TestKontor, query: string, params: unknown[] = []): Promise<void> {
@@ -54,7 +56,6 @@ async function closedPort(): Promise<number> {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 
 describe('mail outbox with an SMTP server', () => {
   let kontor: TestKontor;
@@ -139,7 +140,15 @@ describe('mail outbox with an SMTP server', () => {
     // In the service: the transaction fails at commit, after the mail was enqueued (the audit event's
     // ip column holds 64 characters).
     const person = newRegistrant();
-    const draft = { salutation: null, givenName: person.givenName, familyName: person.familyName, email: person.email, username: null, passwordHash: await kontor.container.passwords.hash(person.password), profile: {} };
+    const draft = {
+      salutation: null,
+      givenName: person.givenName,
+      familyName: person.familyName,
+      email: person.email,
+      username: null,
+      passwordHash: await kontor.container.passwords.hash(person.password),
+      profile: {},
+    };
     await expect(kontor.container.registration.register(draft, new Set(['privacy']), { ip: 'x'.repeat(200), locale: 'de' })).rejects.toThrow(/value too long/);
 
     expect(await outboxRows(kontor)).toHaveLength(before);

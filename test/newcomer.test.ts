@@ -30,7 +30,11 @@ interface Started {
 }
 
 function npmStart(env: Record<string, string>): Started {
-  const child = spawn(process.execPath, ['src/main.ts', '--with-demo'], { cwd: process.cwd(), env: { PATH: process.env.PATH ?? '', KONTOR_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, ['src/main.ts', '--with-demo'], {
+    cwd: process.cwd(),
+    env: { PATH: process.env.PATH ?? '', KONTOR_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr!.on('data', (chunk) => (stderr += String(chunk)));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -42,7 +46,14 @@ async function ready(started: Started, kontorUrl: string, portalUrl: string): Pr
   const deadline = Date.now() + 45_000;
   for (;;) {
     if (started.child.exitCode !== null) throw new Error(`npm start exited with ${started.child.exitCode}: ${started.stderr()}`);
-    const up = await Promise.all([fetch(`${kontorUrl}/readyz`), fetch(`${portalUrl}/`)].map((request) => request.then((res) => res.status === 200, () => false)));
+    const up = await Promise.all(
+      [fetch(`${kontorUrl}/readyz`), fetch(`${portalUrl}/`)].map((request) =>
+        request.then(
+          (res) => res.status === 200,
+          () => false,
+        ),
+      ),
+    );
     if (up.every(Boolean)) return;
     if (Date.now() > deadline) throw new Error(`npm start not ready: ${started.stderr()}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -128,7 +139,7 @@ describe('npm start for a newcomer', () => {
     }
   });
 
-  it('stops with one line naming PORT when Kontor\'s own port is taken', async () => {
+  it("stops with one line naming PORT when Kontor's own port is taken", async () => {
     const squatter = await occupy(kontorPort);
     try {
       const refused = npmStart({ ...env, KONTOR_DEMO_PORT: String(await freePort()) });

@@ -3,7 +3,18 @@ import type { AddressInfo } from 'node:net';
 import * as oidc from 'openid-client';
 import { createRemoteJWKSet, exportJWK, generateKeyPair, jwtVerify } from 'jose';
 import { startTestKontor, type Backend, type TestKontor } from './helpers/kontor.ts';
-import { BrowserAgent, authorizationRequest, createUser, discover, loginAndConsent, open, registerClient, formEndingWith, POST_LOGOUT_URI, type TestUser } from './helpers/relying-party.ts';
+import {
+  BrowserAgent,
+  authorizationRequest,
+  createUser,
+  discover,
+  loginAndConsent,
+  open,
+  registerClient,
+  formEndingWith,
+  POST_LOGOUT_URI,
+  type TestUser,
+} from './helpers/relying-party.ts';
 import { signIn } from './helpers/sign-in.ts';
 
 /** A loopback HTTP endpoint for what clients publish (JWKS) or receive (back-channel logout). */
@@ -46,7 +57,7 @@ describe.each<Backend>(['postgres'])('client authentication and token management
     expect(await oidc.tokenIntrospection(config, tokens.access_token)).toEqual({ active: false });
   });
 
-  it('does not let one portal introspect or revoke another portal\'s token', async () => {
+  it("does not let one portal introspect or revoke another portal's token", async () => {
     const owner = await registerClient(kontor, { redirectUris: [], grantTypes: ['client_credentials'] });
     const other = await registerClient(kontor, { redirectUris: [], grantTypes: ['client_credentials'] });
     const ownerConfig = await discover(kontor, owner.clientId, owner.clientSecret);
@@ -77,7 +88,8 @@ describe.each<Backend>(['postgres'])('client authentication and token management
     const { config, tokens } = await signIn(kontor, { user, authorization: { scope: 'openid offline_access', prompt: 'consent' } });
     const results = await Promise.allSettled(Array.from({ length: 4 }, () => oidc.refreshTokenGrant(config, tokens.refresh_token!)));
     expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
-    for (const result of results.filter((r): r is PromiseRejectedResult => r.status === 'rejected')) expect(result.reason).toMatchObject({ error: 'invalid_grant' });
+    for (const result of results.filter((r): r is PromiseRejectedResult => r.status === 'rejected'))
+      expect(result.reason).toMatchObject({ error: 'invalid_grant' });
   });
 
   it('starts an authorization with a pushed authorization request (PAR)', async () => {
@@ -86,8 +98,11 @@ describe.each<Backend>(['postgres'])('client authentication and token management
     const codeVerifier = oidc.randomPKCECodeVerifier();
     const state = oidc.randomState();
     const url = await oidc.buildAuthorizationUrlWithPAR(config, {
-      redirect_uri: 'http://127.0.0.1:4999/callback', scope: 'openid email', state,
-      code_challenge: await oidc.calculatePKCECodeChallenge(codeVerifier), code_challenge_method: 'S256',
+      redirect_uri: 'http://127.0.0.1:4999/callback',
+      scope: 'openid email',
+      state,
+      code_challenge: await oidc.calculatePKCECodeChallenge(codeVerifier),
+      code_challenge_method: 'S256',
     });
     expect(url.searchParams.get('request_uri')).toMatch(/^urn:ietf:params:oauth:request_uri:/);
     expect(url.searchParams.get('redirect_uri')).toBeNull(); // the parameters stay on the back channel
@@ -100,8 +115,11 @@ describe.each<Backend>(['postgres'])('client authentication and token management
     const client = await registerClient(kontor);
     const config = await discover(kontor, client.clientId, client.clientSecret);
     const url = await oidc.buildAuthorizationUrlWithPAR(config, {
-      redirect_uri: 'http://127.0.0.1:4999/callback', scope: 'openid', ui_locales: 'en',
-      code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()), code_challenge_method: 'S256',
+      redirect_uri: 'http://127.0.0.1:4999/callback',
+      scope: 'openid',
+      ui_locales: 'en',
+      code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+      code_challenge_method: 'S256',
     });
     const page = await open(new BrowserAgent(kontor.url), url);
     expect(page.body).toContain('<html lang="en">');
@@ -112,7 +130,12 @@ describe.each<Backend>(['postgres'])('client authentication and token management
     const jwks = { keys: [{ ...(await exportJWK(publicKey)), kid: 'rp-key-1', alg: 'ES256', use: 'sig' }] };
     const endpoint = await loopbackEndpoint(() => ({ status: 200, json: jwks }));
     try {
-      const client = await registerClient(kontor, { redirectUris: [], grantTypes: ['client_credentials'], authMethod: 'private_key_jwt', jwksUri: `${endpoint.url}/jwks` });
+      const client = await registerClient(kontor, {
+        redirectUris: [],
+        grantTypes: ['client_credentials'],
+        authMethod: 'private_key_jwt',
+        jwksUri: `${endpoint.url}/jwks`,
+      });
       expect(client.clientSecret).toBeUndefined();
       const config = await discover(kontor, client.clientId, undefined, oidc.PrivateKeyJwt({ key: privateKey, kid: 'rp-key-1' }));
       const tokens = await oidc.clientCredentialsGrant(config);
@@ -137,7 +160,11 @@ describe.each<Backend>(['postgres'])('client authentication and token management
       const config = await discover(kontor, client.clientId, client.clientSecret);
       const agent = new BrowserAgent(kontor.url);
       const request = await authorizationRequest(config);
-      const tokens = await oidc.authorizationCodeGrant(config, await loginAndConsent(agent, request, user), { pkceCodeVerifier: request.codeVerifier, expectedState: request.state, expectedNonce: request.nonce });
+      const tokens = await oidc.authorizationCodeGrant(config, await loginAndConsent(agent, request, user), {
+        pkceCodeVerifier: request.codeVerifier,
+        expectedState: request.state,
+        expectedNonce: request.nonce,
+      });
       const idClaims = tokens.claims()!;
       expect(idClaims.sid).toBeDefined(); // backchannel_logout_session_required
 
@@ -166,12 +193,19 @@ describe.each<Backend>(['postgres'])('client authentication and token management
       const request = await authorizationRequest(config, { redirect_uri: redirect });
       const page = await open(agent, request.url);
       const form = formEndingWith(page.body, '/login');
-      let next = await agent.follow(await agent.post(form.action, { ...form.fields, username: user.email, password: user.password }), (l) => l.startsWith(redirect));
+      let next = await agent.follow(await agent.post(form.action, { ...form.fields, username: user.email, password: user.password }), (l) =>
+        l.startsWith(redirect),
+      );
       if (next.status === 200) {
         const consent = formEndingWith(next.body, '/consent');
         next = await agent.follow(await agent.post(consent.action, consent.fields), (l) => l.startsWith(redirect));
       }
-      const tokens = await oidc.authorizationCodeGrant(config, new URL(next.location!), { pkceCodeVerifier: request.codeVerifier, expectedState: request.state, expectedNonce: request.nonce }, { redirect_uri: redirect });
+      const tokens = await oidc.authorizationCodeGrant(
+        config,
+        new URL(next.location!),
+        { pkceCodeVerifier: request.codeVerifier, expectedState: request.state, expectedNonce: request.nonce },
+        { redirect_uri: redirect },
+      );
       subs.push(tokens.claims()!.sub);
     }
     expect(subs[0]).not.toBe(subs[1]);

@@ -2,7 +2,18 @@ import * as oidc from 'openid-client';
 import { OidcPayload } from '../src/oidc/oidc-payload.entity.ts';
 import { ArtifactIds } from '../src/oidc/artifact-ids.ts';
 import { startTestKontor, type Backend, type TestKontor } from './helpers/kontor.ts';
-import { BrowserAgent, authorizationRequest, createUser, discover, formEndingWith, loginAndConsent, open, registerClient, REDIRECT_URI, type TestUser } from './helpers/relying-party.ts';
+import {
+  BrowserAgent,
+  authorizationRequest,
+  createUser,
+  discover,
+  formEndingWith,
+  loginAndConsent,
+  open,
+  registerClient,
+  REDIRECT_URI,
+  type TestUser,
+} from './helpers/relying-party.ts';
 
 // PostgreSQL server only: the embedded database gets the smoke journey in registration.test.ts, which
 // covers the same adapter and transaction paths; running every protocol test twice doubled their time.
@@ -59,7 +70,9 @@ describe.each<Backend>(['postgres'])('refusals on %s', (backend) => {
 
   it('refuses consent and abort POSTs without the CSRF token', async () => {
     const { agent, form } = await loginPage();
-    const consentPage = await agent.follow(await agent.post(form.action, { ...form.fields, username: user.email, password: user.password }), (location) => location.startsWith(REDIRECT_URI));
+    const consentPage = await agent.follow(await agent.post(form.action, { ...form.fields, username: user.email, password: user.password }), (location) =>
+      location.startsWith(REDIRECT_URI),
+    );
     const consent = formEndingWith(consentPage.body, '/consent');
     const abort = formEndingWith(consentPage.body, '/abort');
     expect((await agent.post(consent.action, {})).status).toBe(403);
@@ -72,10 +85,13 @@ describe.each<Backend>(['postgres'])('refusals on %s', (backend) => {
     const request = await authorizationRequest(config, { state: 'a\u0000b', login_hint: 'x\u0000y' });
     const page = await open(new BrowserAgent(kontor.url), request.url);
     expect(page.status).toBe(200); // the login page; the NUL is dropped from what is stored
-    const unknownClient = await new BrowserAgent(kontor.url).get(`${kontor.url}/auth?client_id=x%00&response_type=code&scope=openid&redirect_uri=${encodeURIComponent(REDIRECT_URI)}`);
+    const unknownClient = await new BrowserAgent(kontor.url).get(
+      `${kontor.url}/auth?client_id=x%00&response_type=code&scope=openid&redirect_uri=${encodeURIComponent(REDIRECT_URI)}`,
+    );
     expect(unknownClient.status).toBe(400);
-    await expect(oidc.authorizationCodeGrant(config, new URL(`${REDIRECT_URI}?code=abc%00&iss=${encodeURIComponent(kontor.url)}`), { pkceCodeVerifier: 'x'.repeat(43) }))
-      .rejects.toMatchObject({ error: 'invalid_grant' });
+    await expect(
+      oidc.authorizationCodeGrant(config, new URL(`${REDIRECT_URI}?code=abc%00&iss=${encodeURIComponent(kontor.url)}`), { pkceCodeVerifier: 'x'.repeat(43) }),
+    ).rejects.toMatchObject({ error: 'invalid_grant' });
     const { agent, form } = await loginPage();
     const login = await agent.post(form.action, { ...form.fields, username: 'a\u0000b', password: 'x' });
     expect(login.status).toBe(400);
@@ -84,7 +100,11 @@ describe.each<Backend>(['postgres'])('refusals on %s', (backend) => {
   it('refuses a CSRF token taken from another browser', async () => {
     const victim = await loginPage();
     const attacker = await loginPage();
-    const response = await victim.agent.post(victim.form.action, { csrf_token: attacker.form.fields.csrf_token!, username: user.email, password: user.password });
+    const response = await victim.agent.post(victim.form.action, {
+      csrf_token: attacker.form.fields.csrf_token!,
+      username: user.email,
+      password: user.password,
+    });
     expect(response.status).toBe(403);
   });
 
@@ -121,7 +141,11 @@ describe.each<Backend>(['postgres'])('refusals on %s', (backend) => {
     const client = await registerClient(kontor, { authMethod: 'none' });
     const publicConfig = await discover(kontor, client.clientId, undefined, oidc.None());
     const request = await authorizationRequest(publicConfig);
-    const tokens = await oidc.authorizationCodeGrant(publicConfig, await loginAndConsent(new BrowserAgent(kontor.url), request, user), { pkceCodeVerifier: request.codeVerifier, expectedState: request.state, expectedNonce: request.nonce });
+    const tokens = await oidc.authorizationCodeGrant(publicConfig, await loginAndConsent(new BrowserAgent(kontor.url), request, user), {
+      pkceCodeVerifier: request.codeVerifier,
+      expectedState: request.state,
+      expectedNonce: request.nonce,
+    });
     expect(tokens.access_token).toBeDefined();
   });
 
@@ -130,12 +154,16 @@ describe.each<Backend>(['postgres'])('refusals on %s', (backend) => {
     const callback = await loginAndConsent(new BrowserAgent(kontor.url), request, user);
     // Let the code's lifetime pass: move its expiry into the past, as time would.
     const em = kontor.container.db.orm.em.fork();
-    const row = await em.findOneOrFail(OidcPayload, { kind: 'AuthorizationCode', id: new ArtifactIds(kontor.config.secret).storedId(callback.searchParams.get('code')!) });
+    const row = await em.findOneOrFail(OidcPayload, {
+      kind: 'AuthorizationCode',
+      id: new ArtifactIds(kontor.config.secret).storedId(callback.searchParams.get('code')!),
+    });
     row.expiresAt = new Date(Date.now() - 1000);
     row.payload = { ...row.payload, exp: Math.floor(Date.now() / 1000) - 1 };
     await em.flush();
-    await expect(oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: request.codeVerifier, expectedState: request.state, expectedNonce: request.nonce }))
-      .rejects.toMatchObject({ error: 'invalid_grant' });
+    await expect(
+      oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: request.codeVerifier, expectedState: request.state, expectedNonce: request.nonce }),
+    ).rejects.toMatchObject({ error: 'invalid_grant' });
   });
 
   it('lets the person decline, and the portal receives access_denied', async () => {

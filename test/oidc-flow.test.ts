@@ -2,8 +2,16 @@ import * as oidc from 'openid-client';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { startTestKontor, type Backend, type TestKontor } from './helpers/kontor.ts';
 import {
-  BrowserAgent, authorizationRequest, createUser, discover, loginAndConsent, open, registerClient,
-  POST_LOGOUT_URI, REDIRECT_URI, type TestUser,
+  BrowserAgent,
+  authorizationRequest,
+  createUser,
+  discover,
+  loginAndConsent,
+  open,
+  registerClient,
+  POST_LOGOUT_URI,
+  REDIRECT_URI,
+  type TestUser,
 } from './helpers/relying-party.ts';
 
 // PostgreSQL server only: the embedded database gets the smoke journey in registration.test.ts, which
@@ -29,7 +37,12 @@ describe.each<Backend>(['postgres'])('authorization code flow with PKCE on %s', 
     const callback = await loginAndConsent(agent, request, user);
     expect(callback.searchParams.get('iss')).toBe(kontor.url); // RFC 9207
 
-    const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: request.codeVerifier, expectedState: request.state, expectedNonce: request.nonce, idTokenExpected: true });
+    const tokens = await oidc.authorizationCodeGrant(config, callback, {
+      pkceCodeVerifier: request.codeVerifier,
+      expectedState: request.state,
+      expectedNonce: request.nonce,
+      idTokenExpected: true,
+    });
     expect(tokens.refresh_token).toBeDefined();
 
     // Verify the ID token ourselves against the published JWKS, not only through openid-client.
@@ -50,7 +63,11 @@ describe.each<Backend>(['postgres'])('authorization code flow with PKCE on %s', 
     await expect(oidc.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
 
     // RP-initiated logout with this session's ID token: no question, straight back to the post-logout URI.
-    const endSession = oidc.buildEndSessionUrl(config, { id_token_hint: refreshed.id_token ?? tokens.id_token!, post_logout_redirect_uri: POST_LOGOUT_URI, state: 'bye' });
+    const endSession = oidc.buildEndSessionUrl(config, {
+      id_token_hint: refreshed.id_token ?? tokens.id_token!,
+      post_logout_redirect_uri: POST_LOGOUT_URI,
+      state: 'bye',
+    });
     const done = await open(agent, endSession);
     expect(done.status).toBe(303);
     expect(done.location).toBe(`${POST_LOGOUT_URI}?state=bye`);
@@ -82,9 +99,16 @@ describe.each<Backend>(['postgres'])('authorization code flow with PKCE on %s', 
 
   it('releases claims requested with the claims parameter in the ID token', async () => {
     const agent = new BrowserAgent(kontor.url);
-    const request = await authorizationRequest(config, { scope: 'openid', claims: JSON.stringify({ id_token: { email: { essential: true }, given_name: null } }) });
+    const request = await authorizationRequest(config, {
+      scope: 'openid',
+      claims: JSON.stringify({ id_token: { email: { essential: true }, given_name: null } }),
+    });
     const callback = await loginAndConsent(agent, request, user);
-    const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: request.codeVerifier, expectedState: request.state, expectedNonce: request.nonce });
+    const tokens = await oidc.authorizationCodeGrant(config, callback, {
+      pkceCodeVerifier: request.codeVerifier,
+      expectedState: request.state,
+      expectedNonce: request.nonce,
+    });
     expect(tokens.claims()).toMatchObject({ email: user.email, given_name: 'Erika' });
   });
 
@@ -103,8 +127,15 @@ describe.each<Backend>(['postgres'])('authorization code flow with PKCE on %s', 
     const algConfig = await discover(kontor, client.clientId, client.clientSecret);
     const request = await authorizationRequest(algConfig);
     const callback = await loginAndConsent(new BrowserAgent(kontor.url), request, user);
-    const tokens = await oidc.authorizationCodeGrant(algConfig, callback, { pkceCodeVerifier: request.codeVerifier, expectedState: request.state, expectedNonce: request.nonce });
-    const { protectedHeader } = await jwtVerify(tokens.id_token!, createRemoteJWKSet(new URL(`${kontor.url}/jwks`)), { issuer: kontor.url, audience: client.clientId });
+    const tokens = await oidc.authorizationCodeGrant(algConfig, callback, {
+      pkceCodeVerifier: request.codeVerifier,
+      expectedState: request.state,
+      expectedNonce: request.nonce,
+    });
+    const { protectedHeader } = await jwtVerify(tokens.id_token!, createRemoteJWKSet(new URL(`${kontor.url}/jwks`)), {
+      issuer: kontor.url,
+      audience: client.clientId,
+    });
     expect(protectedHeader.alg).toBe(alg);
   });
 
@@ -112,7 +143,12 @@ describe.each<Backend>(['postgres'])('authorization code flow with PKCE on %s', 
     const agent = new BrowserAgent(kontor.url);
     const request = await authorizationRequest(config);
     const callback = await loginAndConsent(agent, request, user);
-    await expect(oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: oidc.randomPKCECodeVerifier(), expectedState: request.state, expectedNonce: request.nonce }))
-      .rejects.toMatchObject({ error: 'invalid_grant' });
+    await expect(
+      oidc.authorizationCodeGrant(config, callback, {
+        pkceCodeVerifier: oidc.randomPKCECodeVerifier(),
+        expectedState: request.state,
+        expectedNonce: request.nonce,
+      }),
+    ).rejects.toMatchObject({ error: 'invalid_grant' });
   });
 });

@@ -14,9 +14,20 @@ import type { TestKontor } from './helpers/kontor.ts';
 describe('operations', () => {
   it('reports health and readiness, and logs requests without passwords, codes or tokens', async () => {
     const lines: string[] = [];
-    const sink = new Writable({ write(chunk, _encoding, done) { lines.push(String(chunk)); done(); } });
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
     const database = await createTestDatabase();
-    const config = loadConfig({ DATABASE_URL: database.url, KONTOR_SECRET: 'ops-test-secret-0123456789-abcdefghijklmn', KONTOR_DEV_FEATURES: 'false', PORT: '0', KONTOR_HOST: '127.0.0.1' });
+    const config = loadConfig({
+      DATABASE_URL: database.url,
+      KONTOR_SECRET: 'ops-test-secret-0123456789-abcdefghijklmn',
+      KONTOR_DEV_FEATURES: 'false',
+      PORT: '0',
+      KONTOR_HOST: '127.0.0.1',
+    });
     const running = await startKontor(config, pino({ level: 'debug' }, sink), { issuerFromPort: true });
     const kontor = { ...running, config: running.container.config, stop: running.close } as TestKontor;
     try {
@@ -28,12 +39,23 @@ describe('operations', () => {
       const config2 = await discover(kontor, client.clientId, client.clientSecret);
       const request = await authorizationRequest(config2);
       const callback = await loginAndConsent(new BrowserAgent(kontor.url), request, user);
-      const tokens = await oidc.authorizationCodeGrant(config2, callback, { pkceCodeVerifier: request.codeVerifier, expectedState: request.state, expectedNonce: request.nonce });
+      const tokens = await oidc.authorizationCodeGrant(config2, callback, {
+        pkceCodeVerifier: request.codeVerifier,
+        expectedState: request.state,
+        expectedNonce: request.nonce,
+      });
       await oidc.fetchUserInfo(config2, tokens.access_token, oidc.skipSubjectCheck);
 
       const log = lines.join('');
       expect(log).toContain('"msg":"login succeeded"');
-      for (const secret of [user.password, callback.searchParams.get('code')!, tokens.access_token, tokens.id_token!, client.clientSecret!, request.codeVerifier]) {
+      for (const secret of [
+        user.password,
+        callback.searchParams.get('code')!,
+        tokens.access_token,
+        tokens.id_token!,
+        client.clientSecret!,
+        request.codeVerifier,
+      ]) {
         expect(log).not.toContain(secret);
       }
       for (const line of lines) expect(() => JSON.parse(line)).not.toThrow(); // structured JSON only
@@ -68,7 +90,14 @@ describe('operations', () => {
   it('shuts down gracefully on SIGTERM', async () => {
     const database = await createTestDatabase();
     const child = spawn(process.execPath, ['src/main.ts'], {
-      env: { PATH: process.env.PATH ?? '', DATABASE_URL: database.url, PORT: '0', KONTOR_HOST: '127.0.0.1', KONTOR_DEV_FEATURES: 'false', KONTOR_SECRET: 'sigterm-test-secret-0123456789-abcdefghijk' },
+      env: {
+        PATH: process.env.PATH ?? '',
+        DATABASE_URL: database.url,
+        PORT: '0',
+        KONTOR_HOST: '127.0.0.1',
+        KONTOR_DEV_FEATURES: 'false',
+        KONTOR_SECRET: 'sigterm-test-secret-0123456789-abcdefghijk',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -96,7 +125,17 @@ describe('operations', () => {
 
   it('refuses to start in production on a database with pending migrations', async () => {
     const database = await createTestDatabase({ migrated: false });
-    const config = loadConfig({ KONTOR_ENV: 'production', KONTOR_ISSUER: 'https://id.example.org', KONTOR_TRUST_PROXY: 'true', KONTOR_SECRET: 'p'.repeat(40), DATABASE_URL: database.url, SMTP_URL: 'smtp://127.0.0.1:9', PORT: '0', KONTOR_HOST: '127.0.0.1', KONTOR_CONFIG_FILE: configFile({ operator: { links: { privacy: { de: 'https://id.example.org/datenschutz' } } } }) });
+    const config = loadConfig({
+      KONTOR_ENV: 'production',
+      KONTOR_ISSUER: 'https://id.example.org',
+      KONTOR_TRUST_PROXY: 'true',
+      KONTOR_SECRET: 'p'.repeat(40),
+      DATABASE_URL: database.url,
+      SMTP_URL: 'smtp://127.0.0.1:9',
+      PORT: '0',
+      KONTOR_HOST: '127.0.0.1',
+      KONTOR_CONFIG_FILE: configFile({ operator: { links: { privacy: { de: 'https://id.example.org/datenschutz' } } } }),
+    });
     await expect(startKontor(config, createLogger('silent'))).rejects.toThrow(/npm run db:migrate/);
     await database.drop();
   });

@@ -7,7 +7,18 @@ import * as oidc from 'openid-client';
 import { startTestKontor, type TestKontor } from './helpers/kontor.ts';
 import { configFile, ROOMY_RATE_LIMITS } from './helpers/config-file.ts';
 import { startDemoPortal } from './helpers/demo-portal.ts';
-import { BrowserAgent, authorizationRequest, createUser, discover, formEndingWith, loginAndConsent, open, registerClient, POST_LOGOUT_URI, type TestUser } from './helpers/relying-party.ts';
+import {
+  BrowserAgent,
+  authorizationRequest,
+  createUser,
+  discover,
+  formEndingWith,
+  loginAndConsent,
+  open,
+  registerClient,
+  POST_LOGOUT_URI,
+  type TestUser,
+} from './helpers/relying-party.ts';
 import { decodeEntities, type AgentResponse } from './helpers/browser-agent.ts';
 
 const OPERATOR = {
@@ -114,10 +125,14 @@ describe('logout', () => {
     expect((await open(agent, (await authorizationRequest(config)).url)).body).toContain('name="password"');
   });
 
-  it('with a valid id_token_hint of this session logs out without asking; another login\'s token still asks', async () => {
+  it("with a valid id_token_hint of this session logs out without asking; another login's token still asks", async () => {
     const first = new BrowserAgent(kontor.url);
     const request = await authorizationRequest(config);
-    const tokens = await oidc.authorizationCodeGrant(config, await loginAndConsent(first, request, user), { pkceCodeVerifier: request.codeVerifier, expectedState: request.state, expectedNonce: request.nonce });
+    const tokens = await oidc.authorizationCodeGrant(config, await loginAndConsent(first, request, user), {
+      pkceCodeVerifier: request.codeVerifier,
+      expectedState: request.state,
+      expectedNonce: request.nonce,
+    });
     const second = new BrowserAgent(kontor.url);
     await new Promise((resolve) => setTimeout(resolve, 1100)); // a login in another second: another auth_time
     await loginAndConsent(second, await authorizationRequest(config), user);

@@ -15,7 +15,10 @@ import { pairwiseSubject } from '../src/oidc/pairwise.ts';
 const run = promisify(execFile);
 const SECRET = 'pairwise-test-secret-0123456789-abcdefghijk';
 // A self-signed certificate for 127.0.0.1 and localhost, for tests only: the sector document must be https.
-const TLS = { cert: fileURLToPath(new URL('./fixtures/loopback-tls.cert.pem', import.meta.url)), key: fileURLToPath(new URL('./fixtures/loopback-tls.key.pem', import.meta.url)) };
+const TLS = {
+  cert: fileURLToPath(new URL('./fixtures/loopback-tls.cert.pem', import.meta.url)),
+  key: fileURLToPath(new URL('./fixtures/loopback-tls.key.pem', import.meta.url)),
+};
 
 describe('pairwise subjects', () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -46,11 +49,16 @@ describe('pairwise subjects', () => {
       next = await agent.follow(await agent.post(consent.action, consent.fields));
     }
     if (!next.location?.startsWith(`${redirectUri}?`)) throw new Error(`expected a redirect to ${redirectUri}, got ${next.status} ${next.location}`);
-    const tokens = await oidc.authorizationCodeGrant(config, new URL(next.location), { pkceCodeVerifier: request.codeVerifier, expectedState: request.state, expectedNonce: request.nonce });
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(next.location), {
+      pkceCodeVerifier: request.codeVerifier,
+      expectedState: request.state,
+      expectedNonce: request.nonce,
+    });
     return tokens.claims()!.sub;
   }
 
-  const client = (name: string, redirectUri: string) => kontor.container.clients.create({ name, redirectUris: [redirectUri] }, kontor.container.validateClientMetadata);
+  const client = (name: string, redirectUri: string) =>
+    kontor.container.clients.create({ name, redirectUris: [redirectUri] }, kontor.container.validateClientMetadata);
 
   it('keeps the sub of a portal whose redirect URI has no port: the sector is its host name, as before', async () => {
     const portal = await client('Portal', 'https://portal.example/callback');
@@ -71,7 +79,13 @@ describe('pairwise subjects', () => {
     let sectorDocument: string[] = [];
     let sectorUrl: string;
     const cli = async (args: string[]) => {
-      const env = { PATH: process.env.PATH ?? '', DATABASE_URL: database.url, KONTOR_SECRET: SECRET, KONTOR_ALLOW_PRIVATE_NETWORK_FETCH: 'true', NODE_EXTRA_CA_CERTS: TLS.cert };
+      const env = {
+        PATH: process.env.PATH ?? '',
+        DATABASE_URL: database.url,
+        KONTOR_SECRET: SECRET,
+        KONTOR_ALLOW_PRIVATE_NETWORK_FETCH: 'true',
+        NODE_EXTRA_CA_CERTS: TLS.cert,
+      };
       try {
         const { stdout, stderr } = await run(process.execPath, ['src/cli/main.ts', 'client', 'create', ...args, '--json'], { env, cwd: process.cwd() });
         return { code: 0, stdout, stderr };
@@ -79,10 +93,19 @@ describe('pairwise subjects', () => {
         return error as { code: number; stdout: string; stderr: string };
       }
     };
-    const ports = ['--name', 'Portal on two ports', '--redirect-uri', 'https://portal.example/callback', '--redirect-uri', 'https://portal.example:8443/callback'];
+    const ports = [
+      '--name',
+      'Portal on two ports',
+      '--redirect-uri',
+      'https://portal.example/callback',
+      '--redirect-uri',
+      'https://portal.example:8443/callback',
+    ];
 
     beforeAll(async () => {
-      sectorServer = createServer({ cert: readFileSync(TLS.cert), key: readFileSync(TLS.key) }, (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(sectorDocument)));
+      sectorServer = createServer({ cert: readFileSync(TLS.cert), key: readFileSync(TLS.key) }, (_req, res) =>
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(sectorDocument)),
+      );
       await new Promise<void>((resolve) => sectorServer.listen(0, '127.0.0.1', resolve));
       sectorUrl = `https://127.0.0.1:${(sectorServer.address() as AddressInfo).port}/sector.json`;
     });
@@ -91,14 +114,20 @@ describe('pairwise subjects', () => {
     it('refuses redirect URIs on two ports without one, naming the option', async () => {
       const refused = await cli(ports);
       expect(refused.code).toBe(64);
-      expect(JSON.parse(refused.stderr)).toMatchObject({ error: 'client.sector_identifier_required', message: expect.stringContaining('--sector-identifier-uri') });
+      expect(JSON.parse(refused.stderr)).toMatchObject({
+        error: 'client.sector_identifier_required',
+        message: expect.stringContaining('--sector-identifier-uri'),
+      });
     });
 
     it('refuses a sector document that does not list every redirect URI', async () => {
       sectorDocument = ['https://portal.example/callback'];
       const refused = await cli([...ports, '--sector-identifier-uri', sectorUrl]);
       expect(refused.code).toBe(64);
-      expect(JSON.parse(refused.stderr)).toMatchObject({ error: 'client.invalid_metadata', message: expect.stringContaining('all registered redirect_uris must be included') });
+      expect(JSON.parse(refused.stderr)).toMatchObject({
+        error: 'client.invalid_metadata',
+        message: expect.stringContaining('all registered redirect_uris must be included'),
+      });
     });
 
     it('registers the portal on both ports; its sub comes from the sector host, and logins need no sector document', async () => {

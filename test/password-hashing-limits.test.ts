@@ -101,14 +101,23 @@ describe('limits in front of password hashing', () => {
 
   it('tells "username taken" only within the per-IP window (no unlimited username probing)', async () => {
     const owner = newRegistrant({ username: `vergeben${Date.now()}` });
-    const draft = { salutation: null, givenName: 'Erika', familyName: 'Mustermann', email: owner.email, username: owner.username!, passwordHash: await kontor.container.passwords.hash(owner.password), profile: {} };
+    const draft = {
+      salutation: null,
+      givenName: 'Erika',
+      familyName: 'Mustermann',
+      email: owner.email,
+      username: owner.username!,
+      passwordHash: await kontor.container.passwords.hash(owner.password),
+      profile: {},
+    };
     const { accountId } = await kontor.container.registration.register(draft, new Set(['privacy']), { ip: '127.0.0.1', locale: 'de' });
     await kontor.container.db.orm.em.fork().execute("update account set status = 'active' where id = ?", [accountId], 'run');
     hashCalls = 0;
 
     const agent = new BrowserAgent(kontor.url);
     const answers: AgentResponse[] = [];
-    for (let i = 0; i < 3; i += 1) answers.push(await postAccountStep(agent, await accountStep(agent), accountFields(newRegistrant({ username: owner.username }))));
+    for (let i = 0; i < 3; i += 1)
+      answers.push(await postAccountStep(agent, await accountStep(agent), accountFields(newRegistrant({ username: owner.username }))));
     expect(answers.map((answer) => answer.status)).toEqual([400, 400, 429]);
     expect(fieldError(answers[0]!, 'username')).toBe('Dieser Benutzername ist bereits vergeben. Wählen Sie einen anderen.');
     expect(answers[2]!.body).not.toContain('bereits vergeben');
@@ -122,7 +131,10 @@ describe('the hashing cap under a burst', () => {
 
   beforeAll(async () => {
     kontor = await startTestKontor('postgres', {
-      KONTOR_CONFIG_FILE: configFile({ password: { maxConcurrentHashes: 1, maxQueuedHashes: 0 }, rateLimits: { passwordHashPerIp: { limit: 1000, windowSeconds: 900 } } }),
+      KONTOR_CONFIG_FILE: configFile({
+        password: { maxConcurrentHashes: 1, maxQueuedHashes: 0 },
+        rateLimits: { passwordHashPerIp: { limit: 1000, windowSeconds: 900 } },
+      }),
     });
     const client = await registerClient(kontor);
     config = await discover(kontor, client.clientId, client.clientSecret);

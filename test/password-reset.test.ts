@@ -4,11 +4,22 @@ import { backchannelReceiver, BACKCHANNEL_EVENT } from './helpers/backchannel.ts
 import { configFile, ROOMY_RATE_LIMITS } from './helpers/config-file.ts';
 import { startTestKontor, type TestKontor } from './helpers/kontor.ts';
 import { SmtpSink } from './helpers/smtp-sink.ts';
-import { BrowserAgent, authorizationRequest, createUser, discover, formEndingWith, loginAndConsent, open, registerClient, submitLogin, REDIRECT_URI, type TestUser } from './helpers/relying-party.ts';
+import {
+  BrowserAgent,
+  authorizationRequest,
+  createUser,
+  discover,
+  formEndingWith,
+  loginAndConsent,
+  open,
+  registerClient,
+  submitLogin,
+  REDIRECT_URI,
+  type TestUser,
+} from './helpers/relying-party.ts';
 import { decodeEntities, type AgentResponse } from './helpers/browser-agent.ts';
 import { fieldError, markedRules } from './helpers/registration.ts';
 import { AuditEvent } from '../src/audit/index.ts';
-
 
 describe('password reset', () => {
   let kontor: TestKontor;
@@ -54,7 +65,8 @@ describe('password reset', () => {
     expect(refused.body).toContain('Die Anmeldung ist fehlgeschlagen.');
   }
 
-  const loginWorks = async (user: TestUser) => expect((await loginAndConsent(new BrowserAgent(kontor.url), await authorizationRequest(config), user)).searchParams.get('code')).toBeTruthy();
+  const loginWorks = async (user: TestUser) =>
+    expect((await loginAndConsent(new BrowserAgent(kontor.url), await authorizationRequest(config), user)).searchParams.get('code')).toBeTruthy();
 
   function expectInvalidLinkPage(response: AgentResponse): void {
     expect(response.status).toBe(410);
@@ -75,8 +87,13 @@ describe('password reset', () => {
 
     const weak = await submitNewPassword(agent, link, 'kurz');
     expect(weak.status).toBe(400);
-    expect(fieldError(weak, 'password')).toBe('Verlängern Sie das Passwort auf mindestens 8 Zeichen. Ergänzen Sie Zeichen aus 2 dieser Gruppen: Groß- und Kleinbuchstaben, Ziffern, Sonderzeichen.');
-    expect(markedRules(weak)).toEqual(['mindestens 8 und höchstens 40 Zeichen', 'Zeichen aus mindestens 2 dieser Gruppen: Groß- und Kleinbuchstaben (auch Ä, Ö, Ü, ä, ö, ü, ß), Ziffern, Sonderzeichen wie § $ % ? ! + -']);
+    expect(fieldError(weak, 'password')).toBe(
+      'Verlängern Sie das Passwort auf mindestens 8 Zeichen. Ergänzen Sie Zeichen aus 2 dieser Gruppen: Groß- und Kleinbuchstaben, Ziffern, Sonderzeichen.',
+    );
+    expect(markedRules(weak)).toEqual([
+      'mindestens 8 und höchstens 40 Zeichen',
+      'Zeichen aus mindestens 2 dieser Gruppen: Groß- und Kleinbuchstaben (auch Ä, Ö, Ü, ä, ö, ü, ß), Ziffern, Sonderzeichen wie § $ % ? ! + -',
+    ]);
     expect(formEndingWith(weak.body, '/password/reset').fields.token).toBe(new URL(link).searchParams.get('token'));
 
     const spaced = await submitNewPassword(agent, link, 'Neues Passwort 1<');
@@ -86,7 +103,9 @@ describe('password reset', () => {
 
     const mismatch = await submitNewPassword(agent, link, 'Neues-Passwort-2', 'Neues-Passwort-3');
     expect(mismatch.status).toBe(400);
-    expect(fieldError(mismatch, 'passwordConfirmation')).toBe('Die beiden Passwörter stimmen nicht überein. Geben Sie in „Passwort wiederholen“ dasselbe Passwort ein.');
+    expect(fieldError(mismatch, 'passwordConfirmation')).toBe(
+      'Die beiden Passwörter stimmen nicht überein. Geben Sie in „Passwort wiederholen“ dasselbe Passwort ein.',
+    );
 
     // None of the refused attempts used the link up.
     const mailsBefore = smtp.to(user.email).length;
@@ -112,7 +131,12 @@ describe('password reset', () => {
     const agent = new BrowserAgent(kontor.url);
     expectInvalidLinkPage(await agent.get(link));
     const csrf = formEndingWith((await agent.get('/password/forgot')).body, '/password/forgot').fields.csrf_token!;
-    const again = await agent.post('/password/reset', { csrf_token: csrf, token: new URL(link).searchParams.get('token')!, password: 'Zweites-Passwort-3', passwordConfirmation: 'Zweites-Passwort-3' });
+    const again = await agent.post('/password/reset', {
+      csrf_token: csrf,
+      token: new URL(link).searchParams.get('token')!,
+      password: 'Zweites-Passwort-3',
+      passwordConfirmation: 'Zweites-Passwort-3',
+    });
     expectInvalidLinkPage(again);
 
     await loginFails(user.email, 'Zweites-Passwort-3');
@@ -132,13 +156,20 @@ describe('password reset', () => {
     const agent = new BrowserAgent(kontor.url);
     expectInvalidLinkPage(await agent.get(link));
     const csrf = formEndingWith((await agent.get('/password/forgot')).body, '/password/forgot').fields.csrf_token!;
-    expectInvalidLinkPage(await agent.post('/password/reset', { csrf_token: csrf, token: new URL(link).searchParams.get('token')!, password: 'Neues-Passwort-2', passwordConfirmation: 'Neues-Passwort-2' }));
+    expectInvalidLinkPage(
+      await agent.post('/password/reset', {
+        csrf_token: csrf,
+        token: new URL(link).searchParams.get('token')!,
+        password: 'Neues-Passwort-2',
+        passwordConfirmation: 'Neues-Passwort-2',
+      }),
+    );
 
     await loginFails(user.email, 'Neues-Passwort-2');
     await loginWorks(user);
   });
 
-  it('ends the account\'s sessions: the browser that was logged in is asked to log in again', async () => {
+  it("ends the account's sessions: the browser that was logged in is asked to log in again", async () => {
     const user = await createUser(kontor, { password: 'Altes-Passwort-1' });
     const browser = new BrowserAgent(kontor.url);
     await loginAndConsent(browser, await authorizationRequest(config), user);
@@ -158,15 +189,24 @@ describe('password reset', () => {
     expect(next.location?.startsWith(REDIRECT_URI) || next.body.includes('/consent"')).toBe(true);
   });
 
-  it('ends the account\'s tokens and grants too: refresh token, access token and the grant stop working', async () => {
+  it("ends the account's tokens and grants too: refresh token, access token and the grant stop working", async () => {
     const user = await createUser(kontor, { password: 'Altes-Passwort-1' });
     const bystander = await createUser(kontor);
     const request = await authorizationRequest(config, { scope: 'openid offline_access', prompt: 'consent' });
-    const tokens = await oidc.authorizationCodeGrant(config, await loginAndConsent(new BrowserAgent(kontor.url), request, user), { pkceCodeVerifier: request.codeVerifier, expectedState: request.state, expectedNonce: request.nonce });
+    const tokens = await oidc.authorizationCodeGrant(config, await loginAndConsent(new BrowserAgent(kontor.url), request, user), {
+      pkceCodeVerifier: request.codeVerifier,
+      expectedState: request.state,
+      expectedNonce: request.nonce,
+    });
     const otherRequest = await authorizationRequest(config, { scope: 'openid offline_access', prompt: 'consent' });
-    const otherTokens = await oidc.authorizationCodeGrant(config, await loginAndConsent(new BrowserAgent(kontor.url), otherRequest, bystander), { pkceCodeVerifier: otherRequest.codeVerifier, expectedState: otherRequest.state, expectedNonce: otherRequest.nonce });
+    const otherTokens = await oidc.authorizationCodeGrant(config, await loginAndConsent(new BrowserAgent(kontor.url), otherRequest, bystander), {
+      pkceCodeVerifier: otherRequest.codeVerifier,
+      expectedState: otherRequest.state,
+      expectedNonce: otherRequest.nonce,
+    });
     expect(tokens.refresh_token).toEqual(expect.any(String));
-    const grants = (accountId: string) => kontor.container.db.orm.em.fork().execute("select 1 from oidc_payload where kind = 'Grant' and payload->>'accountId' = ?", [accountId], 'all');
+    const grants = (accountId: string) =>
+      kontor.container.db.orm.em.fork().execute("select 1 from oidc_payload where kind = 'Grant' and payload->>'accountId' = ?", [accountId], 'all');
     expect(await grants(user.accountId)).toHaveLength(1);
 
     const link = await requestReset(user.email);
@@ -193,7 +233,11 @@ describe('password reset', () => {
       const portal = await discover(kontor, client.clientId, client.clientSecret);
       const user = await createUser(kontor, { password: 'Altes-Passwort-1' });
       const request = await authorizationRequest(portal);
-      const tokens = await oidc.authorizationCodeGrant(portal, await loginAndConsent(new BrowserAgent(kontor.url), request, user), { pkceCodeVerifier: request.codeVerifier, expectedState: request.state, expectedNonce: request.nonce });
+      const tokens = await oidc.authorizationCodeGrant(portal, await loginAndConsent(new BrowserAgent(kontor.url), request, user), {
+        pkceCodeVerifier: request.codeVerifier,
+        expectedState: request.state,
+        expectedNonce: request.nonce,
+      });
       const idClaims = tokens.claims()!;
       expect(receiver.tokens).toHaveLength(0);
 
@@ -223,7 +267,11 @@ describe('password reset', () => {
     expect((await submitNewPassword(new BrowserAgent(kontor.url), link, 'Neues-Passwort-2')).status).toBe(200);
 
     const em = kontor.container.db.orm.em.fork();
-    const events = await em.find(AuditEvent, { accountId: user.accountId, type: { $in: ['password.reset_requested', 'password.reset_completed'] } }, { orderBy: { createdAt: 'asc' } });
+    const events = await em.find(
+      AuditEvent,
+      { accountId: user.accountId, type: { $in: ['password.reset_requested', 'password.reset_completed'] } },
+      { orderBy: { createdAt: 'asc' } },
+    );
     expect(events.map((event) => event.type)).toEqual(['password.reset_requested', 'password.reset_completed']);
     expect(events[0]!.details).toEqual({ mailed: true });
     expect(events.every((event) => event.ip !== null)).toBe(true);

@@ -4,7 +4,17 @@ import { configFile } from './helpers/config-file.ts';
 const rateLimitsFile = (rateLimits: Record<string, unknown>) => configFile({ rateLimits });
 import { startTestKontor, type TestKontor } from './helpers/kontor.ts';
 import { SmtpSink } from './helpers/smtp-sink.ts';
-import { BrowserAgent, authorizationRequest, createUser, discover, formEndingWith, loginAndConsent, open, registerClient, REDIRECT_URI } from './helpers/relying-party.ts';
+import {
+  BrowserAgent,
+  authorizationRequest,
+  createUser,
+  discover,
+  formEndingWith,
+  loginAndConsent,
+  open,
+  registerClient,
+  REDIRECT_URI,
+} from './helpers/relying-party.ts';
 import { newRegistrant, registerThroughInteraction } from './helpers/registration.ts';
 import type { AgentResponse } from './helpers/browser-agent.ts';
 import { Account } from '../src/accounts/index.ts';
@@ -34,7 +44,9 @@ async function attempt(agent: BrowserAgent, page: AgentResponse, username: strin
 async function expectLoggedIn(agent: BrowserAgent, response: AgentResponse): Promise<void> {
   expect(response.status).toBe(303);
   const next = await agent.follow(response, atRedirectUri);
-  const arrived = (next.location && atRedirectUri(new URL(next.location, next.url).href) && new URL(next.location).searchParams.has('code')) || (next.status === 200 && next.body.includes('/consent"'));
+  const arrived =
+    (next.location && atRedirectUri(new URL(next.location, next.url).href) && new URL(next.location).searchParams.has('code')) ||
+    (next.status === 200 && next.body.includes('/consent"'));
   expect(arrived).toBe(true);
 }
 
@@ -116,7 +128,12 @@ describe('progressive delay after failed logins', () => {
 
   beforeAll(async () => {
     kontor = await startTestKontor('postgres', {
-      KONTOR_CONFIG_FILE: rateLimitsFile({ loginPerIp: { limit: 1000, windowSeconds: 600 }, loginFailuresBeforeDelay: 3, loginDelayBaseSeconds: 2, loginDelayMaxSeconds: 4 }),
+      KONTOR_CONFIG_FILE: rateLimitsFile({
+        loginPerIp: { limit: 1000, windowSeconds: 600 },
+        loginFailuresBeforeDelay: 3,
+        loginDelayBaseSeconds: 2,
+        loginDelayMaxSeconds: 4,
+      }),
     });
     const client = await registerClient(kontor);
     config = await discover(kontor, client.clientId, client.clientSecret);
@@ -124,13 +141,17 @@ describe('progressive delay after failed logins', () => {
   afterAll(() => kontor?.stop());
 
   const throttleRow = async (name: string) =>
-    (await rows<{ failures: number; blocked: boolean | null; seconds_left: string | number | null }>(
-      kontor,
-      'select failures, blocked_until is not null as blocked, extract(epoch from blocked_until - now()) as seconds_left from login_throttle where key = ?',
-      [kontor.container.loginThrottle.subjectFor(name, undefined)],
-    ))[0];
+    (
+      await rows<{ failures: number; blocked: boolean | null; seconds_left: string | number | null }>(
+        kontor,
+        'select failures, blocked_until is not null as blocked, extract(epoch from blocked_until - now()) as seconds_left from login_throttle where key = ?',
+        [kontor.container.loginThrottle.subjectFor(name, undefined)],
+      )
+    )[0];
   const endWait = (name: string) =>
-    rows(kontor, "update login_throttle set blocked_until = now() - interval '1 second' where key = ? returning key", [kontor.container.loginThrottle.subjectFor(name, undefined)]);
+    rows(kontor, "update login_throttle set blocked_until = now() - interval '1 second' where key = ? returning key", [
+      kontor.container.loginThrottle.subjectFor(name, undefined),
+    ]);
 
   /** Three wrong passwords, then the right one (or a wrong one for an unknown name): the statuses and pages. */
   async function failThreeTimesThenTry(name: string, lastPassword: string): Promise<AgentResponse[]> {
@@ -176,8 +197,11 @@ describe('progressive delay after failed logins', () => {
     const strangerWait = expectThrottlePage(stranger[3]!);
     for (let i = 0; i < 4; i += 1) {
       // The wait is counted in whole seconds from each name's own third failure; the words are the same.
-      const sameWait = (body: string, wait: number) => body.replace(new RegExp(`erst in ${wait} Sekunden?`), 'erst in N Sekunden').replace(/ab \d{2}:\d{2} Uhr/, 'ab HH:MM Uhr');
-      expect(normalised(sameWait(stranger[i]!.body, strangerWait), { [unknown]: 'NAME' })).toBe(normalised(sameWait(known[i]!.body, knownWait), { [user.email]: 'NAME' }));
+      const sameWait = (body: string, wait: number) =>
+        body.replace(new RegExp(`erst in ${wait} Sekunden?`), 'erst in N Sekunden').replace(/ab \d{2}:\d{2} Uhr/, 'ab HH:MM Uhr');
+      expect(normalised(sameWait(stranger[i]!.body, strangerWait), { [unknown]: 'NAME' })).toBe(
+        normalised(sameWait(known[i]!.body, knownWait), { [user.email]: 'NAME' }),
+      );
     }
     expect(await throttleRow(unknown)).toMatchObject({ failures: 3, blocked: true });
   });
@@ -241,7 +265,9 @@ describe('progressive delay after failed logins', () => {
     for (let i = 0; i < 3; i += 1) page = await attempt(agent, page, name, 'Falsches-Passwort-1');
     // A patient attacker: one guess per delay, day after day (the row is purged only a day after the last
     // failure), reaches a thousand failures in under two weeks at the default 15-minute ceiling.
-    await rows(kontor, "update login_throttle set failures = 1100, blocked_until = now() - interval '1 second' where key = ? returning key", [kontor.container.loginThrottle.subjectFor(name, undefined)]);
+    await rows(kontor, "update login_throttle set failures = 1100, blocked_until = now() - interval '1 second' where key = ? returning key", [
+      kontor.container.loginThrottle.subjectFor(name, undefined),
+    ]);
     const next = await attempt(agent, page, name, 'Falsches-Passwort-1');
     expect(next.status).toBe(401);
     const row = await throttleRow(name);
@@ -362,7 +388,15 @@ describe('limits on registration and on forms that send mail', () => {
 
   it('answers a second resend request for the same address with the same page but sends no second mail', async () => {
     const person = newRegistrant();
-    const draft = { salutation: null, givenName: person.givenName, familyName: person.familyName, email: person.email, username: null, passwordHash: await kontor.container.passwords.hash(person.password), profile: {} };
+    const draft = {
+      salutation: null,
+      givenName: person.givenName,
+      familyName: person.familyName,
+      email: person.email,
+      username: null,
+      passwordHash: await kontor.container.passwords.hash(person.password),
+      profile: {},
+    };
     const consents = new Set(kontor.config.registration.consents.map((consent) => consent.id));
     await kontor.container.registration.register(draft, consents, { ip: '127.0.0.1', locale: 'de' });
     await smtp.waitFor(person.email, 1);

@@ -38,7 +38,15 @@ describe('the final registration step checks the whole draft (docs/examples/mein
 
   it('refuses a draft without the required profile fields at the service too (no path around the check)', async () => {
     const person = newRegistrant();
-    const draft = { salutation: null, givenName: person.givenName, familyName: person.familyName, email: person.email, username: null, passwordHash: await kontor.container.passwords.hash(person.password), profile: { birthYear: 1980 } };
+    const draft = {
+      salutation: null,
+      givenName: person.givenName,
+      familyName: person.familyName,
+      email: person.email,
+      username: null,
+      passwordHash: await kontor.container.passwords.hash(person.password),
+      profile: { birthYear: 1980 },
+    };
     await expect(kontor.container.registration.register(draft, new Set(['terms']), { ip: '127.0.0.1', locale: 'de' })).rejects.toMatchObject({
       code: 'registration.incomplete',
       fieldErrors: { hasDirectReports: 'profile.choose', gender: 'profile.choose', language: 'profile.choose' },

@@ -10,9 +10,12 @@ import { accountFields, fieldError, newRegistrant, openAccountStep, postAccountS
 // to an unconfirmed address greets without the typed name.
 
 // Each message names the field it is about (its label), WCAG 3.3.1.
-const NO_URLS = (label: string) => `Geben Sie bei „${label}“ keine Internet-Adressen ein (etwa „beispiel.de“ oder „https://…“). Setzen Sie nach einem Punkt ein Leerzeichen.`;
-const INVISIBLE = (label: string) => `„${label}“ enthält unsichtbare Steuerzeichen (etwa zur Umkehr der Schreibrichtung). Geben Sie den Text ohne diese Zeichen ein.`;
-const NAME_CHARACTERS = (label: string) => `„${label}“ darf nur Buchstaben (auch mit Akzenten), Leerzeichen und die Zeichen - ' . enthalten und muss mit einem Buchstaben beginnen.`;
+const NO_URLS = (label: string) =>
+  `Geben Sie bei „${label}“ keine Internet-Adressen ein (etwa „beispiel.de“ oder „https://…“). Setzen Sie nach einem Punkt ein Leerzeichen.`;
+const INVISIBLE = (label: string) =>
+  `„${label}“ enthält unsichtbare Steuerzeichen (etwa zur Umkehr der Schreibrichtung). Geben Sie den Text ohne diese Zeichen ein.`;
+const NAME_CHARACTERS = (label: string) =>
+  `„${label}“ darf nur Buchstaben (auch mit Akzenten), Leerzeichen und die Zeichen - ' . enthalten und muss mit einem Buchstaben beginnen.`;
 
 describe('what visitors can put into mail Kontor sends', () => {
   let kontor: TestKontor;
@@ -68,7 +71,9 @@ describe('what visitors can put into mail Kontor sends', () => {
     ['a bidi isolate (U+2066)', 'Amt \u2066für\u2069 Bürgerdienste', INVISIBLE('Dienststelle')],
   ])('refuses %s in a free-text profile field', async (_case, department, message) => {
     const agent = new BrowserAgent(kontor.url);
-    const step2 = await agent.follow(await postAccountStep(agent, await openAccountStep(agent, await authorizationRequest(config)), accountFields(newRegistrant())));
+    const step2 = await agent.follow(
+      await postAccountStep(agent, await openAccountStep(agent, await authorizationRequest(config)), accountFields(newRegistrant())),
+    );
     const form = formEndingWith(step2.body, '/register/profile');
     const refused = await agent.post(form.action, { ...form.fields, department });
     expect(refused.status).toBe(400);

@@ -20,7 +20,8 @@ const inputValue = (page: AgentResponse, id: string) => {
   return value === undefined ? undefined : decodeEntities(value);
 };
 
-const reviewEntries = (page: AgentResponse) => [...page.body.matchAll(/<dt>([^<]*)<\/dt><dd>([^<]*)<\/dd>/g)].map((match) => [decodeEntities(match[1]!), decodeEntities(match[2]!)]);
+const reviewEntries = (page: AgentResponse) =>
+  [...page.body.matchAll(/<dt>([^<]*)<\/dt><dd>([^<]*)<\/dd>/g)].map((match) => [decodeEntities(match[1]!), decodeEntities(match[2]!)]);
 
 /** Opens a new authorization request in `agent` and goes to the registration's account step. */
 async function openAccountStep(agent: BrowserAgent, config: oidc.Configuration): Promise<AgentResponse> {
@@ -34,7 +35,6 @@ async function postAccountStep(agent: BrowserAgent, page: AgentResponse, fields:
   const form = formEndingWith(page.body, '/register');
   return agent.post(form.action, { ...form.fields, ...fields });
 }
-
 
 // The rules as the list beside the field says them (they read on from "Regeln für Ihr Passwort:").
 const RULE = {
@@ -53,7 +53,12 @@ async function accountOf(kontor: TestKontor, email: string): Promise<Account | n
 /** Confirms from another browser, which is asked for the registration's password. */
 async function confirmElsewhere(kontor: TestKontor, smtp: SmtpSink, person: { email: string; password: string }): Promise<void> {
   const [mail] = await smtp.waitFor(person.email);
-  const confirmed = await confirmLink(new BrowserAgent(kontor.url), SmtpSink.linkIn(mail!, `${kontor.url}/register/confirm?token=`), undefined, person.password);
+  const confirmed = await confirmLink(
+    new BrowserAgent(kontor.url),
+    SmtpSink.linkIn(mail!, `${kontor.url}/register/confirm?token=`),
+    undefined,
+    person.password,
+  );
   expect(confirmed.status).toBe(200);
   expect(confirmed.body).toContain('Ihr Servicekonto ist aktiviert');
 }
@@ -91,8 +96,18 @@ describe('registration form rules (default deployment: e-mail as username, Sachs
     ['with <', 'Abcd<1234', [RULE.forbidden], 'Entfernen Sie die Zeichen < >.'],
     ['with >', 'Abcd>1234', [RULE.forbidden], 'Entfernen Sie die Zeichen < >.'],
     ['with letters of both cases only', 'Abcdefghij', [RULE.groups], 'Ergänzen Sie eine Ziffer oder ein Sonderzeichen.'],
-    ['from one character group only', 'abcdefghij', [RULE.groups], 'Ergänzen Sie Zeichen aus 2 dieser Gruppen: Groß- und Kleinbuchstaben, Ziffern, Sonderzeichen.'],
-    ['breaking every rule at once', 'a <b', [RULE.length, RULE.whitespace, RULE.forbidden, RULE.groups], 'Verlängern Sie das Passwort auf mindestens 8 Zeichen. Entfernen Sie die Leerzeichen. Entfernen Sie die Zeichen < >. Ergänzen Sie Groß- und Kleinbuchstaben oder eine Ziffer.'],
+    [
+      'from one character group only',
+      'abcdefghij',
+      [RULE.groups],
+      'Ergänzen Sie Zeichen aus 2 dieser Gruppen: Groß- und Kleinbuchstaben, Ziffern, Sonderzeichen.',
+    ],
+    [
+      'breaking every rule at once',
+      'a <b',
+      [RULE.length, RULE.whitespace, RULE.forbidden, RULE.groups],
+      'Verlängern Sie das Passwort auf mindestens 8 Zeichen. Entfernen Sie die Leerzeichen. Entfernen Sie die Zeichen < >. Ergänzen Sie Groß- und Kleinbuchstaben oder eine Ziffer.',
+    ],
   ])('re-renders with 400, keeps the entries but not the password, and says once what to change: password %s', async (_name, password, broken, action) => {
     const agent = new BrowserAgent(kontor.url);
     const person = newRegistrant({ salutation: 'ms', givenName: 'Renée', familyName: 'Müller-Lüdenscheidt', password });
@@ -126,7 +141,9 @@ describe('registration form rules (default deployment: e-mail as username, Sachs
     const person = newRegistrant({ password: 'Musterstadt-2026', passwordConfirmation: 'Musterstadt-2027' });
     const page = await postAccountStep(agent, await openAccountStep(agent, config), accountFields(person));
     expect(page.status).toBe(400);
-    expect(fieldError(page, 'passwordConfirmation')).toBe('Die beiden Passwörter stimmen nicht überein. Geben Sie in „Passwort wiederholen“ dasselbe Passwort ein.');
+    expect(fieldError(page, 'passwordConfirmation')).toBe(
+      'Die beiden Passwörter stimmen nicht überein. Geben Sie in „Passwort wiederholen“ dasselbe Passwort ein.',
+    );
     expect(fieldError(page, 'password')).toBeUndefined();
     expect(markedRules(page)).toEqual([]);
     expect(decodeEntities(page.body)).not.toContain('Musterstadt-202');
@@ -206,7 +223,11 @@ describe('registration form rules (default deployment: e-mail as username, Sachs
 
     const account = await accountOf(kontor, person.email);
     expect(account).toMatchObject({ givenName: 'Maximilian', familyName: 'Mustermann', salutation: 'mr', status: 'active', emailVerified: true });
-    const callback = await loginAndConsent(new BrowserAgent(kontor.url), await authorizationRequest(config), { email: person.email, password: person.password, accountId: account!.id });
+    const callback = await loginAndConsent(new BrowserAgent(kontor.url), await authorizationRequest(config), {
+      email: person.email,
+      password: person.password,
+      accountId: account!.id,
+    });
     expect(callback.searchParams.get('code')).toBeTruthy();
   });
 });
@@ -256,7 +277,9 @@ describe('registration in username mode (KONTOR_USERNAME_MODE=username, NRW poli
     for (const username of ['max@muster', 'jürgen']) {
       const page = await postAccountStep(agent, await openAccountStep(agent, config), accountFields(newRegistrant({ username, password: 'Aa1!5678' })));
       expect(page.status).toBe(400);
-      expect(fieldError(page, 'username')).toBe('Der Benutzername muss 3 bis 50 Zeichen lang sein und darf nur Buchstaben ohne Umlaute, Ziffern, Punkt, Bindestrich und Unterstrich enthalten.');
+      expect(fieldError(page, 'username')).toBe(
+        'Der Benutzername muss 3 bis 50 Zeichen lang sein und darf nur Buchstaben ohne Umlaute, Ziffern, Punkt, Bindestrich und Unterstrich enthalten.',
+      );
     }
   });
 
@@ -279,24 +302,44 @@ describe('registration in username mode (KONTOR_USERNAME_MODE=username, NRW poli
 
     // The exact username is taken now: the form says so and keeps the entries.
     const agent = new BrowserAgent(kontor.url);
-    const taken = await postAccountStep(agent, await openAccountStep(agent, config), accountFields(newRegistrant({ username: 'Max.Muster', password: 'Aa1!5678' })));
+    const taken = await postAccountStep(
+      agent,
+      await openAccountStep(agent, config),
+      accountFields(newRegistrant({ username: 'Max.Muster', password: 'Aa1!5678' })),
+    );
     expect(taken.status).toBe(400);
     expect(fieldError(taken, 'username')).toBe('Dieser Benutzername ist bereits vergeben. Wählen Sie einen anderen.');
     expect(inputValue(taken, 'username')).toBe('Max.Muster');
 
     // Log in with the username: exactly that account, case-sensitive.
     const request = await authorizationRequest(config);
-    const callback = await loginAndConsent(new BrowserAgent(kontor.url), request, { email: 'Max.Muster', password: upper.password, accountId: accounts[0]!.id });
-    const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: request.codeVerifier, expectedState: request.state, expectedNonce: request.nonce });
+    const callback = await loginAndConsent(new BrowserAgent(kontor.url), request, {
+      email: 'Max.Muster',
+      password: upper.password,
+      accountId: accounts[0]!.id,
+    });
+    const tokens = await oidc.authorizationCodeGrant(config, callback, {
+      pkceCodeVerifier: request.codeVerifier,
+      expectedState: request.state,
+      expectedNonce: request.nonce,
+    });
     expect(await oidc.fetchUserInfo(config, tokens.access_token, tokens.claims()!.sub)).toMatchObject({ email: upper.email, given_name: 'Max' });
 
-    for (const [username, password] of [['max.muster', upper.password], ['MAX.MUSTER', upper.password], ['Max.Muster', lower.password]] as const) {
+    for (const [username, password] of [
+      ['max.muster', upper.password],
+      ['MAX.MUSTER', upper.password],
+      ['Max.Muster', lower.password],
+    ] as const) {
       const other = new BrowserAgent(kontor.url);
       const failed = await submitLogin(other, await open(other, (await authorizationRequest(config)).url), username, password);
       expect(failed.status).toBe(401);
       expect(failed.body).toContain('Die Anmeldung ist fehlgeschlagen.');
     }
-    await loginAndConsent(new BrowserAgent(kontor.url), await authorizationRequest(config), { email: 'max.muster', password: lower.password, accountId: accounts[1]!.id });
+    await loginAndConsent(new BrowserAgent(kontor.url), await authorizationRequest(config), {
+      email: 'max.muster',
+      password: lower.password,
+      accountId: accounts[1]!.id,
+    });
   });
 });
 
@@ -305,7 +348,10 @@ describe('registration with the Mein-ias profile fields (docs/examples/mein-ias.
   let config: oidc.Configuration;
 
   beforeAll(async () => {
-    kontor = await startTestKontor('postgres', { SMTP_URL: smtp.url, KONTOR_CONFIG_FILE: fileURLToPath(new URL('../docs/examples/mein-ias.json', import.meta.url)) });
+    kontor = await startTestKontor('postgres', {
+      SMTP_URL: smtp.url,
+      KONTOR_CONFIG_FILE: fileURLToPath(new URL('../docs/examples/mein-ias.json', import.meta.url)),
+    });
     const client = await registerClient(kontor);
     config = await discover(kontor, client.clientId, client.clientSecret);
   });
@@ -321,7 +367,8 @@ describe('registration with the Mein-ias profile fields (docs/examples/mein-ias.
     expect(step2.status).toBe(200);
     expect(step2.url).toMatch(/\/register\/profile$/);
     expect(step2.body).toContain('Schritt 2 von 3: Weitere Angaben');
-    for (const label of ['Sind Ihnen Mitarbeiter:innen disziplinarisch zugeordnet?', 'Geburtsjahr', 'Geschlecht', 'Sprache']) expect(decodeEntities(step2.body)).toContain(label);
+    for (const label of ['Sind Ihnen Mitarbeiter:innen disziplinarisch zugeordnet?', 'Geburtsjahr', 'Geschlecht', 'Sprache'])
+      expect(decodeEntities(step2.body)).toContain(label);
 
     // Invalid: a birth year before 1900, a gender not offered, nothing chosen for the other two.
     const profileForm = formEndingWith(step2.body, '/register/profile');
@@ -334,12 +381,20 @@ describe('registration with the Mein-ias profile fields (docs/examples/mein-ias.
     expect(fieldError(invalid, 'profile-language')).toBe('Wählen Sie bei „Sprache“ eine Antwort aus.');
     expect(inputValue(invalid, 'profile-birthYear')).toBe('1899');
 
-    const nonInteger = await agent.post(profileForm.action, { ...profileForm.fields, hasDirectReports: 'yes', birthYear: '19a0', gender: 'female', language: 'de' });
+    const nonInteger = await agent.post(profileForm.action, {
+      ...profileForm.fields,
+      hasDirectReports: 'yes',
+      birthYear: '19a0',
+      gender: 'female',
+      language: 'de',
+    });
     expect(nonInteger.status).toBe(400);
     expect(fieldError(nonInteger, 'profile-birthYear')).toBe('Geben Sie bei „Geburtsjahr“ eine ganze Zahl ein.');
     expect(nonInteger.body).toMatch(/<option value="female" selected>weiblich<\/option>/);
 
-    const review = await agent.follow(await agent.post(profileForm.action, { ...profileForm.fields, hasDirectReports: 'yes', birthYear: '1980', gender: 'female', language: 'de' }));
+    const review = await agent.follow(
+      await agent.post(profileForm.action, { ...profileForm.fields, hasDirectReports: 'yes', birthYear: '1980', gender: 'female', language: 'de' }),
+    );
     expect(review.url).toMatch(/\/register\/review$/);
     expect(review.body).toContain('Schritt 3 von 3: Prüfen und bestätigen');
     expect(reviewEntries(review)).toEqual([
@@ -380,7 +435,9 @@ describe('registration with the Mein-ias profile fields (docs/examples/mein-ias.
     const agent = new BrowserAgent(kontor.url);
     const step2 = await agent.follow(await postAccountStep(agent, await openAccountStep(agent, config), accountFields(newRegistrant())));
     const form = formEndingWith(step2.body, '/register/profile');
-    const review = await agent.follow(await agent.post(form.action, { ...form.fields, hasDirectReports: 'no', birthYear: '1975', gender: 'none', language: 'en' }));
+    const review = await agent.follow(
+      await agent.post(form.action, { ...form.fields, hasDirectReports: 'no', birthYear: '1975', gender: 'none', language: 'en' }),
+    );
     const backUrl = /<a class="button secondary" href="([^"]+)">Zurück<\/a>/.exec(review.body)?.[1];
     expect(backUrl).toMatch(/\/register\/profile$/);
     const back = await agent.get(backUrl!);

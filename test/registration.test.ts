@@ -56,7 +56,12 @@ describe.each<Backend>(['postgres', 'embedded'])('citizen registration with e-ma
       next = await agent.follow(await agent.post(consent.action, consent.fields), atRedirectUri);
     }
     expect(next.location).toMatch(/^http:\/\/127\.0\.0\.1:4999\/callback\?code=/);
-    const tokens = await oidc.authorizationCodeGrant(config, new URL(next.location!), { pkceCodeVerifier: request.codeVerifier, expectedState: request.state, expectedNonce: request.nonce, idTokenExpected: true });
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(next.location!), {
+      pkceCodeVerifier: request.codeVerifier,
+      expectedState: request.state,
+      expectedNonce: request.nonce,
+      idTokenExpected: true,
+    });
     const claims = tokens.claims()!;
     expect(claims.amr).toEqual(['pwd']);
     const userinfo = await oidc.fetchUserInfo(config, tokens.access_token, claims.sub);

@@ -2,7 +2,20 @@ import * as oidc from 'openid-client';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { backchannelReceiver, BACKCHANNEL_EVENT } from './helpers/backchannel.ts';
 import { startTestKontor, type TestKontor } from './helpers/kontor.ts';
-import { BrowserAgent, authorizationRequest, createUser, discover, formEndingWith, loginAndConsent, open, registerClient, submitConsent, POST_LOGOUT_URI, REDIRECT_URI, type TestUser } from './helpers/relying-party.ts';
+import {
+  BrowserAgent,
+  authorizationRequest,
+  createUser,
+  discover,
+  formEndingWith,
+  loginAndConsent,
+  open,
+  registerClient,
+  submitConsent,
+  POST_LOGOUT_URI,
+  REDIRECT_URI,
+  type TestUser,
+} from './helpers/relying-party.ts';
 import { sessionSecondsLeft } from '../src/oidc/provider.ts';
 
 interface SessionRow {
@@ -39,14 +52,20 @@ async function signInAt(agent: BrowserAgent, config: oidc.Configuration, user: T
 
 async function loginAndConsentFrom(agent: BrowserAgent, loginPage: { body: string }, user: TestUser): Promise<URL> {
   const form = formEndingWith(loginPage.body, '/login');
-  let next = await agent.follow(await agent.post(form.action, { ...form.fields, username: user.email, password: user.password }), (l) => l.startsWith(REDIRECT_URI));
+  let next = await agent.follow(await agent.post(form.action, { ...form.fields, username: user.email, password: user.password }), (l) =>
+    l.startsWith(REDIRECT_URI),
+  );
   if (next.status === 200 && next.body.includes('/consent"')) next = await submitConsent(agent, next);
   if (!atCallback(next.location)) throw new Error(`expected the callback, got ${next.status} ${next.location ?? ''}`);
   return new URL(next.location!);
 }
 
 async function redeem(config: oidc.Configuration, request: Awaited<ReturnType<typeof authorizationRequest>>, callback: URL) {
-  const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: request.codeVerifier, expectedState: request.state, expectedNonce: request.nonce });
+  const tokens = await oidc.authorizationCodeGrant(config, callback, {
+    pkceCodeVerifier: request.codeVerifier,
+    expectedState: request.state,
+    expectedNonce: request.nonce,
+  });
   const claims = tokens.claims()!;
   return { idToken: tokens.id_token!, sid: String(claims.sid), sub: claims.sub };
 }
@@ -145,7 +164,10 @@ describe('login sessions', () => {
     const [session] = await sessionRows(kontor, user.accountId);
     // The login was (almost) 12 hours ago: one minute of the absolute lifetime is left.
     const loginTs = Math.floor(Date.now() / 1000) - kontor.config.session.maxHours * 3600 + 60;
-    await sql(kontor, "update oidc_payload set payload = jsonb_set(payload, '{loginTs}', to_jsonb(?::bigint)) where kind = 'Session' and id = ?", [loginTs, session!.id]);
+    await sql(kontor, "update oidc_payload set payload = jsonb_set(payload, '{loginTs}', to_jsonb(?::bigint)) where kind = 'Session' and id = ?", [
+      loginTs,
+      session!.id,
+    ]);
 
     const sso = await open(agent, (await authorizationRequest(config)).url);
     expect(atCallback(sso.location)).toBe(true);
@@ -160,11 +182,13 @@ describe('login sessions', () => {
     const atBackchannelPortal = await signInAt(agent, backchannelConfig, user);
     const atOther = await signInAt(agent, config, user);
     // One browser, one session, holding both portals.
-    const sessions = await kontor.container.db.orm.em.fork().execute<Array<{ clients: string[] }>>(
-      "select array(select jsonb_object_keys(payload->'authorizations')) as clients from oidc_payload where kind = 'Session' and payload->>'accountId' = ?",
-      [user.accountId],
-      'all',
-    );
+    const sessions = await kontor.container.db.orm.em
+      .fork()
+      .execute<Array<{ clients: string[] }>>(
+        "select array(select jsonb_object_keys(payload->'authorizations')) as clients from oidc_payload where kind = 'Session' and payload->>'accountId' = ?",
+        [user.accountId],
+        'all',
+      );
     expect(sessions).toHaveLength(1);
     expect([...sessions[0]!.clients].sort()).toEqual([backchannelClientId, config.clientMetadata().client_id].sort());
 
@@ -178,7 +202,9 @@ describe('login sessions', () => {
     expect(payload.sid).toBe(atBackchannelPortal.sid);
     expect(payload.sub).toBe(atBackchannelPortal.sub);
     expect(await sessionRows(kontor, user.accountId)).toHaveLength(0);
-    const any = await kontor.container.db.orm.em.fork().execute("select id from oidc_payload where kind = 'Session' and payload->>'accountId' = ?", [user.accountId], 'all');
+    const any = await kontor.container.db.orm.em
+      .fork()
+      .execute("select id from oidc_payload where kind = 'Session' and payload->>'accountId' = ?", [user.accountId], 'all');
     expect(any).toHaveLength(0);
 
     // The browser has to log in again.

@@ -1,14 +1,22 @@
 import * as oidc from 'openid-client';
 import { startTestKontor, type TestKontor } from './helpers/kontor.ts';
-import { BrowserAgent, authorizationRequest, createUser, discover, loginAndConsent, open, registerClient, REDIRECT_URI, type TestUser } from './helpers/relying-party.ts';
+import {
+  BrowserAgent,
+  authorizationRequest,
+  createUser,
+  discover,
+  loginAndConsent,
+  open,
+  registerClient,
+  REDIRECT_URI,
+  type TestUser,
+} from './helpers/relying-party.ts';
 
 /** Every row of oidc_payload as one text each: id, every indexed column and the stored payload. */
 async function storedRows(kontor: TestKontor): Promise<string[]> {
-  const rows = await kontor.container.db.orm.em.fork().execute<Array<{ row: string }>>(
-    `select concat_ws(' ', kind, id, grant_id, user_code, uid, payload::text) as row from oidc_payload`,
-    [],
-    'all',
-  );
+  const rows = await kontor.container.db.orm.em
+    .fork()
+    .execute<Array<{ row: string }>>(`select concat_ws(' ', kind, id, grant_id, user_code, uid, payload::text) as row from oidc_payload`, [], 'all');
   return rows.map((row) => row.row);
 }
 
@@ -43,13 +51,23 @@ describe('oidc-provider artifacts at rest', () => {
     const code = callback.searchParams.get('code') ?? undefined;
     const [sessionId] = agent.cookieValues('_session');
     const rowsWithCode = await storedRows(kontor);
-    const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: request.codeVerifier, expectedState: request.state, expectedNonce: request.nonce });
+    const tokens = await oidc.authorizationCodeGrant(config, callback, {
+      pkceCodeVerifier: request.codeVerifier,
+      expectedState: request.state,
+      expectedNonce: request.nonce,
+    });
     const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token!);
 
     expectNowhere(rowsDuringLogin, { interactionId });
     expectNowhere(rowsWithCode, { code, sessionId });
     const rows = await storedRows(kontor);
-    expectNowhere(rows, { accessToken: tokens.access_token, refreshToken: tokens.refresh_token, rotatedRefreshToken: refreshed.refresh_token, newAccessToken: refreshed.access_token, sessionId });
+    expectNowhere(rows, {
+      accessToken: tokens.access_token,
+      refreshToken: tokens.refresh_token,
+      rotatedRefreshToken: refreshed.refresh_token,
+      newAccessToken: refreshed.access_token,
+      sessionId,
+    });
 
     // And everything still works from the hashed rows: userinfo, introspection, the session.
     expect((await oidc.fetchUserInfo(config, refreshed.access_token, tokens.claims()!.sub)).sub).toBe(tokens.claims()!.sub);
@@ -61,8 +79,11 @@ describe('oidc-provider artifacts at rest', () => {
   it('stores a pushed request under a hash: the request_uri is nowhere in the table, and the flow works', async () => {
     const codeVerifier = oidc.randomPKCECodeVerifier();
     const url = await oidc.buildAuthorizationUrlWithPAR(config, {
-      redirect_uri: REDIRECT_URI, scope: 'openid', state: 'pushed',
-      code_challenge: await oidc.calculatePKCECodeChallenge(codeVerifier), code_challenge_method: 'S256',
+      redirect_uri: REDIRECT_URI,
+      scope: 'openid',
+      state: 'pushed',
+      code_challenge: await oidc.calculatePKCECodeChallenge(codeVerifier),
+      code_challenge_method: 'S256',
     });
     const requestUri = url.searchParams.get('request_uri')!;
     const parId = requestUri.slice('urn:ietf:params:oauth:request_uri:'.length);

@@ -19,7 +19,15 @@ describe('requests for a host other than the issuer', () => {
   afterAll(() => kontor?.stop());
 
   it('answers a foreign Host with 421 and builds nothing from it', async () => {
-    for (const [method, path] of [['GET', '/.well-known/openid-configuration'], ['GET', '/jwks'], ['GET', '/auth?client_id=x'], ['POST', '/token'], ['GET', '/interaction/abc'], ['GET', '/password/forgot'], ['GET', '/session/end']]) {
+    for (const [method, path] of [
+      ['GET', '/.well-known/openid-configuration'],
+      ['GET', '/jwks'],
+      ['GET', '/auth?client_id=x'],
+      ['POST', '/token'],
+      ['GET', '/interaction/abc'],
+      ['GET', '/password/forgot'],
+      ['GET', '/session/end'],
+    ]) {
       const response = await rawRequest(kontor.server, path!, { method, headers: { host: FOREIGN } });
       expect([method, path, response.status]).toEqual([method, path, 421]);
       expect(response.headers.get('location')).toBeNull();
@@ -37,7 +45,9 @@ describe('requests for a host other than the issuer', () => {
   it('builds every discovery URL from the issuer and lets shared caches keep discovery and JWKS briefly', async () => {
     const discovery = await rawRequest(kontor.server, '/.well-known/openid-configuration', { headers: { host: issuerHost } });
     expect(discovery.status).toBe(200);
-    const urls = Object.values(JSON.parse(discovery.body) as Record<string, unknown>).filter((value): value is string => typeof value === 'string' && value.startsWith('http'));
+    const urls = Object.values(JSON.parse(discovery.body) as Record<string, unknown>).filter(
+      (value): value is string => typeof value === 'string' && value.startsWith('http'),
+    );
     expect(urls.length).toBeGreaterThan(5);
     for (const url of urls) expect(url.startsWith(kontor.url)).toBe(true);
     expect(discovery.headers.get('cache-control')).toBe('public, max-age=3600');
@@ -55,7 +65,10 @@ describe('behind a trusted proxy', () => {
   let kontor: TestKontor;
   let issuerHost: string;
   beforeAll(async () => {
-    kontor = await startTestKontor('postgres', { KONTOR_TRUST_PROXY: 'true', KONTOR_CONFIG_FILE: configFile({ rateLimits: { resetPerIp: { limit: 2, windowSeconds: 600 } } }) });
+    kontor = await startTestKontor('postgres', {
+      KONTOR_TRUST_PROXY: 'true',
+      KONTOR_CONFIG_FILE: configFile({ rateLimits: { resetPerIp: { limit: 2, windowSeconds: 600 } } }),
+    });
     issuerHost = new URL(kontor.url).host;
   });
   afterAll(() => kontor?.stop());
@@ -71,7 +84,11 @@ describe('behind a trusted proxy', () => {
     const forgot = async (forged: string) => {
       const headers = { host: issuerHost, 'x-forwarded-for': `${forged}, ${proxySaw}` };
       const page = await rawRequest(kontor.server, '/password/forgot', { headers });
-      return rawRequest(kontor.server, '/password/forgot', { method: 'POST', headers: { ...headers, cookie: cookiesFrom(page) }, form: { csrf_token: csrfTokenIn(page.body), identifier: 'niemand@example.org' } });
+      return rawRequest(kontor.server, '/password/forgot', {
+        method: 'POST',
+        headers: { ...headers, cookie: cookiesFrom(page) },
+        form: { csrf_token: csrfTokenIn(page.body), identifier: 'niemand@example.org' },
+      });
     };
     expect((await forgot('198.51.100.1')).status).toBe(200);
     expect((await forgot('198.51.100.2')).status).toBe(200);
@@ -86,10 +103,21 @@ describe('an https issuer reached over plain http', () => {
   const lines: string[] = [];
   let running: RunningKontor;
   beforeAll(async () => {
-    const sink = new Writable({ write(chunk, _encoding, done) { lines.push(String(chunk)); done(); } });
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
     const config = loadConfig({
-      KONTOR_ENV: 'development', KONTOR_DEV_FEATURES: 'false', KONTOR_SECRET: 'web-edge-secret-0123456789-abcdefghijklmnop', KONTOR_HOST: '127.0.0.1', PORT: '0',
-      KONTOR_EMBEDDED_DB_DIR: 'memory://', KONTOR_ISSUER: 'https://id.example.test', KONTOR_TRUST_PROXY: 'true',
+      KONTOR_ENV: 'development',
+      KONTOR_DEV_FEATURES: 'false',
+      KONTOR_SECRET: 'web-edge-secret-0123456789-abcdefghijklmnop',
+      KONTOR_HOST: '127.0.0.1',
+      PORT: '0',
+      KONTOR_EMBEDDED_DB_DIR: 'memory://',
+      KONTOR_ISSUER: 'https://id.example.test',
+      KONTOR_TRUST_PROXY: 'true',
     });
     running = await startKontor(config, pino({ level: 'info' }, sink));
   });
@@ -100,7 +128,11 @@ describe('an https issuer reached over plain http', () => {
     const response = await rawRequest(running.server, '/interaction/abc', { headers: { host: 'id.example.test' } });
     expect(response.status).toBe(400);
     expect(response.headers.getSetCookie()).toEqual([]);
-    const post = await rawRequest(running.server, '/token', { method: 'POST', headers: { host: 'id.example.test' }, form: { grant_type: 'client_credentials' } });
+    const post = await rawRequest(running.server, '/token', {
+      method: 'POST',
+      headers: { host: 'id.example.test' },
+      form: { grant_type: 'client_credentials' },
+    });
     expect(post.status).toBe(400);
 
     const records = lines.map((line) => JSON.parse(line) as { level: number; msg: string; err?: unknown; stack?: unknown });

@@ -10,7 +10,10 @@ export const AccountConsentSchema = defineEntity({
   name: 'AccountConsent',
   tableName: 'account_consent',
   properties: {
-    id: p.uuid().primary().onCreate(() => randomUUID()),
+    id: p
+      .uuid()
+      .primary()
+      .onCreate(() => randomUUID()),
     account: () => p.manyToOne(Account).deleteRule('cascade').index(),
     consentId: p.string().length(40),
     version: p.string().length(40),

@@ -14,7 +14,10 @@ export const AccountSchema = defineEntity({
   name: 'Account',
   tableName: 'account',
   properties: {
-    id: p.uuid().primary().onCreate(() => randomUUID()),
+    id: p
+      .uuid()
+      .primary()
+      .onCreate(() => randomUUID()),
     email: p.string().length(254),
     emailNormalized: p.string().length(254).unique(),
     emailVerified: p.boolean().default(false),
@@ -27,7 +30,10 @@ export const AccountSchema = defineEntity({
     locale: p.string().length(5).default('de'),
     status: p.enum(ACCOUNT_STATUSES).default('active').index(),
     createdAt: p.datetime().onCreate(() => new Date()),
-    updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+    updatedAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
   },
 });
 

@@ -40,7 +40,11 @@ export class AccountService {
   async createVerified(input: OperatorAccountInput, setPassword: PasswordSetter): Promise<Account> {
     const parsed = operatorAccountInput.safeParse(input);
     if (!parsed.success) {
-      throw new AppError('account.invalid_input', 400, parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+      throw new AppError(
+        'account.invalid_input',
+        400,
+        parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`),
+      );
     }
     const data = parsed.data;
     return this.em.fork().transactional(async (em) => {

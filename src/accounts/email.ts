@@ -20,7 +20,10 @@ export function normalizeEmail(email: string): string {
  * How a mail addresses the person, formally as authorities write: "Sehr geehrte Frau Mustermann" with a
  * salutation, "Guten Tag Erika Mustermann" without one. Returned as a translation key and its name.
  */
-export function mailGreeting(person: { salutation?: 'ms' | 'mr' | null; givenName: string; familyName: string }): { greetingKey: string; greetingName: string } {
+export function mailGreeting(person: { salutation?: 'ms' | 'mr' | null; givenName: string; familyName: string }): {
+  greetingKey: string;
+  greetingName: string;
+} {
   if (person.salutation) return { greetingKey: `mail.greeting_${person.salutation}`, greetingName: person.familyName };
   return { greetingKey: 'mail.greeting', greetingName: `${person.givenName} ${person.familyName}` };
 }

@@ -9,7 +9,15 @@ export { freeTextProblem, NAME_PATTERN, type FreeTextProblem } from './free-text
 export { describePasswordPolicy, passwordViolations, type PasswordRule } from './password-policy.ts';
 export type { PersonalDetails } from './personal-words.ts';
 export { parseProfileFields, profileValueToInput, type ProfileValue, type ProfileParseResult } from './profile-fields.ts';
-export { RegistrationService, type RegistrationDraft, type RegistrationContext, type ConfirmedRegistration, type ConfirmationProof, type ConfirmOutcome, type PasswordVerifier } from './registration.service.ts';
+export {
+  RegistrationService,
+  type RegistrationDraft,
+  type RegistrationContext,
+  type ConfirmedRegistration,
+  type ConfirmationProof,
+  type ConfirmOutcome,
+  type PasswordVerifier,
+} from './registration.service.ts';
 export { checkDraft, DraftInvalidError, personName, USERNAME_PATTERN, type DraftRules } from './registration-rules.ts';
 
 /** The tables this domain owns; the ORM configuration (config/mikro-orm.ts) collects every domain's list, so src/db knows none. */

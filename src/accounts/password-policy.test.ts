@@ -103,7 +103,9 @@ describe('password policy preset nrw (Servicekonto.NRW)', () => {
       'password.rule.allowed_special',
       'password.rule.not_common',
     ]);
-    expect(describePasswordPolicy(policy).find((rule) => rule.key === 'password.rule.allowed_special')!.params.characters).toBe('- + _ [ ] ( ) $ § ! ? % & / * , . ; : < > | @ ␣');
+    expect(describePasswordPolicy(policy).find((rule) => rule.key === 'password.rule.allowed_special')!.params.characters).toBe(
+      '- + _ [ ] ( ) $ § ! ? % & / * , . ; : < > | @ ␣',
+    );
   });
 
   it('accepts a password with 2 letters (1 upper, 1 lower), a digit and an allowed special character', () => {

@@ -31,12 +31,20 @@ const GROUP_TESTS = {
  */
 function rulesOf(policy: PasswordPolicy, person?: PersonalDetails): CheckedRule[] {
   const rules: CheckedRule[] = [
-    { key: 'password.rule.length', params: { min: policy.minLength, max: policy.maxLength }, holds: (pw) => [...pw].length >= policy.minLength && [...pw].length <= policy.maxLength },
+    {
+      key: 'password.rule.length',
+      params: { min: policy.minLength, max: policy.maxLength },
+      holds: (pw) => [...pw].length >= policy.minLength && [...pw].length <= policy.maxLength,
+    },
   ];
   if (policy.forbidWhitespace) rules.push({ key: 'password.rule.no_whitespace', params: {}, holds: (pw) => !/\s/u.test(pw) });
   if (policy.forbiddenCharacters) {
     const forbidden = [...policy.forbiddenCharacters];
-    rules.push({ key: 'password.rule.forbidden_characters', params: { characters: forbidden.join(' ') }, holds: (pw) => !forbidden.some((char) => pw.includes(char)) });
+    rules.push({
+      key: 'password.rule.forbidden_characters',
+      params: { characters: forbidden.join(' ') },
+      holds: (pw) => !forbidden.some((char) => pw.includes(char)),
+    });
   }
   const min = policy.minimum;
   // A deployment's own set of special characters may include the space (Servicekonto.NRW): then it counts.
@@ -45,11 +53,16 @@ function rulesOf(policy: PasswordPolicy, person?: PersonalDetails): CheckedRule[
   if (min.uppercase) rules.push({ key: 'password.rule.min_uppercase', params: { count: min.uppercase }, holds: (pw) => count(pw, UPPER) >= min.uppercase });
   if (min.lowercase) rules.push({ key: 'password.rule.min_lowercase', params: { count: min.lowercase }, holds: (pw) => count(pw, LOWER) >= min.lowercase });
   if (min.digits) rules.push({ key: 'password.rule.min_digits', params: { count: min.digits }, holds: (pw) => count(pw, DIGIT) >= min.digits });
-  if (min.special) rules.push({ key: 'password.rule.min_special', params: { count: min.special }, holds: (pw) => [...pw].filter(special).length >= min.special });
+  if (min.special)
+    rules.push({ key: 'password.rule.min_special', params: { count: min.special }, holds: (pw) => [...pw].filter(special).length >= min.special });
   if (policy.allowedSpecialCharacters !== undefined) {
     const allowed = new Set(policy.allowedSpecialCharacters);
     const shown = [...allowed].filter((char) => char !== ' ').join(' ') + (allowed.has(' ') ? ' ␣' : '');
-    rules.push({ key: 'password.rule.allowed_special', params: { characters: shown }, holds: (pw) => [...pw].every((char) => LETTER.test(char) || DIGIT.test(char) || allowed.has(char)) });
+    rules.push({
+      key: 'password.rule.allowed_special',
+      params: { characters: shown },
+      holds: (pw) => [...pw].every((char) => LETTER.test(char) || DIGIT.test(char) || allowed.has(char)),
+    });
   }
   if (policy.groups) {
     const { required, of } = policy.groups;

@@ -26,7 +26,10 @@ describe('profile fields of the Mein-ias example (docs/examples/mein-ias.json)',
   });
 
   it('returns typed values for a complete, valid form', () => {
-    expect(parseProfileFields(fields, VALID, NOW)).toEqual({ values: { hasDirectReports: true, birthYear: 1980, gender: 'female', language: 'de' }, errors: {} });
+    expect(parseProfileFields(fields, VALID, NOW)).toEqual({
+      values: { hasDirectReports: true, birthYear: 1980, gender: 'female', language: 'de' },
+      errors: {},
+    });
   });
 
   it('reports every missing required field: "choose" for choices, "required" for inputs', () => {
@@ -59,7 +62,10 @@ describe('profile fields of the Mein-ias example (docs/examples/mein-ias.json)',
   });
 
   it.each(['19.8', '1980.0', 'neunzehnhundert', '1980a', '1e3', '0x7bc'])('refuses the non-integer birth year %j', (birthYear) => {
-    expect(parseProfileFields(fields, { ...VALID, birthYear }, NOW)).toEqual({ values: { hasDirectReports: true, gender: 'female', language: 'de' }, errors: { birthYear: 'profile.integer' } });
+    expect(parseProfileFields(fields, { ...VALID, birthYear }, NOW)).toEqual({
+      values: { hasDirectReports: true, gender: 'female', language: 'de' },
+      errors: { birthYear: 'profile.integer' },
+    });
   });
 
   it('trims surrounding spaces from an integer', () => {
@@ -86,7 +92,9 @@ describe('profile fields of the Mein-ias example (docs/examples/mein-ias.json)',
   });
 
   it('turns stored values back into form input for the "back" step', () => {
-    expect(fields.map((field) => profileValueToInput(field, { hasDirectReports: false, birthYear: 1980, gender: 'none', language: 'en' }[field.name]))).toEqual(['no', '1980', 'none', 'en']);
+    expect(fields.map((field) => profileValueToInput(field, { hasDirectReports: false, birthYear: 1980, gender: 'none', language: 'en' }[field.name]))).toEqual(
+      ['no', '1980', 'none', 'en'],
+    );
     expect(profileValueToInput(fields[0]!, undefined)).toBe('');
   });
 });
@@ -108,7 +116,10 @@ describe('optional text fields and patterns', () => {
   });
 
   it('keeps a filled optional text, trimmed', () => {
-    expect(parseProfileFields(fields, { department: '  Vertrieb ', postalCode: '06108' })).toEqual({ values: { department: 'Vertrieb', postalCode: '06108' }, errors: {} });
+    expect(parseProfileFields(fields, { department: '  Vertrieb ', postalCode: '06108' })).toEqual({
+      values: { department: 'Vertrieb', postalCode: '06108' },
+      errors: {},
+    });
   });
 
   it('refuses a value that does not match the whole pattern', () => {

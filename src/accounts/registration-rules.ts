@@ -19,7 +19,9 @@ export const personName = z
   .trim()
   .min(1, 'registration.required')
   .superRefine((value, ctx) => {
-    const problem = freeTextProblem(value) ?? ([...value].length > NAME_MAX_LENGTH ? 'registration.too_long' : NAME_PATTERN.test(value) ? undefined : 'registration.name_characters');
+    const problem =
+      freeTextProblem(value) ??
+      ([...value].length > NAME_MAX_LENGTH ? 'registration.too_long' : NAME_PATTERN.test(value) ? undefined : 'registration.name_characters');
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   });
 
@@ -43,7 +45,10 @@ function accountSchema(usernameMode: DraftRules['usernameMode']) {
     givenName: personName,
     familyName: personName,
     email: z.string('account.email_required').pipe(emailAddress),
-    username: usernameMode === 'username' ? z.string('registration.username_required').regex(USERNAME_PATTERN, 'registration.username_invalid') : z.null('registration.username_invalid'),
+    username:
+      usernameMode === 'username'
+        ? z.string('registration.username_required').regex(USERNAME_PATTERN, 'registration.username_invalid')
+        : z.null('registration.username_invalid'),
     // Made by step 1 (argon2id); anything else means step 1 was skipped.
     passwordHash: z.string('password.required').startsWith('$argon2id$', 'password.required'),
   });

@@ -97,7 +97,12 @@ export class RegistrationService {
     // The whole draft, every step's rules: the steps' own checks are a convenience, this one is the gate.
     const draft = checkDraft(input, this.deps.rules);
     const missing = this.deps.consents.filter((consent) => consent.required && !granted.has(consent.id));
-    if (missing.length) throw new AppError('registration.consent_required', 400, missing.map((consent) => consent.id));
+    if (missing.length)
+      throw new AppError(
+        'registration.consent_required',
+        400,
+        missing.map((consent) => consent.id),
+      );
     const { em, verification, outbox, audit, issuer, confirmationHours } = this.deps;
     const audited = { ip: context.ip, clientId: context.clientId ?? null };
     const portal = await this.deps.portalName?.(context.clientId);
@@ -139,7 +144,13 @@ export class RegistrationService {
         for (const consent of this.deps.consents) {
           tx.create(AccountConsent, { account: account.id, consentId: consent.id, version: consent.version, granted: granted.has(consent.id), decidedAt: now });
         }
-        const token = verification.issue(tx, { purpose: 'email_confirmation', accountId: account.id, ttlSeconds: confirmationHours * 3600, interactionUid: context.interactionUid, clientId: context.clientId });
+        const token = verification.issue(tx, {
+          purpose: 'email_confirmation',
+          accountId: account.id,
+          ttlSeconds: confirmationHours * 3600,
+          interactionUid: context.interactionUid,
+          clientId: context.clientId,
+        });
         const mailed = await outbox.enqueue(tx, {
           message: 'registration-confirm',
           to: account.email,
@@ -148,7 +159,12 @@ export class RegistrationService {
         });
         // No link can reach the address in this window: undo, so a pending registration it replaced stays.
         if (!mailed) throw new MailDropped('registration-confirm');
-        audit.record(tx, { type: 'account.registered', accountId: account.id, ...audited, details: { replacedPending: Boolean(existing), consents: [...granted] } });
+        audit.record(tx, {
+          type: 'account.registered',
+          accountId: account.id,
+          ...audited,
+          details: { replacedPending: Boolean(existing), consents: [...granted] },
+        });
         return { accountId: account.id };
       });
       outbox.written();
@@ -206,13 +222,22 @@ export class RegistrationService {
    * Completes the login of the interaction the person registered in, once the address is confirmed (the
    * caller has checked this browser registered the account). Null unless the account is active.
    */
-  async loginAfterConfirmation(accountId: string, context: { ip: string; clientId?: string | null }): Promise<{ accountId: string; amr: string[]; level: 'niedrig' } | null> {
+  async loginAfterConfirmation(
+    accountId: string,
+    context: { ip: string; clientId?: string | null },
+  ): Promise<{ accountId: string; amr: string[]; level: 'niedrig' } | null> {
     const { em, audit } = this.deps;
     return em.fork().transactional(async (tx) => {
       const account = await tx.findOne(Account, { id: accountId, status: 'active' });
       if (!account) return null;
       // The password was chosen (and hashed) in this very interaction, in this browser: a password login.
-      audit.record(tx, { type: 'login.succeeded', accountId, ip: context.ip, clientId: context.clientId ?? null, details: { amr: ['pwd'], level: 'niedrig', via: 'registration' } });
+      audit.record(tx, {
+        type: 'login.succeeded',
+        accountId,
+        ip: context.ip,
+        clientId: context.clientId ?? null,
+        details: { amr: ['pwd'], level: 'niedrig', via: 'registration' },
+      });
       return { accountId, amr: ['pwd'], level: 'niedrig' as const };
     });
   }
@@ -231,7 +256,13 @@ export class RegistrationService {
         const account = await tx.findOne(Account, { emailNormalized: normalizeEmail(email), status: 'pending' });
         if (!account || !context.mayMail) return;
         await verification.revokeOpen(tx, account.id, 'email_confirmation');
-        const token = verification.issue(tx, { purpose: 'email_confirmation', accountId: account.id, ttlSeconds: confirmationHours * 3600, interactionUid: context.interactionUid, clientId: context.clientId });
+        const token = verification.issue(tx, {
+          purpose: 'email_confirmation',
+          accountId: account.id,
+          ttlSeconds: confirmationHours * 3600,
+          interactionUid: context.interactionUid,
+          clientId: context.clientId,
+        });
         const mailed = await outbox.enqueue(tx, {
           message: 'registration-confirm',
           to: account.email,

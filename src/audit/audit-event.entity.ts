@@ -9,13 +9,19 @@ export const AuditEventSchema = defineEntity({
   name: 'AuditEvent',
   tableName: 'audit_event',
   properties: {
-    id: p.uuid().primary().onCreate(() => randomUUID()),
+    id: p
+      .uuid()
+      .primary()
+      .onCreate(() => randomUUID()),
     type: p.string().length(60).index(),
     accountId: p.uuid().nullable().index(),
     clientId: p.string().length(255).nullable(),
     ip: p.string().length(64).nullable(),
     details: p.json<Record<string, unknown>>().default('{}'),
-    createdAt: p.datetime().onCreate(() => new Date()).index(),
+    createdAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .index(),
   },
 });
 

@@ -49,15 +49,23 @@ export class AuditLog {
    * that are the only write of a request, such as a successful login.
    */
   async recordAlone(em: EntityManager, input: AuditInput): Promise<void> {
-    await em.fork().execute(
-      'insert into audit_event (id, type, account_id, client_id, ip, details, created_at) values (?, ?, ?, ?, ?, ?::jsonb, now())',
-      [randomUUID(), input.type, input.accountId ?? null, input.clientId ?? null, input.ip ?? null, JSON.stringify(input.details ?? {})],
-      'run',
-    );
+    await em
+      .fork()
+      .execute(
+        'insert into audit_event (id, type, account_id, client_id, ip, details, created_at) values (?, ?, ?, ?, ?, ?::jsonb, now())',
+        [randomUUID(), input.type, input.accountId ?? null, input.clientId ?? null, input.ip ?? null, JSON.stringify(input.details ?? {})],
+        'run',
+      );
   }
 
   /** The newest events first, for operators (CLI) and tests. */
   async list(em: EntityManager, filter: { accountId?: string; type?: AuditType } = {}, limit = 100): Promise<AuditEvent[]> {
-    return em.fork().find(AuditEvent, { ...(filter.accountId ? { accountId: filter.accountId } : {}), ...(filter.type ? { type: filter.type } : {}) }, { orderBy: { createdAt: 'desc' }, limit });
+    return em
+      .fork()
+      .find(
+        AuditEvent,
+        { ...(filter.accountId ? { accountId: filter.accountId } : {}), ...(filter.type ? { type: filter.type } : {}) },
+        { orderBy: { createdAt: 'desc' }, limit },
+      );
   }
 }

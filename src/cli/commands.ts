@@ -11,7 +11,6 @@ import { runOperationsCommand } from './operations.commands.ts';
 
 export type { CommandOutput, Flags } from './command-output.ts';
 
-
 export const usage = `Usage: npm run kontor -- <command> [options] [--json]
 
   client create --name N --redirect-uri U [--redirect-uri U2] [--post-logout-redirect-uri U]
@@ -63,7 +62,10 @@ export async function runCommand(positionals: string[], flags: Flags, config: Lo
     case 'db migration-create':
       return withDatabase(config, true, async (db) => {
         const result = await (db.orm.migrator as Migrator).create(undefined, false, false, typeof flags.name === 'string' ? flags.name : undefined);
-        return { data: { fileName: result.fileName || null }, text: result.fileName ? `created migrations/${result.fileName}` : 'no changes: nothing to migrate' };
+        return {
+          data: { fileName: result.fileName || null },
+          text: result.fileName ? `created migrations/${result.fileName}` : 'no changes: nothing to migrate',
+        };
       });
     case 'client create':
       return withContainer(config, logger, async (container) => {
@@ -85,17 +87,36 @@ export async function runCommand(positionals: string[], flags: Flags, config: Lo
         await container.audit.recordAlone(container.db.orm.em, {
           type: 'client.created',
           clientId: created.clientId,
-          details: { via: 'cli', name: input.name, authMethod: created.metadata.token_endpoint_auth_method ?? null, grantTypes: created.metadata.grant_types ?? [] },
+          details: {
+            via: 'cli',
+            name: input.name,
+            authMethod: created.metadata.token_endpoint_auth_method ?? null,
+            grantTypes: created.metadata.grant_types ?? [],
+          },
         });
         const data = { client_id: created.clientId, ...(created.clientSecret ? { client_secret: created.clientSecret } : {}), ...created.metadata };
-        const text = [`client_id:     ${created.clientId}`, ...(created.clientSecret ? [`client_secret: ${created.clientSecret}`, '(shown once: store it now)'] : [])].join('\n');
+        const text = [
+          `client_id:     ${created.clientId}`,
+          ...(created.clientSecret ? [`client_secret: ${created.clientSecret}`, '(shown once: store it now)'] : []),
+        ].join('\n');
         return { data, text };
       });
     case 'client list':
       return withContainer(config, logger, async (container) => {
         const clients = await container.clients.list();
         const text = clients.length ? clients.map((c) => `${c.clientId}\t${c.name}\t${c.authMethod}\t${c.redirectUris.join(' ')}`).join('\n') : 'no clients';
-        return { data: clients.map((c) => ({ client_id: c.clientId, client_name: c.name, token_endpoint_auth_method: c.authMethod, redirect_uris: c.redirectUris, grant_types: c.grantTypes, source: c.source, created_at: c.createdAt })), text };
+        return {
+          data: clients.map((c) => ({
+            client_id: c.clientId,
+            client_name: c.name,
+            token_endpoint_auth_method: c.authMethod,
+            redirect_uris: c.redirectUris,
+            grant_types: c.grantTypes,
+            source: c.source,
+            created_at: c.createdAt,
+          })),
+          text,
+        };
       });
     case 'user create':
       return withContainer(config, logger, async (container) => {
@@ -123,15 +144,32 @@ export async function runCommand(positionals: string[], flags: Flags, config: Lo
         // By default the new key is announced for two reload periods before it signs, so every running
         // instance publishes it first. --now is for a compromised key.
         const delaySeconds = flags.now ? 0 : flags['activate-in'] !== undefined ? Number(flags['activate-in']) : 2 * config.keys.reloadSeconds;
-        if (!Number.isInteger(delaySeconds) || delaySeconds < 0) throw new AppError('keys.invalid_activation_delay', 64, ['--activate-in takes whole seconds >= 0']);
+        if (!Number.isInteger(delaySeconds) || delaySeconds < 0)
+          throw new AppError('keys.invalid_activation_delay', 64, ['--activate-in takes whole seconds >= 0']);
         const activatesAt = new Date(Date.now() + delaySeconds * 1000);
         const results = await container.keys.rotate(algs.length ? (algs as SigningAlgorithm[]) : SIGNING_ALGORITHMS, activatesAt, (tx, rotated) =>
           container.audit.record(tx, {
             type: 'keys.rotated',
-            details: { via: 'cli', immediate: delaySeconds === 0, keys: rotated.map((r) => ({ alg: r.alg, newKid: r.newKid, retiredKid: r.retiredKid, activatesAt: r.newKeyActivatesAt.toISOString() })) },
-          }));
-        const text = results.map((r) => `${r.alg}: new key ${r.newKid} signs from ${r.newKeyActivatesAt.toISOString()}${r.retiredKid ? `; ${r.retiredKid} stays published until ${r.retiredKeyPublishedUntil?.toISOString()}` : ''}`).join('\n');
-        const data = results.map((r) => ({ alg: r.alg, new_kid: r.newKid, new_key_activates_at: r.newKeyActivatesAt, retired_kid: r.retiredKid, retired_key_published_until: r.retiredKeyPublishedUntil }));
+            details: {
+              via: 'cli',
+              immediate: delaySeconds === 0,
+              keys: rotated.map((r) => ({ alg: r.alg, newKid: r.newKid, retiredKid: r.retiredKid, activatesAt: r.newKeyActivatesAt.toISOString() })),
+            },
+          }),
+        );
+        const text = results
+          .map(
+            (r) =>
+              `${r.alg}: new key ${r.newKid} signs from ${r.newKeyActivatesAt.toISOString()}${r.retiredKid ? `; ${r.retiredKid} stays published until ${r.retiredKeyPublishedUntil?.toISOString()}` : ''}`,
+          )
+          .join('\n');
+        const data = results.map((r) => ({
+          alg: r.alg,
+          new_kid: r.newKid,
+          new_key_activates_at: r.newKeyActivatesAt,
+          retired_kid: r.retiredKid,
+          retired_key_published_until: r.retiredKeyPublishedUntil,
+        }));
         return { data, text: `${text}\nRunning instances pick the change up within ${config.keys.reloadSeconds} s; no restart needed.` };
       });
     case 'mail list':
@@ -142,7 +180,6 @@ export async function runCommand(positionals: string[], flags: Flags, config: Lo
       throw new AppError('cli.unknown_command', 64, [`unknown command "${command}"`, 'run `npm run kontor -- --help`']);
   }
 }
-
 
 /** In development the CLI migrates like the server does, so it works on a fresh embedded database. */
 async function withDatabase<T>(config: LoadedConfig, migrateFirst: boolean, run: (db: Database) => Promise<T>): Promise<T> {

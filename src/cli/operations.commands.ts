@@ -15,10 +15,16 @@ export async function runOperationsCommand(command: string, flags: Flags, contai
   switch (command) {
     case 'mail list': {
       const status = flags.status as string | undefined;
-      if (status !== undefined && !(OUTBOX_STATUSES as readonly string[]).includes(status)) throw new AppError('mail.unknown_status', 64, [`--status is one of ${OUTBOX_STATUSES.join(', ')}`]);
+      if (status !== undefined && !(OUTBOX_STATUSES as readonly string[]).includes(status))
+        throw new AppError('mail.unknown_status', 64, [`--status is one of ${OUTBOX_STATUSES.join(', ')}`]);
       const mails = await container.outbox.list({ status: status as OutboxStatus | undefined }, limitOf(flags));
       const text = mails.length
-        ? mails.map((m) => `${m.id}\t${m.status}\t${m.attempts} attempt(s)\t${m.createdAt.toISOString()}\t${m.recipient}\t${m.subject}${m.lastError ? `\n\tlast error: ${m.lastError}` : ''}`).join('\n')
+        ? mails
+            .map(
+              (m) =>
+                `${m.id}\t${m.status}\t${m.attempts} attempt(s)\t${m.createdAt.toISOString()}\t${m.recipient}\t${m.subject}${m.lastError ? `\n\tlast error: ${m.lastError}` : ''}`,
+            )
+            .join('\n')
         : 'no mail';
       return { data: mails, text };
     }
@@ -26,17 +32,36 @@ export async function runOperationsCommand(command: string, flags: Flags, contai
       const ids = list(flags.id);
       if (!flags['all-failed'] && ids.length === 0) throw new AppError('mail.retry_needs_target', 64, ['give --id ID (repeatable) or --all-failed']);
       const count = await container.outbox.retry(flags['all-failed'] ? 'all-failed' : ids);
-      await container.audit.recordAlone(container.db.orm.em, { type: 'mail.retried', details: { via: 'cli', requeued: count, ...(flags['all-failed'] ? { allFailed: true } : { ids }) } });
-      return { data: { requeued: count }, text: `${count} mail(s) queued again; running instances send them within ${container.config.mail.dispatchIntervalSeconds} s` };
+      await container.audit.recordAlone(container.db.orm.em, {
+        type: 'mail.retried',
+        details: { via: 'cli', requeued: count, ...(flags['all-failed'] ? { allFailed: true } : { ids }) },
+      });
+      return {
+        data: { requeued: count },
+        text: `${count} mail(s) queued again; running instances send them within ${container.config.mail.dispatchIntervalSeconds} s`,
+      };
     }
     case 'audit list': {
       const type = flags.type as string | undefined;
-      if (type !== undefined && !(AUDIT_TYPES as readonly string[]).includes(type)) throw new AppError('audit.unknown_type', 64, [`--type is one of ${AUDIT_TYPES.join(', ')}`]);
+      if (type !== undefined && !(AUDIT_TYPES as readonly string[]).includes(type))
+        throw new AppError('audit.unknown_type', 64, [`--type is one of ${AUDIT_TYPES.join(', ')}`]);
       const account = flags.account as string | undefined;
       if (account !== undefined && !/^[0-9a-f-]{36}$/i.test(account)) throw new AppError('audit.invalid_account', 64, ['--account takes an account id (UUID)']);
       const events = await container.audit.list(container.db.orm.em, { accountId: account, type: type as AuditType | undefined }, limitOf(flags));
-      const data = events.map((e) => ({ id: e.id, type: e.type, account_id: e.accountId ?? null, client_id: e.clientId ?? null, ip: e.ip ?? null, details: e.details, created_at: e.createdAt }));
-      const text = data.length ? data.map((e) => `${e.created_at.toISOString()}\t${e.type}\t${e.account_id ?? '-'}\t${e.client_id ?? '-'}\t${e.ip ?? '-'}\t${JSON.stringify(e.details)}`).join('\n') : 'no events';
+      const data = events.map((e) => ({
+        id: e.id,
+        type: e.type,
+        account_id: e.accountId ?? null,
+        client_id: e.clientId ?? null,
+        ip: e.ip ?? null,
+        details: e.details,
+        created_at: e.createdAt,
+      }));
+      const text = data.length
+        ? data
+            .map((e) => `${e.created_at.toISOString()}\t${e.type}\t${e.account_id ?? '-'}\t${e.client_id ?? '-'}\t${e.ip ?? '-'}\t${JSON.stringify(e.details)}`)
+            .join('\n')
+        : 'no events';
       return { data, text };
     }
     default:

@@ -16,12 +16,28 @@ function tlsOrLoopback(uri: string): boolean {
 export function parseClientInput(input: CreateClientInput, requireHttps: boolean): ParsedClientInput {
   const parsed = createClientInput.safeParse(input);
   if (!parsed.success) {
-    throw new AppError('client.invalid_input', 400, parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+    throw new AppError(
+      'client.invalid_input',
+      400,
+      parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`),
+    );
   }
   const data = parsed.data;
   if (requireHttps) {
-    const plain = [...data.redirectUris, ...data.postLogoutRedirectUris, data.jwksUri, data.backchannelLogoutUri, data.clientUri, data.sectorIdentifierUri].filter((uri): uri is string => uri !== undefined && !tlsOrLoopback(uri));
-    if (plain.length) throw new AppError('client.https_required', 400, plain.map((uri) => `${uri}: use https (plain http only for loopback addresses)`));
+    const plain = [
+      ...data.redirectUris,
+      ...data.postLogoutRedirectUris,
+      data.jwksUri,
+      data.backchannelLogoutUri,
+      data.clientUri,
+      data.sectorIdentifierUri,
+    ].filter((uri): uri is string => uri !== undefined && !tlsOrLoopback(uri));
+    if (plain.length)
+      throw new AppError(
+        'client.https_required',
+        400,
+        plain.map((uri) => `${uri}: use https (plain http only for loopback addresses)`),
+      );
   }
   // oidc-provider demands a sector_identifier_uri as soon as the redirect URIs' `host` (name *and* port)
   // differs; say so in the operator's terms before its generic "sector_identifier_uri is mandatory property".

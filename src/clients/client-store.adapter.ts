@@ -20,8 +20,12 @@ export class ClientStoreAdapter implements Adapter {
     await this.clients.remove(id);
   }
 
-  async findByUid(): Promise<undefined> { return undefined; }
-  async findByUserCode(): Promise<undefined> { return undefined; }
+  async findByUid(): Promise<undefined> {
+    return undefined;
+  }
+  async findByUserCode(): Promise<undefined> {
+    return undefined;
+  }
   async consume(): Promise<void> {}
   async revokeByGrantId(): Promise<void> {}
 }

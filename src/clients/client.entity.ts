@@ -15,7 +15,10 @@ export const OidcClientSchema = defineEntity({
     encryptedSecret: p.text().nullable(),
     source: p.enum(['cli', 'registration', 'dev-seed'] as const),
     createdAt: p.datetime().onCreate(() => new Date()),
-    updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+    updatedAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
   },
 });
 

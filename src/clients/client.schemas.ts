@@ -20,7 +20,10 @@ export const createClientInput = z
     backchannelLogoutUri: z.url({ protocol: /^https?$/ }).optional(),
     /** The portal's home page: where a person is sent to log in when their login interaction has ended. */
     clientUri: z.url({ protocol: /^https?$/ }).optional(),
-    clientId: z.string().regex(/^[A-Za-z0-9._~-]{3,100}$/).optional(),
+    clientId: z
+      .string()
+      .regex(/^[A-Za-z0-9._~-]{3,100}$/)
+      .optional(),
     /**
      * OIDC Core §8.1: the sector of pairwise `sub` values is this URL's host name; it must answer with a JSON
      * array listing every redirect URI. Needed when the redirect URIs span several hosts or ports.

@@ -70,7 +70,12 @@ export class ClientService {
    * given secret). For clients derived from configuration, such as the development seed's demo portal,
    * whose URIs follow `KONTOR_DEMO_URL`: a registration from an earlier start must not outlive a change.
    */
-  async createOrUpdate(input: CreateClientInput & { clientId: string }, validate: MetadataValidator, source: OidcClient['source'], secret: string): Promise<'created' | 'updated' | 'unchanged'> {
+  async createOrUpdate(
+    input: CreateClientInput & { clientId: string },
+    validate: MetadataValidator,
+    source: OidcClient['source'],
+    secret: string,
+  ): Promise<'created' | 'updated' | 'unchanged'> {
     const { clientId, metadata } = await this.prepare(input, validate, secret);
     const em = this.em.fork();
     const row = await em.findOne(OidcClient, { clientId });
@@ -118,7 +123,10 @@ export class ClientService {
   }
 
   exists(clientId: string): Promise<boolean> {
-    return this.em.fork().count(OidcClient, { clientId }).then((count) => count > 0);
+    return this.em
+      .fork()
+      .count(OidcClient, { clientId })
+      .then((count) => count > 0);
   }
 
   /** The client's registered name (`client_name`), as people see it on pages and in mail; undefined when unknown. */
@@ -155,7 +163,15 @@ export class ClientService {
       row.name = String(metadata.client_name ?? row.name);
       row.encryptedSecret = encryptedSecret;
     } else {
-      em.create(OidcClient, { clientId, name: String(metadata.client_name ?? clientId), metadata, encryptedSecret, source: 'registration', createdAt: new Date(), updatedAt: new Date() });
+      em.create(OidcClient, {
+        clientId,
+        name: String(metadata.client_name ?? clientId),
+        metadata,
+        encryptedSecret,
+        source: 'registration',
+        createdAt: new Date(),
+        updatedAt: new Date(),
+      });
     }
     await em.flush();
   }
@@ -178,5 +194,6 @@ function decryptable(read: () => string): string | undefined {
 /** JSON with object keys sorted: jsonb hands keys back in its own order. */
 function canonical(value: unknown): string {
   return JSON.stringify(value, (_key, item: unknown) =>
-    item && typeof item === 'object' && !Array.isArray(item) ? Object.fromEntries(Object.entries(item).sort(([a], [b]) => a.localeCompare(b))) : item);
+    item && typeof item === 'object' && !Array.isArray(item) ? Object.fromEntries(Object.entries(item).sort(([a], [b]) => a.localeCompare(b))) : item,
+  );
 }

@@ -91,7 +91,13 @@ export class LoginService {
     return this.em.fork().transactional(async (em) => {
       const failures = subject ? await this.throttle.recordFailure(em, subject) : 0;
       // The login name is not stored: it may be someone else's address, typed by mistake.
-      this.audit.record(em, { type: 'login.failed', accountId: accountId ?? null, ip: context.ip, clientId: context.clientId, details: { reason: context.reason } });
+      this.audit.record(em, {
+        type: 'login.failed',
+        accountId: accountId ?? null,
+        ip: context.ip,
+        clientId: context.clientId,
+        details: { reason: context.reason },
+      });
       return failures;
     });
   }

@@ -9,7 +9,10 @@ export const PasswordCredentialSchema = defineEntity({
     account: () => p.oneToOne(Account).primary().deleteRule('cascade'),
     hash: p.string().length(255),
     createdAt: p.datetime().onCreate(() => new Date()),
-    updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+    updatedAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
   },
 });
 

@@ -9,7 +9,10 @@ describe('the password hasher’s concurrency cap', () => {
     const queued = hasher.hash('zweites-Passwort-2');
     expect(hasher.load()).toEqual({ active: 1, queued: 1 });
 
-    const refused = await hasher.hash('drittes-Passwort-3').then(() => undefined, (error: unknown) => error);
+    const refused = await hasher.hash('drittes-Passwort-3').then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     expect(refused).toBeInstanceOf(HashingBusyError);
     expect(refused).toMatchObject({ code: 'password.busy', status: 503 });
     expect((refused as HashingBusyError).retryAfterSeconds).toBeGreaterThanOrEqual(1);

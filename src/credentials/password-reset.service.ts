@@ -61,7 +61,13 @@ export class PasswordResetService {
         if (account?.status === 'active') {
           if (request.mayMail) {
             await verification.revokeOpen(tx, account.id, 'password_reset');
-            const token = verification.issue(tx, { purpose: 'password_reset', accountId: account.id, ttlSeconds: resetMinutes * 60, interactionUid: request.interactionUid, clientId: request.clientId });
+            const token = verification.issue(tx, {
+              purpose: 'password_reset',
+              accountId: account.id,
+              ttlSeconds: resetMinutes * 60,
+              interactionUid: request.interactionUid,
+              clientId: request.clientId,
+            });
             const mailed = await outbox.enqueue(tx, {
               message: 'password-reset',
               to: account.email,
@@ -72,13 +78,31 @@ export class PasswordResetService {
             if (!mailed) throw new MailDropped('password-reset');
             wrote = true;
           }
-          audit.record(tx, { type: 'password.reset_requested', accountId: account.id, ip: request.ip, clientId: request.clientId, details: { mailed: request.mayMail } });
+          audit.record(tx, {
+            type: 'password.reset_requested',
+            accountId: account.id,
+            ip: request.ip,
+            clientId: request.clientId,
+            details: { mailed: request.mayMail },
+          });
         } else if (!account && emailAddress.safeParse(identifier).success) {
           // The same number of mails as for a known address: the sender learns nothing from their mailbox count.
-          if (request.mayMail) wrote = await outbox.enqueue(tx, { message: 'password-reset-unknown', to: identifier, locale: request.locale, data: { registerHint: true, portal } });
+          if (request.mayMail)
+            wrote = await outbox.enqueue(tx, {
+              message: 'password-reset-unknown',
+              to: identifier,
+              locale: request.locale,
+              data: { registerHint: true, portal },
+            });
           audit.record(tx, { type: 'password.reset_requested', ip: request.ip, clientId: request.clientId, details: { known: false, mailed: wrote } });
         } else {
-          audit.record(tx, { type: 'password.reset_requested', accountId: account?.id ?? null, ip: request.ip, clientId: request.clientId, details: { known: Boolean(account), mailed: false } });
+          audit.record(tx, {
+            type: 'password.reset_requested',
+            accountId: account?.id ?? null,
+            ip: request.ip,
+            clientId: request.clientId,
+            details: { known: Boolean(account), mailed: false },
+          });
         }
       })
       .catch((error: unknown) => {
@@ -95,7 +119,11 @@ export class PasswordResetService {
     const subject = await this.deps.verification.peek(token, 'password_reset');
     const account = subject ? await this.deps.em.fork().findOne(Account, { id: subject.accountId, status: 'active' }) : null;
     if (!subject || !account) return null;
-    return { ...subject, email: account.email, person: { email: account.email, username: account.username, givenName: account.givenName, familyName: account.familyName } };
+    return {
+      ...subject,
+      email: account.email,
+      person: { email: account.email, username: account.username, givenName: account.givenName, familyName: account.familyName },
+    };
   }
 
   /**
@@ -109,7 +137,12 @@ export class PasswordResetService {
     const link = await this.peek(token);
     if (!link) return null;
     const violations = passwordViolations(policy, password, link.person);
-    if (violations.length) throw new AppError('password.policy', 400, violations.map((rule) => rule.key));
+    if (violations.length)
+      throw new AppError(
+        'password.policy',
+        400,
+        violations.map((rule) => rule.key),
+      );
     // Hash before the transaction: nothing slow holds the row lock.
     const hash = await passwords.hash(password);
     const portal = await this.deps.portalName?.(link.clientId);
@@ -124,7 +157,12 @@ export class PasswordResetService {
         await throttle.clear(tx, throttle.subjectFor(name, undefined));
       }
       // A dropped notice (the address's share used up) must not undo the reset; the outbox logs it.
-      await outbox.enqueue(tx, { message: 'password-changed', to: account.email, locale: localeOf(account.locale), data: { ...mailGreeting(account), forgotLink: `${this.deps.issuer}/password/forgot`, portal } });
+      await outbox.enqueue(tx, {
+        message: 'password-changed',
+        to: account.email,
+        locale: localeOf(account.locale),
+        data: { ...mailGreeting(account), forgotLink: `${this.deps.issuer}/password/forgot`, portal },
+      });
       audit.record(tx, { type: 'password.reset_completed', accountId: account.id, ip: context.ip, clientId: used.clientId });
       return used;
     });

@@ -33,7 +33,11 @@ export function describeLoginError(error: unknown): { status: number; heading: s
   const code = (error as { error?: unknown }).error;
   const description = (error as { error_description?: unknown }).error_description;
   if (code === 'access_denied') {
-    return { status: 403, heading: 'Anmeldung abgebrochen', text: 'Sie haben die Anmeldung abgebrochen oder der Weitergabe Ihrer Daten nicht zugestimmt. Ohne Anmeldung können Sie die Online-Dienste nicht nutzen; Sie können es jederzeit erneut versuchen.' };
+    return {
+      status: 403,
+      heading: 'Anmeldung abgebrochen',
+      text: 'Sie haben die Anmeldung abgebrochen oder der Weitergabe Ihrer Daten nicht zugestimmt. Ohne Anmeldung können Sie die Online-Dienste nicht nutzen; Sie können es jederzeit erneut versuchen.',
+    };
   }
   return {
     status: typeof code === 'string' ? 400 : 502,

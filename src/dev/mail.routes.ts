@@ -8,7 +8,10 @@ const URL_PATTERN = /(https?:\/\/[^\s<>"]+)/g;
 
 /** Splits a text mail into text and link parts, so the page can make links clickable with escaped output only. */
 function linkify(text: string): Array<{ text?: string; link?: string }> {
-  return text.split(URL_PATTERN).filter(Boolean).map((part) => (/^https?:\/\//.test(part) ? { link: part } : { text: part }));
+  return text
+    .split(URL_PATTERN)
+    .filter(Boolean)
+    .map((part) => (/^https?:\/\//.test(part) ? { link: part } : { text: part }));
 }
 
 /**

@@ -43,6 +43,15 @@ export async function seedDevelopmentData(container: Container): Promise<void> {
     await accounts.createVerified(DEMO_ACCOUNT, (em, accountId, password) => passwords.setPassword(em, accountId, password));
     logger.info({ email: DEMO_ACCOUNT.email }, 'seeded demo account');
   }
-  const outcome = await clients.createOrUpdate(demoClientInput(config.demoPortal.url), container.validateClientMetadata, 'dev-seed', demoClientSecret(config.secret));
-  if (outcome !== 'unchanged') logger.info({ clientId: DEMO_CLIENT_ID, url: config.demoPortal.url }, outcome === 'created' ? 'registered demo portal client' : 'updated demo portal client to KONTOR_DEMO_URL');
+  const outcome = await clients.createOrUpdate(
+    demoClientInput(config.demoPortal.url),
+    container.validateClientMetadata,
+    'dev-seed',
+    demoClientSecret(config.secret),
+  );
+  if (outcome !== 'unchanged')
+    logger.info(
+      { clientId: DEMO_CLIENT_ID, url: config.demoPortal.url },
+      outcome === 'created' ? 'registered demo portal client' : 'updated demo portal client to KONTOR_DEMO_URL',
+    );
 }

@@ -64,22 +64,24 @@ export function csrfProtection(secret: string, secureCookies: boolean) {
    * one of these routers is protected without asking. Requests no router of ours handles pass untouched
    * and unparsed: oidc-provider parses and protects its own (its logout form carries its own xsrf value).
    */
-  const guard = (routers: readonly Router[], respond: ErrorResponder): Middleware => async (ctx, next) => {
-    if (!UNSAFE_METHODS.has(ctx.method)) return next();
-    const layers = routers.flatMap((router) => {
-      const matched = router.match(ctx.path, ctx.method);
-      return matched.route ? matched.pathAndMethod : [];
-    });
-    if (layers.length === 0) return next();
-    try {
-      await formBody(ctx, async () => {});
-      if (!layers.some(isExempt)) verify(ctx, (ctx.request.body as Record<string, unknown> | undefined)?.[CSRF_FIELD]);
-    } catch (error) {
-      respond(ctx, error);
-      return;
-    }
-    await next();
-  };
+  const guard =
+    (routers: readonly Router[], respond: ErrorResponder): Middleware =>
+    async (ctx, next) => {
+      if (!UNSAFE_METHODS.has(ctx.method)) return next();
+      const layers = routers.flatMap((router) => {
+        const matched = router.match(ctx.path, ctx.method);
+        return matched.route ? matched.pathAndMethod : [];
+      });
+      if (layers.length === 0) return next();
+      try {
+        await formBody(ctx, async () => {});
+        if (!layers.some(isExempt)) verify(ctx, (ctx.request.body as Record<string, unknown> | undefined)?.[CSRF_FIELD]);
+      } catch (error) {
+        respond(ctx, error);
+        return;
+      }
+      await next();
+    };
 
   return { middleware, guard };
 }

@@ -43,7 +43,12 @@ export function errorResponder(logger: Logger, views: Views) {
       return;
     }
     const headingKey = (known && HEADINGS[error.code]) || 'error.heading';
-    views.render(ctx, 'error', { messageKey, headingKey, back: backLinkOf(ctx) }, { status, title: headingKey === 'error.heading' ? 'error.title' : headingKey });
+    views.render(
+      ctx,
+      'error',
+      { messageKey, headingKey, back: backLinkOf(ctx) },
+      { status, title: headingKey === 'error.heading' ? 'error.title' : headingKey },
+    );
   };
 }
 

@@ -19,7 +19,10 @@ export function pinToIssuer(issuer: string, logger: Logger) {
     if (scheme === 'https' && ctx.protocol !== 'https') {
       // The TLS proxy did not say the request came over https (X-Forwarded-Proto), or Kontor is reached
       // around the proxy. No redirect: with a proxy that never sends the header it would loop forever.
-      logger.warn({ method: ctx.method, path: ctx.path, forwardedProto: ctx.get('X-Forwarded-Proto') || null }, 'request refused: it did not arrive over https (the proxy must send X-Forwarded-Proto: https)');
+      logger.warn(
+        { method: ctx.method, path: ctx.path, forwardedProto: ctx.get('X-Forwarded-Proto') || null },
+        'request refused: it did not arrive over https (the proxy must send X-Forwarded-Proto: https)',
+      );
       refuse(ctx, 400, `Bad Request: ${expected.origin} is served over https only.`);
       return;
     }

@@ -10,7 +10,13 @@ export function localeMiddleware(secureCookies: boolean) {
     const uiLocales = typeof ctx.query.ui_locales === 'string' ? ctx.query.ui_locales : undefined;
     ctx.state.locale = negotiateLocale([explicit, uiLocales, ctx.cookies.get(LOCALE_COOKIE), ctx.get('Accept-Language')]);
     if (explicit || uiLocales) {
-      ctx.cookies.set(LOCALE_COOKIE, ctx.state.locale as Locale, { httpOnly: true, sameSite: 'lax', secure: secureCookies, path: '/', maxAge: 365 * 86400_000 });
+      ctx.cookies.set(LOCALE_COOKIE, ctx.state.locale as Locale, {
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: secureCookies,
+        path: '/',
+        maxAge: 365 * 86400_000,
+      });
     }
     await next();
   };

@@ -32,7 +32,9 @@ export function fieldMessage(t: Translate, field: FormField, code: string): stri
 
 /** Message codes by field → message texts by field. */
 export function fieldMessages(t: Translate, fields: readonly FormField[], codes: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(codes).map(([name, code]) => [name, fieldMessage(t, fields.find((field) => field.name === name) ?? { name }, code)]));
+  return Object.fromEntries(
+    Object.entries(codes).map(([name, code]) => [name, fieldMessage(t, fields.find((field) => field.name === name) ?? { name }, code)]),
+  );
 }
 
 export interface ErrorSummaryEntry {

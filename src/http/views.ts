@@ -54,7 +54,10 @@ export class Views {
     ctx.type = 'html';
     // Scripts only from our own /static files (the password toggle; pages work without it), never inline: the
     // policy stops injected markup from running, loading or framing anything.
-    ctx.set('Content-Security-Policy', "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'");
+    ctx.set(
+      'Content-Security-Policy',
+      "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'",
+    );
     ctx.set('Cache-Control', 'no-store');
     ctx.body = this.layout({ ...root, body, titleKey: options.title, pageTitle: this.pageTitle(ctx, options.title, model) });
   }

@@ -35,8 +35,13 @@ function appErrorCodes(): Set<string> {
 function handlerKeys(): Set<string> {
   const keys = new Set<string>();
   for (const file of [...filesUnder('src', '.ts'), ...filesUnder('interactions', '.ts')]) {
-    for (const line of readFileSync(file, 'utf8').split('\n').filter((text) => /\b(?:title|notice|messageKey|passwordNote):/.test(text))) {
-      for (const match of line.matchAll(/(?:title|notice|messageKey|passwordNote):[^']*'([a-z_]+\.[a-z0-9_.-]+)'|\? '([a-z_]+\.[a-z0-9_.-]+)'|: '([a-z_]+\.[a-z0-9_.-]+)'/g)) keys.add((match[1] ?? match[2] ?? match[3])!);
+    for (const line of readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((text) => /\b(?:title|notice|messageKey|passwordNote):/.test(text))) {
+      for (const match of line.matchAll(
+        /(?:title|notice|messageKey|passwordNote):[^']*'([a-z_]+\.[a-z0-9_.-]+)'|\? '([a-z_]+\.[a-z0-9_.-]+)'|: '([a-z_]+\.[a-z0-9_.-]+)'/g,
+      ))
+        keys.add((match[1] ?? match[2] ?? match[3])!);
     }
   }
   return keys;
@@ -82,7 +87,10 @@ describe('message catalogues', () => {
     const en = translator(catalogues, 'en');
     expect([de('wait.seconds', { count: 1 }), de('wait.seconds', { count: 2 })]).toEqual(['1 Sekunde', '2 Sekunden']);
     expect([en('wait.minutes', { count: 1 }), en('wait.minutes', { count: 15 })]).toEqual(['1 minute', '15 minutes']);
-    expect([de('password.rule.min_digits', { count: 1 }), de('password.rule.min_digits', { count: 2 })]).toEqual(['mindestens eine Ziffer', 'mindestens 2 Ziffern']);
+    expect([de('password.rule.min_digits', { count: 1 }), de('password.rule.min_digits', { count: 2 })]).toEqual([
+      'mindestens eine Ziffer',
+      'mindestens 2 Ziffern',
+    ]);
   });
 
   it('names clock times in the configured time zone', () => {

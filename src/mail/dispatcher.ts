@@ -49,9 +49,7 @@ export class MailDispatcher {
     this.outbox = outbox;
     this.settings = settings;
     this.logger = logger;
-    this.transport = settings.smtpUrl
-      ? nodemailer.createTransport(withTimeouts(settings.smtpUrl))
-      : undefined;
+    this.transport = settings.smtpUrl ? nodemailer.createTransport(withTimeouts(settings.smtpUrl)) : undefined;
   }
 
   /** False in development without SMTP_URL: mail then stays in the outbox, readable at /dev/mail. */
@@ -160,7 +158,11 @@ export class MailDispatcher {
 /** SMTP timeouts well inside the claim lease, so a hanging server cannot make a mail go out twice. */
 function withTimeouts(smtpUrl: string): string {
   const url = new URL(smtpUrl);
-  for (const [name, ms] of [['connectionTimeout', '20000'], ['greetingTimeout', '20000'], ['socketTimeout', '60000']] as const) {
+  for (const [name, ms] of [
+    ['connectionTimeout', '20000'],
+    ['greetingTimeout', '20000'],
+    ['socketTimeout', '60000'],
+  ] as const) {
     if (!url.searchParams.has(name)) url.searchParams.set(name, ms);
   }
   return url.href;

@@ -13,7 +13,10 @@ export const OutboxMailSchema = defineEntity({
   name: 'OutboxMail',
   tableName: 'mail_outbox',
   properties: {
-    id: p.uuid().primary().onCreate(() => randomUUID()),
+    id: p
+      .uuid()
+      .primary()
+      .onCreate(() => randomUUID()),
     message: p.string().length(60),
     recipient: p.string().length(254),
     locale: p.string().length(5),

@@ -85,7 +85,10 @@ export class Outbox {
       // Counted in the caller's transaction: a rolled-back change sends nothing and counts nothing.
       const decision = await this.cap.limiter.hit(`mail:${request.message}`, normalizeEmail(request.to), this.cap.perRecipient, em);
       if (!decision.allowed) {
-        this.cap.logger.warn({ message: request.message, recipient: this.cap.limiter.keyFor('mail-recipient', normalizeEmail(request.to)) }, 'mail dropped: recipient limit reached');
+        this.cap.logger.warn(
+          { message: request.message, recipient: this.cap.limiter.keyFor('mail-recipient', normalizeEmail(request.to)) },
+          'mail dropped: recipient limit reached',
+        );
         return false;
       }
     }
@@ -124,7 +127,13 @@ export class Outbox {
   }
 
   async list(filter: { status?: OutboxStatus; recipient?: string } = {}, limit = 50): Promise<OutboxEntry[]> {
-    const rows = await this.em.fork().find(OutboxMail, { ...(filter.status ? { status: filter.status } : {}), ...(filter.recipient ? { recipient: filter.recipient } : {}) }, { orderBy: { createdAt: 'desc' }, limit });
+    const rows = await this.em
+      .fork()
+      .find(
+        OutboxMail,
+        { ...(filter.status ? { status: filter.status } : {}), ...(filter.recipient ? { recipient: filter.recipient } : {}) },
+        { orderBy: { createdAt: 'desc' }, limit },
+      );
     return rows.map(entryOf);
   }
 

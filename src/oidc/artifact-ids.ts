@@ -48,9 +48,10 @@ export class ArtifactIds {
 
   /** Reverses {@link toStored}; `id` is the clear id the caller looked up with, when it looked up by id. */
   fromStored(kind: string, storedId: string, stored: Record<string, unknown>, id?: string): AdapterPayload {
-    const payload = kind === 'Interaction' && typeof stored.sealed === 'string'
-      ? (JSON.parse(decrypt(this.sealKey, stored.sealed, `${kind}:${storedId}`)) as AdapterPayload)
-      : (stored as AdapterPayload);
+    const payload =
+      kind === 'Interaction' && typeof stored.sealed === 'string'
+        ? (JSON.parse(decrypt(this.sealKey, stored.sealed, `${kind}:${storedId}`)) as AdapterPayload)
+        : (stored as AdapterPayload);
     return id === undefined ? payload : { ...payload, jti: id };
   }
 }

@@ -73,7 +73,11 @@ export class MikroOrmAdapter implements Adapter {
    * first gets it (the provider's own check reads before it writes). The loser gets invalid_grant.
    */
   async consume(id: string): Promise<void> {
-    const result = await this.run<{ affectedRows: number }>('update oidc_payload set consumed_at = now() where kind = ? and id = ? and consumed_at is null', [this.kind, this.ids.storedId(id)], 'run');
+    const result = await this.run<{ affectedRows: number }>(
+      'update oidc_payload set consumed_at = now() where kind = ? and id = ? and consumed_at is null',
+      [this.kind, this.ids.storedId(id)],
+      'run',
+    );
     if (result.affectedRows === 0) throw new errors.InvalidGrant(`${this.kind} already used`);
   }
 

@@ -7,8 +7,7 @@ import { deriveKey } from '../shared/crypto.ts';
  */
 export function pairwiseSubject(secret: string) {
   const key = deriveKey(secret, 'pairwise-sub');
-  return (sectorIdentifier: string, accountId: string) =>
-    createHmac('sha256', key).update(`${sectorIdentifier}\u0000${accountId}`).digest('base64url');
+  return (sectorIdentifier: string, accountId: string) => createHmac('sha256', key).update(`${sectorIdentifier}\u0000${accountId}`).digest('base64url');
 }
 
 /**

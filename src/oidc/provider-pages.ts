@@ -72,9 +72,20 @@ export async function loggedOutPage(views: PageRenderer, ctx: KoaContextWithOIDC
   views.render(ctx as never, 'logout/done', { clientName: client?.clientName, back }, { title: 'logout.done_title' });
 }
 
-export function errorPage(views: PageRenderer, logger: Logger, ctx: KoaContextWithOIDC, out: { error: string; error_description?: string }, error: errors.OIDCProviderError | Error): void {
+export function errorPage(
+  views: PageRenderer,
+  logger: Logger,
+  ctx: KoaContextWithOIDC,
+  out: { error: string; error_description?: string },
+  error: errors.OIDCProviderError | Error,
+): void {
   const status = 'status' in error && typeof error.status === 'number' ? error.status : 500;
   // Server errors are logged with their stack by the provider's server_error event (provider.ts).
   logger.info({ error: out.error, description: out.error_description, path: ctx.path, status }, 'protocol error');
-  views.render(ctx as never, 'error', { messageKey: 'error.protocol', headingKey: 'error.heading', protocolError: out.error, protocolDescription: out.error_description }, { status, title: 'error.title' });
+  views.render(
+    ctx as never,
+    'error',
+    { messageKey: 'error.protocol', headingKey: 'error.heading', protocolError: out.error, protocolDescription: out.error_description },
+    { status, title: 'error.title' },
+  );
 }

@@ -120,7 +120,9 @@ export function createProvider(deps: ProviderDeps): Provider {
         enabled: true,
         // A valid id_token_hint for this session logs out without a question (provider-pages.ts).
         logoutSource: async (ctx, _form) =>
-          logoutPage(views, ctx as KoaContextWithOIDC, (accountId, client) => (client.subjectType === 'pairwise' ? pairwise(String(client.sectorIdentifier), accountId) : accountId)),
+          logoutPage(views, ctx as KoaContextWithOIDC, (accountId, client) =>
+            client.subjectType === 'pairwise' ? pairwise(String(client.sectorIdentifier), accountId) : accountId,
+          ),
         postLogoutSuccessSource: async (ctx) => loggedOutPage(views, ctx as KoaContextWithOIDC),
       },
     },
@@ -138,7 +140,8 @@ export function createProvider(deps: ProviderDeps): Provider {
   // The provider answers its own errors (JSON or our error page); these events are where the causes are.
   provider.on('server_error', (ctx: KoaContextWithOIDC, error: Error) => deps.logger.error({ err: error, path: ctx.path }, 'provider error'));
   provider.on('backchannel.error', (_ctx: KoaContextWithOIDC, error: Error, client: { clientId: string }) =>
-    deps.logger.warn({ err: error, clientId: client.clientId }, 'back-channel logout delivery failed'));
+    deps.logger.warn({ err: error, clientId: client.clientId }, 'back-channel logout delivery failed'),
+  );
   auditProviderEvents(provider, deps.audit, em, deps.logger);
   return provider;
 }
@@ -147,7 +150,11 @@ export function createProvider(deps: ProviderDeps): Provider {
  * A session lives `idleMinutes` past its last use and never past `maxHours` after the login. oidc-provider
  * saves the session (and asks this) on every request that uses it, so each use pushes the end out.
  */
-export function sessionSecondsLeft(session: { loginTs?: number }, limits: { idleMinutes: number; maxHours: number }, nowSeconds = Math.floor(Date.now() / 1000)): number {
+export function sessionSecondsLeft(
+  session: { loginTs?: number },
+  limits: { idleMinutes: number; maxHours: number },
+  nowSeconds = Math.floor(Date.now() / 1000),
+): number {
   const idle = limits.idleMinutes * 60;
   if (!session.loginTs) return idle;
   const absoluteLeft = session.loginTs + limits.maxHours * 3600 - nowSeconds;

@@ -43,11 +43,9 @@ export class LoginThrottleService {
    * successful login only needs to clear them then (most logins have none).
    */
   async state(subject: string): Promise<{ waitSeconds: number; recorded: boolean }> {
-    const rows = await this.em.fork().execute<ThrottleRow[]>(
-      'select extract(epoch from blocked_until - now()) as seconds_left from login_throttle where key = ?',
-      [subject],
-      'all',
-    );
+    const rows = await this.em
+      .fork()
+      .execute<ThrottleRow[]>('select extract(epoch from blocked_until - now()) as seconds_left from login_throttle where key = ?', [subject], 'all');
     const left = rows[0]?.seconds_left;
     return { waitSeconds: left !== null && left !== undefined && Number(left) > 0 ? Math.max(1, Math.ceil(Number(left))) : 0, recorded: rows.length > 0 };
   }

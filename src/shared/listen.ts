@@ -23,7 +23,9 @@ export function listen(server: Server, port: number, host: string, variable: str
       if (error.code === 'EADDRINUSE' || error.code === 'EACCES') {
         const reason = error.code === 'EADDRINUSE' ? 'is already in use' : 'may not be used by this user';
         const example = port >= 1024 && port < 65535 ? port + 100 : 3100;
-        reject(new PortUnavailable(`Port ${port} (${what}) on ${host} ${reason}: set ${variable} to a free port, e.g. ${variable}=${example} npm start`, variable));
+        reject(
+          new PortUnavailable(`Port ${port} (${what}) on ${host} ${reason}: set ${variable} to a free port, e.g. ${variable}=${example} npm start`, variable),
+        );
       } else reject(error);
     };
     server.once('error', failed);

@@ -13,7 +13,10 @@ export const VerificationTokenSchema = defineEntity({
   name: 'VerificationToken',
   tableName: 'verification_token',
   properties: {
-    id: p.uuid().primary().onCreate(() => randomUUID()),
+    id: p
+      .uuid()
+      .primary()
+      .onCreate(() => randomUUID()),
     purpose: p.enum(VERIFICATION_PURPOSES),
     account: () => p.manyToOne(Account).deleteRule('cascade').index(),
     tokenHash: p.string().length(64).unique(),

@@ -56,22 +56,26 @@ export class VerificationService {
   /** Looks a token up without using it (the page that asks the person to confirm). */
   async peek(token: string, purpose: VerificationPurpose): Promise<TokenSubject | null> {
     if (!TOKEN_FORMAT.test(token)) return null;
-    const rows = await this.em.fork().execute<TokenRow[]>(
-      'select account_id, interaction_uid, client_id from verification_token where token_hash = ? and purpose = ? and used_at is null and expires_at > ?',
-      [sha256Hex(token), purpose, this.clock.now()],
-      'all',
-    );
+    const rows = await this.em
+      .fork()
+      .execute<TokenRow[]>(
+        'select account_id, interaction_uid, client_id from verification_token where token_hash = ? and purpose = ? and used_at is null and expires_at > ?',
+        [sha256Hex(token), purpose, this.clock.now()],
+        'all',
+      );
     return rows[0] ? subjectOf(rows[0]) : null;
   }
 
   /** The subject of a link that was already used (used links are kept a day, see `purge`): "already confirmed". */
   async usedSubject(token: string, purpose: VerificationPurpose): Promise<TokenSubject | null> {
     if (!TOKEN_FORMAT.test(token)) return null;
-    const rows = await this.em.fork().execute<TokenRow[]>(
-      'select account_id, interaction_uid, client_id from verification_token where token_hash = ? and purpose = ? and used_at is not null',
-      [sha256Hex(token), purpose],
-      'all',
-    );
+    const rows = await this.em
+      .fork()
+      .execute<TokenRow[]>(
+        'select account_id, interaction_uid, client_id from verification_token where token_hash = ? and purpose = ? and used_at is not null',
+        [sha256Hex(token), purpose],
+        'all',
+      );
     return rows[0] ? subjectOf(rows[0]) : null;
   }
 

@@ -67,7 +67,11 @@ afterAll(async () => {
 });
 
 async function newPage(locale: 'de' | 'en', width: number, javaScriptEnabled = true): Promise<Page> {
-  const context = await browser.newContext({ locale: locale === 'de' ? 'de-DE' : 'en-GB', viewport: { width, height: width < 400 ? 640 : 800 }, javaScriptEnabled });
+  const context = await browser.newContext({
+    locale: locale === 'de' ? 'de-DE' : 'en-GB',
+    viewport: { width, height: width < 400 ? 640 : 800 },
+    javaScriptEnabled,
+  });
   const page = await context.newPage();
   page.setDefaultTimeout(STEP_TIMEOUT_MS);
   page.setDefaultNavigationTimeout(STEP_TIMEOUT_MS);

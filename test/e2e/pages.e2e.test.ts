@@ -19,14 +19,49 @@ const OTHER = { email: 'max.pages@example.org', password: 'Musterstadt-Pages-202
 const OPERATOR = {
   name: 'Servicekonto Musterland',
   contact: { email: 'hilfe@musterland.example' },
-  links: { imprint: { de: 'https://musterland.example/impressum', en: 'https://musterland.example/en/imprint' }, privacy: { de: 'https://musterland.example/datenschutz' }, accessibility: { de: 'https://musterland.example/barrierefreiheit' }, help: { de: 'https://musterland.example/hilfe' } },
+  links: {
+    imprint: { de: 'https://musterland.example/impressum', en: 'https://musterland.example/en/imprint' },
+    privacy: { de: 'https://musterland.example/datenschutz' },
+    accessibility: { de: 'https://musterland.example/barrierefreiheit' },
+    help: { de: 'https://musterland.example/hilfe' },
+  },
   accessibilityFeedback: { email: 'barrierefrei@musterland.example' },
 };
 const STEP_TIMEOUT_MS = 15_000;
 
 const TEXT = {
-  de: { notFound: 'Diese Seite gibt es nicht', imprint: 'Impressum', already: 'Sie sind bereits angemeldet', cookies: 'Bitte lassen Sie Cookies zu', expired: 'Ihre Registrierung ist abgelaufen', signedIn: 'Angemeldet als Erika Mustermann', notYou: 'Nicht Sie? Mit anderem Konto anmelden', consent: 'Zustimmung zur Weitergabe Ihrer Daten an „Online-Dienste Musterstadt“', accept: 'Zustimmen und fortfahren', everywhere: 'Überall abmelden', onlyHere: 'Nur bei „Online-Dienste Musterstadt“ abmelden', loggedOut: 'Sie sind abgemeldet', backToPortal: 'Zurück zu „Online-Dienste Musterstadt“', register: 'Jetzt registrieren' },
-  en: { notFound: 'This page does not exist', imprint: 'Legal notice', already: 'You are already logged in', cookies: 'Please allow cookies', expired: 'Your registration has expired', signedIn: 'Logged in as Erika Mustermann', notYou: 'Not you? Log in with another account', consent: 'Consent to share your data with “Online-Dienste Musterstadt”', accept: 'Agree and continue', everywhere: 'Log out everywhere', onlyHere: 'Log out of “Online-Dienste Musterstadt” only', loggedOut: 'You are logged out', backToPortal: 'Back to “Online-Dienste Musterstadt”', register: 'Register now' },
+  de: {
+    notFound: 'Diese Seite gibt es nicht',
+    imprint: 'Impressum',
+    already: 'Sie sind bereits angemeldet',
+    cookies: 'Bitte lassen Sie Cookies zu',
+    expired: 'Ihre Registrierung ist abgelaufen',
+    signedIn: 'Angemeldet als Erika Mustermann',
+    notYou: 'Nicht Sie? Mit anderem Konto anmelden',
+    consent: 'Zustimmung zur Weitergabe Ihrer Daten an „Online-Dienste Musterstadt“',
+    accept: 'Zustimmen und fortfahren',
+    everywhere: 'Überall abmelden',
+    onlyHere: 'Nur bei „Online-Dienste Musterstadt“ abmelden',
+    loggedOut: 'Sie sind abgemeldet',
+    backToPortal: 'Zurück zu „Online-Dienste Musterstadt“',
+    register: 'Jetzt registrieren',
+  },
+  en: {
+    notFound: 'This page does not exist',
+    imprint: 'Legal notice',
+    already: 'You are already logged in',
+    cookies: 'Please allow cookies',
+    expired: 'Your registration has expired',
+    signedIn: 'Logged in as Erika Mustermann',
+    notYou: 'Not you? Log in with another account',
+    consent: 'Consent to share your data with “Online-Dienste Musterstadt”',
+    accept: 'Agree and continue',
+    everywhere: 'Log out everywhere',
+    onlyHere: 'Log out of “Online-Dienste Musterstadt” only',
+    loggedOut: 'You are logged out',
+    backToPortal: 'Back to “Online-Dienste Musterstadt”',
+    register: 'Register now',
+  },
 } as const;
 
 let kontor: TestKontor;
@@ -36,7 +71,8 @@ let browser: Browser;
 
 beforeAll(async () => {
   kontor = await startTestKontor('postgres', { KONTOR_CONFIG_FILE: configFile({ ...ROOMY_RATE_LIMITS, operator: OPERATOR }) });
-  for (const person of [CITIZEN, OTHER]) await kontor.container.accounts.createVerified(person, (email, accountId, password) => kontor.container.passwords.setPassword(email, accountId, password));
+  for (const person of [CITIZEN, OTHER])
+    await kontor.container.accounts.createVerified(person, (email, accountId, password) => kontor.container.passwords.setPassword(email, accountId, password));
   ({ server: portal, url: portalUrl } = await startDemoPortal(kontor));
   browser = await launchBrowser();
 });
@@ -90,7 +126,9 @@ describe.each(['de', 'en'] as const)('pages off the straight path (%s)', (lang) 
       expect(await h1(page).textContent()).toBe(text.notFound);
       expect(await page.title()).toMatch(lang === 'de' ? /^Seite nicht gefunden/ : /^Page not found/);
       const footer = page.getByRole('contentinfo');
-      expect(await footer.getByRole('link', { name: text.imprint }).getAttribute('href')).toBe(lang === 'de' ? 'https://musterland.example/impressum' : 'https://musterland.example/en/imprint');
+      expect(await footer.getByRole('link', { name: text.imprint }).getAttribute('href')).toBe(
+        lang === 'de' ? 'https://musterland.example/impressum' : 'https://musterland.example/en/imprint',
+      );
       // Imprint, privacy, accessibility statement, barrier feedback, help; and the contact address.
       expect(await footer.getByRole('link').count()).toBe(6);
       const switcher = page.getByRole('navigation', { name: lang === 'de' ? 'Sprache' : 'Language' });

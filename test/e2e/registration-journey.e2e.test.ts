@@ -38,7 +38,8 @@ async function newPage(locale = 'de-DE'): Promise<{ context: BrowserContext; pag
   return { context, page };
 }
 
-const onKontor = (path: string | RegExp) => (url: URL) => url.origin === kontor.url && (typeof path === 'string' ? url.pathname.startsWith(path) : path.test(url.pathname));
+const onKontor = (path: string | RegExp) => (url: URL) =>
+  url.origin === kontor.url && (typeof path === 'string' ? url.pathname.startsWith(path) : path.test(url.pathname));
 const onPortal = (path: string) => (url: URL) => url.origin === portalUrl && url.pathname === path;
 const INTERACTION = '/interaction/[^/]+';
 
@@ -57,7 +58,9 @@ async function openLoginFromPortal(page: Page, prefix: string): Promise<void> {
 
 /** The review step's rows as [term, description] pairs, in page order. */
 async function reviewRows(page: Page): Promise<string[][]> {
-  return page.locator('dl.review .review-row').evaluateAll((rows) => rows.map((row) => [row.querySelector('dt')?.textContent?.trim() ?? '', row.querySelector('dd')?.textContent?.trim() ?? '']));
+  return page
+    .locator('dl.review .review-row')
+    .evaluateAll((rows) => rows.map((row) => [row.querySelector('dt')?.textContent?.trim() ?? '', row.querySelector('dd')?.textContent?.trim() ?? '']));
 }
 
 beforeAll(async () => {
@@ -121,7 +124,9 @@ describe('registration journey through the demo portal (Chromium, PostgreSQL, SM
       expect(await password.getAttribute('aria-invalid')).toBe('true');
       expect((await password.getAttribute('aria-describedby'))?.split(' ')).toEqual(['password-hint', 'password-error', 'password-rules']);
       expect(await page.locator('#password-error').textContent()).toContain('Ergänzen Sie Zeichen aus 2 dieser Gruppen');
-      expect(await page.locator('#password-rules li.violated').allTextContents()).toEqual([expect.stringMatching(/^Zeichen aus mindestens 2 dieser Gruppen: .* \(nicht erfüllt\)$/)]);
+      expect(await page.locator('#password-rules li.violated').allTextContents()).toEqual([
+        expect.stringMatching(/^Zeichen aus mindestens 2 dieser Gruppen: .* \(nicht erfüllt\)$/),
+      ]);
       // What was typed is kept, except the passwords.
       expect(await salutation.inputValue()).toBe('ms');
       expect(await givenName.inputValue()).toBe(person.givenName);

@@ -58,8 +58,15 @@ export class BrowserAgent {
 
   private async request(url: string, init: RequestInit): Promise<AgentResponse> {
     const target = new URL(url, this.origin);
-    const cookie = [...this.cookies.values()].filter((c) => target.pathname.startsWith(c.path)).map((c) => `${c.name}=${c.value}`).join('; ');
-    const response = await fetch(target, { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string>), ...(cookie ? { cookie } : {}), 'accept-language': 'de' } });
+    const cookie = [...this.cookies.values()]
+      .filter((c) => target.pathname.startsWith(c.path))
+      .map((c) => `${c.name}=${c.value}`)
+      .join('; ');
+    const response = await fetch(target, {
+      ...init,
+      redirect: 'manual',
+      headers: { ...(init.headers as Record<string, string>), ...(cookie ? { cookie } : {}), 'accept-language': 'de' },
+    });
     for (const header of response.headers.getSetCookie()) this.store(header);
     return { status: response.status, location: response.headers.get('location'), body: await response.text(), url: target.href, headers: response.headers };
   }
@@ -114,5 +121,8 @@ export function decodeEntities(text: string): string {
   return text
     .replace(/&#x([0-9a-f]+);/gi, (_m, hex: string) => String.fromCodePoint(parseInt(hex, 16)))
     .replace(/&#(\d+);/g, (_m, dec: string) => String.fromCodePoint(Number(dec)))
-    .replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 }

@@ -12,10 +12,17 @@ export interface RawResponse {
  * X-Forwarded-*). node:http, not fetch: fetch replaces a Host header with the URL's host. Cookies are
  * passed and returned as-is.
  */
-export function rawRequest(server: Server, path: string, init: { method?: string; headers?: Record<string, string>; form?: Record<string, string>; address?: string } = {}): Promise<RawResponse> {
+export function rawRequest(
+  server: Server,
+  path: string,
+  init: { method?: string; headers?: Record<string, string>; form?: Record<string, string>; address?: string } = {},
+): Promise<RawResponse> {
   const { port } = server.address() as AddressInfo;
   const body = init.form ? new URLSearchParams(init.form).toString() : undefined;
-  const headers: Record<string, string> = { ...init.headers, ...(body === undefined ? {} : { 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(Buffer.byteLength(body)) }) };
+  const headers: Record<string, string> = {
+    ...init.headers,
+    ...(body === undefined ? {} : { 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(Buffer.byteLength(body)) }),
+  };
   return new Promise((resolve, reject) => {
     const req = request({ host: init.address ?? '127.0.0.1', port, path, method: init.method ?? 'GET', headers, setHost: !('host' in headers) }, (res) => {
       const chunks: Buffer[] = [];
@@ -36,7 +43,10 @@ export function rawRequest(server: Server, path: string, init: { method?: string
 
 /** `name=value` pairs from Set-Cookie headers, ready for a Cookie header. */
 export function cookiesFrom(response: RawResponse): string {
-  return response.headers.getSetCookie().map((header) => header.split(';')[0]).join('; ');
+  return response.headers
+    .getSetCookie()
+    .map((header) => header.split(';')[0])
+    .join('; ');
 }
 
 /** The hidden csrf_token of the first form on a page. */

@@ -20,9 +20,8 @@ export async function createUser(kontor: TestKontor, overrides: Partial<{ email:
   const email = overrides.email ?? `citizen${userCounter}.${Date.now()}@example.org`;
   const password = overrides.password ?? 'Sicheres-Passwort-1';
   const { container } = kontor;
-  const account = await container.accounts.createVerified(
-    { email, password, givenName: 'Erika', familyName: 'Mustermann' },
-    (em, accountId, pw) => container.passwords.setPassword(em, accountId, pw),
+  const account = await container.accounts.createVerified({ email, password, givenName: 'Erika', familyName: 'Mustermann' }, (em, accountId, pw) =>
+    container.passwords.setPassword(em, accountId, pw),
   );
   return { email, password, accountId: account.id };
 }
@@ -87,7 +86,8 @@ export async function loginAndConsent(agent: BrowserAgent, request: Authorizatio
   if (loginPage.status !== 200) throw new Error(`expected the login page, got ${loginPage.status} ${loginPage.location ?? ''}`);
   let next = await submitLogin(agent, loginPage, user.email, user.password);
   if (next.status === 200 && next.body.includes('/consent')) next = await submitConsent(agent, next);
-  if (!next.location || !atRedirectUri(new URL(next.location, next.url).href)) throw new Error(`expected a redirect to the RP, got ${next.status}: ${next.body.slice(0, 500)}`);
+  if (!next.location || !atRedirectUri(new URL(next.location, next.url).href))
+    throw new Error(`expected a redirect to the RP, got ${next.status}: ${next.body.slice(0, 500)}`);
   return new URL(next.location, next.url);
 }
 

@@ -79,7 +79,10 @@ export class SmtpSink {
     const deadline = Date.now() + timeoutMs;
     while (this.to(address).length < count) {
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`expected ${count} mail(s) for ${address}, got ${this.to(address).length}: ${JSON.stringify(this.mails.map((mail) => [mail.to, mail.subject]))}`);
+      if (left <= 0)
+        throw new Error(
+          `expected ${count} mail(s) for ${address}, got ${this.to(address).length}: ${JSON.stringify(this.mails.map((mail) => [mail.to, mail.subject]))}`,
+        );
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.min(left, 200));
         this.waiters.push(() => {

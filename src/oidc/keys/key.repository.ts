@@ -13,7 +13,11 @@ export class SigningKeyRepository {
    * first key of an algorithm), then keys announced but not yet active.
    */
   async published(now: Date): Promise<SigningKey[]> {
-    const keys = await this.em.find(SigningKey, { $or: [{ publishUntil: null }, { publishUntil: { $gt: now } }] }, { orderBy: { activatesAt: 'desc', kid: 'asc' } });
+    const keys = await this.em.find(
+      SigningKey,
+      { $or: [{ publishUntil: null }, { publishUntil: { $gt: now } }] },
+      { orderBy: { activatesAt: 'desc', kid: 'asc' } },
+    );
     const active = keys.filter((key) => key.activatesAt <= now);
     return [...active, ...keys.filter((key) => key.activatesAt > now)];
   }

@@ -56,7 +56,11 @@ export class KeyService {
    * published for the overlap after that, so tokens it signed verify until they expire.
    */
   /** `record` runs in the rotation's transaction (the audit event of an operator's rotation). */
-  async rotate(algorithms: readonly SigningAlgorithm[], activatesAt: Date, record?: (tx: EntityManager, results: RotationResult[]) => void): Promise<RotationResult[]> {
+  async rotate(
+    algorithms: readonly SigningAlgorithm[],
+    activatesAt: Date,
+    record?: (tx: EntityManager, results: RotationResult[]) => void,
+  ): Promise<RotationResult[]> {
     return this.em.fork().transactional(async (em) => {
       const repository = new SigningKeyRepository(em);
       await repository.lockForKeyChanges();
@@ -66,7 +70,13 @@ export class KeyService {
         const publishUntil = new Date(activatesAt.getTime() + this.overlapSeconds * 1000);
         if (previous) previous.publishUntil = publishUntil;
         const created = await this.createKey(em, alg, activatesAt);
-        results.push({ alg, newKid: created.kid, newKeyActivatesAt: activatesAt, retiredKid: previous?.kid ?? null, retiredKeyPublishedUntil: previous ? publishUntil : null });
+        results.push({
+          alg,
+          newKid: created.kid,
+          newKeyActivatesAt: activatesAt,
+          retiredKid: previous?.kid ?? null,
+          retiredKeyPublishedUntil: previous ? publishUntil : null,
+        });
       }
       record?.(em, results);
       return results;

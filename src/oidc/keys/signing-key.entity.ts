@@ -14,7 +14,11 @@ export const SigningKeySchema = defineEntity({
   name: 'SigningKey',
   tableName: 'signing_key',
   properties: {
-    kid: p.string().length(64).primary().onCreate(() => randomUUID()),
+    kid: p
+      .string()
+      .length(64)
+      .primary()
+      .onCreate(() => randomUUID()),
     alg: p.enum(SIGNING_ALGORITHMS),
     encryptedJwk: p.text(),
     createdAt: p.datetime().onCreate(() => new Date()),
