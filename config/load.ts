@@ -106,7 +106,10 @@ function fromEnv(env: Env): Tree {
     if (value === undefined || value === '') return;
     const keys = path.split('.');
     let node = tree;
-    for (const key of keys.slice(0, -1)) node = (node[key] ??= {}) as Tree;
+    for (const key of keys.slice(0, -1)) {
+      node[key] ??= {};
+      node = node[key] as Tree;
+    }
     node[keys.at(-1)!] = value;
   };
   set('port', env.PORT);

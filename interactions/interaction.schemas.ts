@@ -12,6 +12,7 @@ export function loginForm(usernameMode: 'email' | 'username') {
       .trim()
       .min(1, required)
       .max(254, 'login.username_invalid')
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is this check's purpose
       .refine((value) => !/[\u0000-\u001f]/.test(value), 'login.username_invalid'),
     password: z
       .string('login.password_required')

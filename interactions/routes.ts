@@ -75,7 +75,7 @@ export function interactionRoutes(deps: InteractionDeps, pageMiddleware: Middlew
    * 2.2.1); once it has run out, what was typed is kept for the next try (registration-steps.ts).
    */
   const loadRegistration = async (ctx: Context) => {
-    let details;
+    let details: Awaited<ReturnType<typeof load>>;
     try {
       details = await load(ctx);
     } catch (error) {
@@ -119,7 +119,7 @@ export function interactionRoutes(deps: InteractionDeps, pageMiddleware: Middlew
 
   /** After the e-mail confirmation: log in the browser that registered, otherwise ask for the password. */
   router.get('/:uid/resume', async (ctx) => {
-    let details;
+    let details: Awaited<ReturnType<typeof load>>;
     try {
       details = await load(ctx);
     } catch (error) {

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { ConfigError, loadConfig } from '../config/index.ts';
+import { ConfigError, type LoadedConfig, loadConfig } from '../config/index.ts';
 import { createLogger } from './shared/logger.ts';
 import { listen, PortUnavailable } from './shared/listen.ts';
 import { startKontor } from './server.ts';
@@ -8,7 +8,7 @@ import { DEMO_CLIENT_ID, DEMO_ACCOUNT, demoClientSecret } from './dev/seed.ts';
 
 /** Entry point: config → database → container → app → listen; SIGTERM/SIGINT shut down gracefully. */
 async function main(): Promise<void> {
-  let config;
+  let config: LoadedConfig;
   try {
     config = loadConfig();
   } catch (error) {

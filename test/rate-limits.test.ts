@@ -1,4 +1,4 @@
-import * as oidc from 'openid-client';
+import type * as oidc from 'openid-client';
 import { configFile } from './helpers/config-file.ts';
 
 const rateLimitsFile = (rateLimits: Record<string, unknown>) => configFile({ rateLimits });

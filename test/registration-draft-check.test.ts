@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import * as oidc from 'openid-client';
+import type * as oidc from 'openid-client';
 import { startTestKontor, type TestKontor } from './helpers/kontor.ts';
 import { BrowserAgent, authorizationRequest, discover, registerClient } from './helpers/relying-party.ts';
 import { accountFields, fieldError, newRegistrant, openAccountStep, postAccountStep, submitReview } from './helpers/registration.ts';

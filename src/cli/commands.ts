@@ -1,4 +1,4 @@
-import { Migrator } from '@mikro-orm/migrations';
+import type { Migrator } from '@mikro-orm/migrations';
 import type { LoadedConfig } from '../../config/index.ts';
 import { createContainer, type Container } from '../container.ts';
 import { migrate, openDatabase, pendingMigrations, schemaDrift, type Database } from '../db/orm.ts';

@@ -150,7 +150,7 @@ export class PasswordResetService {
       const used = await verification.consume(tx, token, 'password_reset');
       if (!used) return null;
       const account = await tx.findOne(Account, { id: used.accountId });
-      if (!account || account.status !== 'active') return null;
+      if (account?.status !== 'active') return null;
       await passwords.storeHash(tx, account.id, hash);
       await verification.revokeOpen(tx, account.id, 'password_reset');
       for (const name of [account.email, account.username].filter((value): value is string => Boolean(value))) {

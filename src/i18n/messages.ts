@@ -32,7 +32,10 @@ const compiled = new WeakMap<Catalogues, Map<string, IntlMessageFormat>>();
 
 function compile(catalogues: Catalogues, locale: Locale, timeZone: string, key: string, text: string): IntlMessageFormat {
   let cache = compiled.get(catalogues);
-  if (!cache) compiled.set(catalogues, (cache = new Map()));
+  if (!cache) {
+    cache = new Map();
+    compiled.set(catalogues, cache);
+  }
   const id = `${locale}\u0000${timeZone}\u0000${key}`;
   let format = cache.get(id);
   if (!format) {

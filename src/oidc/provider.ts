@@ -92,7 +92,7 @@ export function createProvider(deps: ProviderDeps): Provider {
     clientBasedCORS: (_ctx, origin, client) => client.redirectUris?.some((uri) => new URL(uri).origin === origin) ?? false,
     findAccount: async (_ctx, sub) => {
       const account = await accounts.findById(sub);
-      if (!account || account.status !== 'active') return undefined;
+      if (account?.status !== 'active') return undefined;
       return { accountId: account.id, claims: async () => ({ sub: account.id, ...accounts.claimsOf(account) }) };
     },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },

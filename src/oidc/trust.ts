@@ -33,7 +33,7 @@ export function unmetEssentialAcr(claims: unknown, achieved: string): boolean {
     }
   }
   const acr = (parsed as { id_token?: { acr?: AcrRequest | null } } | null)?.id_token?.acr;
-  if (!acr || acr.essential !== true) return false;
+  if (acr?.essential !== true) return false;
   if (Array.isArray(acr.values)) return !acr.values.includes(achieved);
   if (typeof acr.value === 'string') return acr.value !== achieved;
   return false;
