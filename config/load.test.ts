@@ -20,6 +20,15 @@ describe('configuration', () => {
     expect(loadConfig({ KONTOR_DEMO_PORT: '4001' }).demoPortal.url).toBe('http://localhost:4001');
   });
 
+  it('takes the operator name from KONTOR_OPERATOR_NAME and refuses operator links that are not http(s)', () => {
+    expect(loadConfig({ KONTOR_OPERATOR_NAME: 'Servicekonto Musterland' }).operator.name).toBe('Servicekonto Musterland');
+    const file = join(mkdtempSync(join(tmpdir(), 'kontor-config-')), 'kontor.json');
+    writeFileSync(file, JSON.stringify({ operator: { links: { imprint: { de: 'javascript:alert(1)' } }, contact: { url: 'data:text/html,x' } } }));
+    const refusal = () => loadConfig({ KONTOR_CONFIG_FILE: file });
+    expect(refusal).toThrow(/operator\.links\.imprint\.de: must be an http\(s\) URL/);
+    expect(refusal).toThrow(/operator\.contact\.url: must be an http\(s\) URL/);
+  });
+
   it('refuses insecure production settings and lists every problem at once', () => {
     let error: unknown;
     try {

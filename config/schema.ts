@@ -3,8 +3,11 @@ import { registrationSchema } from './registration.ts';
 
 const window = z.object({ limit: z.number().int().min(1), windowSeconds: z.number().int().min(1) });
 
-/** A page of the operator's, in German and optionally English (an absolute https/http URL). */
-const operatorLink = z.object({ de: z.url(), en: z.url().optional() });
+/** A web address people follow: http(s) only (a `javascript:` URL would run in Kontor's pages). */
+const webUrl = () => z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+
+/** A page of the operator's, in German and optionally English. */
+const operatorLink = z.object({ de: webUrl(), en: webUrl().optional() });
 
 /**
  * Who runs this deployment: named on every page, in mails and on the legal pages a German public portal
@@ -20,7 +23,7 @@ export const operatorSchema = z.object({
     .regex(/^(https?:\/\/|\/static\/)/, 'must be an http(s) URL or a path below /static/')
     .optional(),
   /** Whom people contact about their account (named in mails such as "password changed"). */
-  contact: z.object({ email: z.email().optional(), phone: z.string().max(40).optional(), url: z.url().optional() }),
+  contact: z.object({ email: z.email().optional(), phone: z.string().max(40).optional(), url: webUrl().optional() }),
   links: z.object({
     imprint: operatorLink.optional(),
     privacy: operatorLink.optional(),
@@ -28,7 +31,7 @@ export const operatorSchema = z.object({
     help: operatorLink.optional(),
   }),
   /** BITV 2.0 §7 (1): a way to report accessibility barriers, named in the accessibility statement. */
-  accessibilityFeedback: z.object({ email: z.email().optional(), url: z.url().optional() }),
+  accessibilityFeedback: z.object({ email: z.email().optional(), url: webUrl().optional() }),
 });
 export type OperatorConfig = z.infer<typeof operatorSchema>;
 

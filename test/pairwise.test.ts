@@ -1,8 +1,9 @@
-import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as oidc from 'openid-client';
 import { createTestDatabase, startTestKontor, type TestKontor } from './helpers/kontor.ts';
@@ -14,11 +15,39 @@ import { pairwiseSubject } from '../src/oidc/pairwise.ts';
 
 const run = promisify(execFile);
 const SECRET = 'pairwise-test-secret-0123456789-abcdefghijk';
-// A self-signed certificate for 127.0.0.1 and localhost, for tests only: the sector document must be https.
-const TLS = {
-  cert: fileURLToPath(new URL('./fixtures/loopback-tls.cert.pem', import.meta.url)),
-  key: fileURLToPath(new URL('./fixtures/loopback-tls.key.pem', import.meta.url)),
-};
+/**
+ * The sector document must be served over https: a self-signed certificate for 127.0.0.1 and localhost,
+ * made for this run only (no key is ever committed) and trusted by the CLI child via NODE_EXTRA_CA_CERTS.
+ */
+function loopbackCertificate(): { cert: string; key: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'kontor-tls-'));
+  const files = { cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem') };
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+      '-keyout',
+      files.key,
+      '-out',
+      files.cert,
+    ],
+    { stdio: 'ignore' },
+  );
+  return files;
+}
+const TLS = loopbackCertificate();
 
 describe('pairwise subjects', () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;

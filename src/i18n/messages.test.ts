@@ -68,7 +68,7 @@ describe('message catalogues', () => {
 
   it('has every key the handlers pass as a page title, notice or message, in both languages', () => {
     const keys = [...handlerKeys()];
-    expect(keys).toEqual(expect.arrayContaining(['login.title', 'registration.keep_password', 'error.not_found']));
+    expect(keys).toEqual(expect.arrayContaining(['login.title', 'registration.keep_password', 'not_found.title']));
     expect(keys.filter((key) => !(key in catalogues.de) || !(key in catalogues.en))).toEqual([]);
   });
 

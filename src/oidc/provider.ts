@@ -120,8 +120,9 @@ export function createProvider(deps: ProviderDeps): Provider {
         enabled: true,
         // A valid id_token_hint for this session logs out without a question (provider-pages.ts).
         logoutSource: async (ctx, _form) =>
+          // The hint's sub is compared with the one this client was given: the same rule as pairwiseIdentifier.
           logoutPage(views, ctx as KoaContextWithOIDC, (accountId, client) =>
-            client.subjectType === 'pairwise' ? pairwise(String(client.sectorIdentifier), accountId) : accountId,
+            client.subjectType === 'pairwise' ? pairwise(sectorOf(client), accountId) : accountId,
           ),
         postLogoutSuccessSource: async (ctx) => loggedOutPage(views, ctx as KoaContextWithOIDC),
       },
