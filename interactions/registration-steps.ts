@@ -12,8 +12,6 @@ import { portalOf } from './interaction-origin.ts';
 export type Values = Record<string, string>;
 export type Errors = Record<string, string>;
 
-export const ACCOUNT_FIELDS = ['salutation', 'givenName', 'familyName', 'email', 'username', 'password', 'passwordConfirmation'] as const;
-
 export function bodyOf(ctx: Context): Record<string, unknown> {
   return (ctx.request.body as Record<string, unknown> | undefined) ?? {};
 }
@@ -21,11 +19,6 @@ export function bodyOf(ctx: Context): Record<string, unknown> {
 export function stepsOf(deps: InteractionDeps): { account: number; profile?: number; review: number; total: number } {
   const hasProfile = deps.settings.registration.profileFields.length > 0;
   return hasProfile ? { account: 1, profile: 2, review: 3, total: 3 } : { account: 1, review: 2, total: 2 };
-}
-
-/** Field errors as a list for the summary at the top of the form (WCAG 3.3.1), in field order. */
-export function errorList(errors: Errors, order: readonly string[]): Array<{ field: string; text: string }> {
-  return order.filter((field) => errors[field]).map((field) => ({ field, text: errors[field]! }));
 }
 
 export function label(text: { de: string; en: string }, locale: Locale): string {

@@ -55,7 +55,7 @@ describe('operator-branded base pages', () => {
     const de = await agent.get('/');
     expect(de.status).toBe(200);
     expect(de.body).toMatch(/^<!DOCTYPE html>\s*<html lang="de">/);
-    expect(titleOf(de)).toMatch(/^Startseite/);
+    expect(titleOf(de)).toBe('Startseite – Servicekonto Musterland');
     expect(de.body).toContain('<h1>Servicekonto Musterland</h1>');
     expect(de.body).toContain('<img class="brand-logo" src="/static/kontor.css" alt="">');
     expect(de.body).toContain('href="https://musterland.example/hilfe"');
