@@ -19,7 +19,6 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel);
-  if (!process.env.KONTOR_SECRET) logger.warn('KONTOR_SECRET is not set: using the development secret (never do this in production)');
 
   // Handlers first: a SIGTERM that arrives while starting up must also shut down cleanly.
   const closers: Array<() => Promise<void>> = [];
@@ -49,6 +48,8 @@ async function main(): Promise<void> {
   const starting = startKontor(config, logger);
   closers.push(async () => (await starting).close());
   await starting;
+  // Said once the ports are ours: a start that fails on a taken port prints its one line and nothing else.
+  if (!process.env.KONTOR_SECRET) logger.warn('KONTOR_SECRET is not set: using the development secret (never do this in production)');
 
   if (portalServer) {
     const portal = await createDemoPortal({
