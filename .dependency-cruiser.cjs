@@ -50,7 +50,8 @@ module.exports = {
       name: 'domain-through-index',
       comment:
         'A domain uses another domain only through its index.ts (its public surface), never its files: ' +
-        "entities, repositories and SQL stay private, so no domain reaches into another's tables.",
+        "its entities and SQL stay private (the index exports lookups, e.g. accounts' AccountRepository, and " +
+        "the `entities` list for the ORM, never an entity class to query), so no domain reaches into another's tables.",
       severity: 'error',
       from: { path: `^src/((?!${NOT_DOMAIN}/)[^/]+)/`, pathNot: ENTITY },
       to: { path: DOMAIN_CODE, pathNot: ['^src/$1/', INDEX] },

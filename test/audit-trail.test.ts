@@ -14,7 +14,8 @@ import {
   REDIRECT_URI,
   type TestUser,
 } from './helpers/relying-party.ts';
-import { AuditEvent, type AuditType } from '../src/audit/index.ts';
+import { AuditEvent } from '../src/audit/audit-event.entity.ts';
+import type { AuditType } from '../src/audit/index.ts';
 
 describe('audit trail of logout and consent', () => {
   let kontor: TestKontor;

@@ -15,8 +15,8 @@ import {
   type AuthorizationRequest,
 } from './helpers/relying-party.ts';
 import { confirmLink, newRegistrant, registerThroughInteraction, type Registrant } from './helpers/registration.ts';
-import { Account } from '../src/accounts/index.ts';
-import { AuditEvent } from '../src/audit/index.ts';
+import { Account } from '../src/accounts/account.entity.ts';
+import { AuditEvent } from '../src/audit/audit-event.entity.ts';
 import { purge } from '../src/server.ts';
 import { createLogger } from '../src/shared/logger.ts';
 

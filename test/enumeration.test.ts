@@ -15,7 +15,7 @@ import {
 } from './helpers/relying-party.ts';
 import { newRegistrant, submitAccountStep, type Registrant } from './helpers/registration.ts';
 import type { AgentResponse } from './helpers/browser-agent.ts';
-import { Account } from '../src/accounts/index.ts';
+import { Account } from '../src/accounts/account.entity.ts';
 
 /** The equaliser's floor (MINIMUM_RESPONSE_MS in src/app.ts); only a floor is asserted, never a ceiling. */
 const FLOOR_MS = 245;

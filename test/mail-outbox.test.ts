@@ -6,7 +6,7 @@ import { SmtpSink } from './helpers/smtp-sink.ts';
 import { decodeEntities } from './helpers/browser-agent.ts';
 import { BrowserAgent, authorizationRequest, discover, registerClient, REDIRECT_URI } from './helpers/relying-party.ts';
 import { confirmLink, newRegistrant, registerThroughInteraction } from './helpers/registration.ts';
-import { Account } from '../src/accounts/index.ts';
+import { Account } from '../src/accounts/account.entity.ts';
 
 interface OutboxRow {
   id: string;

@@ -19,7 +19,7 @@ import {
 } from './helpers/relying-party.ts';
 import { decodeEntities, type AgentResponse } from './helpers/browser-agent.ts';
 import { fieldError, markedRules } from './helpers/registration.ts';
-import { AuditEvent } from '../src/audit/index.ts';
+import { AuditEvent } from '../src/audit/audit-event.entity.ts';
 
 describe('password reset', () => {
   let kontor: TestKontor;

@@ -17,7 +17,7 @@ import {
 } from './helpers/relying-party.ts';
 import { newRegistrant, registerThroughInteraction } from './helpers/registration.ts';
 import type { AgentResponse } from './helpers/browser-agent.ts';
-import { Account } from '../src/accounts/index.ts';
+import { Account } from '../src/accounts/account.entity.ts';
 
 const atRedirectUri = (location: string) => location.startsWith(REDIRECT_URI);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

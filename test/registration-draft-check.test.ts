@@ -3,7 +3,7 @@ import type * as oidc from 'openid-client';
 import { startTestKontor, type TestKontor } from './helpers/kontor.ts';
 import { BrowserAgent, authorizationRequest, discover, registerClient } from './helpers/relying-party.ts';
 import { accountFields, fieldError, newRegistrant, openAccountStep, postAccountStep, submitReview } from './helpers/registration.ts';
-import { Account } from '../src/accounts/index.ts';
+import { Account } from '../src/accounts/account.entity.ts';
 
 describe('the final registration step checks the whole draft (docs/examples/mein-ias.json: four required profile fields)', () => {
   let kontor: TestKontor;

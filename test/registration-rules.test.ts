@@ -5,7 +5,8 @@ import { SmtpSink } from './helpers/smtp-sink.ts';
 import { BrowserAgent, authorizationRequest, discover, formEndingWith, loginAndConsent, open, registerClient, submitLogin } from './helpers/relying-party.ts';
 import { accountFields, confirmLink, fieldError, markedRules, newRegistrant, registerThroughInteraction, submitReview } from './helpers/registration.ts';
 import { decodeEntities, type AgentResponse } from './helpers/browser-agent.ts';
-import { Account, AccountConsent } from '../src/accounts/index.ts';
+import { Account } from '../src/accounts/account.entity.ts';
+import { AccountConsent } from '../src/accounts/account-consent.entity.ts';
 
 /** Every password rule listed next to the field. */
 function listedRules(page: AgentResponse): string[] {

@@ -5,7 +5,7 @@ import { SmtpSink } from './helpers/smtp-sink.ts';
 import { BrowserAgent, authorizationRequest, discover, formEndingWith, open, registerClient, submitLogin, REDIRECT_URI } from './helpers/relying-party.ts';
 import { confirmLink, fieldError, newRegistrant, registerThroughInteraction, type Registrant } from './helpers/registration.ts';
 import type { AgentResponse } from './helpers/browser-agent.ts';
-import { Account } from '../src/accounts/index.ts';
+import { Account } from '../src/accounts/account.entity.ts';
 
 // Pre-account takeover: an attacker registers the victim's address with the attacker's password and
 // waits for the victim to click "confirm" in the mail. Whoever confirms must be the one whose password

@@ -3,8 +3,9 @@ import { startTestKontor, type Backend, type TestKontor } from './helpers/kontor
 import { SmtpSink } from './helpers/smtp-sink.ts';
 import { BrowserAgent, authorizationRequest, discover, formEndingWith, open, registerClient, REDIRECT_URI } from './helpers/relying-party.ts';
 import { confirmLink, newRegistrant, registerThroughInteraction } from './helpers/registration.ts';
-import { AuditEvent } from '../src/audit/index.ts';
-import { Account, AccountConsent } from '../src/accounts/index.ts';
+import { AuditEvent } from '../src/audit/audit-event.entity.ts';
+import { Account } from '../src/accounts/account.entity.ts';
+import { AccountConsent } from '../src/accounts/account-consent.entity.ts';
 
 const atRedirectUri = (location: string) => location.startsWith(REDIRECT_URI);
 

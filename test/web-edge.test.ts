@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { loadConfig } from '../config/index.ts';
-import { AuditEvent } from '../src/audit/index.ts';
+import { AuditEvent } from '../src/audit/audit-event.entity.ts';
 import { startKontor, type RunningKontor } from '../src/server.ts';
 import { configFile } from './helpers/config-file.ts';
 import { startTestKontor, type TestKontor } from './helpers/kontor.ts';

@@ -18,6 +18,11 @@ export class AccountRepository {
     return this.em.findOne(Account, { id });
   }
 
+  /** The account a login name (e-mail address or username) denotes. */
+  findByLogin(identifier: string): Promise<Account | null> {
+    return this.em.findOne(Account, loginFilter(identifier));
+  }
+
   findByEmail(email: string): Promise<Account | null> {
     return this.em.findOne(Account, { emailNormalized: normalizeEmail(email) });
   }

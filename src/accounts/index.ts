@@ -1,7 +1,7 @@
 import { Account } from './account.entity.ts';
 import { AccountConsent } from './account-consent.entity.ts';
-export { Account, ACCOUNT_STATUSES, SALUTATIONS } from './account.entity.ts';
-export { AccountConsent } from './account-consent.entity.ts';
+// The entities stay private (no other domain queries this domain's tables); `entities` hands them to the ORM.
+export { ACCOUNT_STATUSES, SALUTATIONS } from './account.entity.ts';
 export { AccountRepository, loginFilter } from './account.repository.ts';
 export { AccountService, type AccountClaims, type OperatorAccountInput, type PasswordSetter } from './account.service.ts';
 export { emailAddress, mailGreeting, NEUTRAL_GREETING, normalizeEmail } from './email.ts';

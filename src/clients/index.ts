@@ -2,7 +2,6 @@ import { OidcClient } from './client.entity.ts';
 export { ClientService, type CreatedClient, type ClientSummary, type MetadataValidator } from './client.service.ts';
 export { ClientStoreAdapter } from './client-store.adapter.ts';
 export { AUTH_METHODS, GRANT_TYPES, ID_TOKEN_ALGORITHMS, type CreateClientInput } from './client.schemas.ts';
-export { OidcClient } from './client.entity.ts';
 
 /** The tables this domain owns; the ORM configuration (config/mikro-orm.ts) collects every domain's list, so src/db knows none. */
 export const entities = [OidcClient];

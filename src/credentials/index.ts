@@ -1,7 +1,6 @@
 import { PasswordCredential } from './password-credential.entity.ts';
 export { PasswordHasher, type Argon2Parameters } from './password-hasher.ts';
 export { PasswordService, type AuthenticationResult, type PasswordCheck } from './password.service.ts';
-export { PasswordCredential } from './password-credential.entity.ts';
 export { LoginService, type LoginAttempt, type LoginOutcome } from './login.service.ts';
 export { PasswordResetService, type ResetRequest } from './password-reset.service.ts';
 

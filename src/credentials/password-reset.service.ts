@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/sql';
 import type { PasswordPolicy } from '../../config/registration.ts';
-import { Account, emailAddress, loginFilter, mailGreeting, passwordViolations, type PersonalDetails } from '../accounts/index.ts';
+import { AccountRepository, emailAddress, mailGreeting, passwordViolations, type PersonalDetails } from '../accounts/index.ts';
 import type { AuditLog } from '../audit/index.ts';
 import type { Locale } from '../i18n/index.ts';
 import { MailDropped, type Outbox } from '../mail/index.ts';
@@ -57,7 +57,7 @@ export class PasswordResetService {
     await em
       .fork()
       .transactional(async (tx) => {
-        const account = await tx.findOne(Account, loginFilter(identifier));
+        const account = await new AccountRepository(tx).findByLogin(identifier);
         if (account?.status === 'active') {
           if (request.mayMail) {
             await verification.revokeOpen(tx, account.id, 'password_reset');
@@ -117,7 +117,8 @@ export class PasswordResetService {
    */
   async peek(token: string): Promise<(TokenSubject & { email: string; person: PersonalDetails }) | null> {
     const subject = await this.deps.verification.peek(token, 'password_reset');
-    const account = subject ? await this.deps.em.fork().findOne(Account, { id: subject.accountId, status: 'active' }) : null;
+    const found = subject ? await new AccountRepository(this.deps.em.fork()).findById(subject.accountId) : null;
+    const account = found?.status === 'active' ? found : null;
     if (!subject || !account) return null;
     return {
       ...subject,
@@ -149,7 +150,7 @@ export class PasswordResetService {
     const subject = await em.fork().transactional(async (tx) => {
       const used = await verification.consume(tx, token, 'password_reset');
       if (!used) return null;
-      const account = await tx.findOne(Account, { id: used.accountId });
+      const account = await new AccountRepository(tx).findById(used.accountId);
       if (account?.status !== 'active') return null;
       await passwords.storeHash(tx, account.id, hash);
       await verification.revokeOpen(tx, account.id, 'password_reset');

@@ -1,5 +1,5 @@
 import { OutboxMail } from './outbox-mail.entity.ts';
-export { OutboxMail, OUTBOX_STATUSES, type OutboxStatus } from './outbox-mail.entity.ts';
+export { OUTBOX_STATUSES, type OutboxStatus } from './outbox-mail.entity.ts';
 export { MailRenderer, type MailSender, type RenderedMail } from './mail-renderer.ts';
 export { MailDropped, Outbox, type MailRequest, type OutboxEntry, type MailBody, type RecipientCap } from './outbox.ts';
 export { MailDispatcher, type DispatcherSettings } from './dispatcher.ts';

@@ -1,5 +1,5 @@
 import { VerificationToken } from './verification-token.entity.ts';
-export { VerificationToken, VERIFICATION_PURPOSES, type VerificationPurpose } from './verification-token.entity.ts';
+export { VERIFICATION_PURPOSES, type VerificationPurpose } from './verification-token.entity.ts';
 export { VerificationService, type IssueInput, type TokenSubject } from './verification.service.ts';
 
 /** The tables this domain owns; the ORM configuration (config/mikro-orm.ts) collects every domain's list, so src/db knows none. */

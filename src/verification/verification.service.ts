@@ -93,6 +93,17 @@ export class VerificationService {
     return rows[0] ? subjectOf(rows[0]) : null;
   }
 
+  /** Of `accountIds`, those that still have an unused, unexpired token of this purpose. */
+  async withOpenToken(em: EntityManager, accountIds: string[], purpose: VerificationPurpose): Promise<Set<string>> {
+    if (accountIds.length === 0) return new Set();
+    const rows = await em.execute<Array<{ account_id: string }>>(
+      'select distinct account_id from verification_token where account_id = any(?::uuid[]) and purpose = ? and used_at is null and expires_at > ?',
+      [`{${accountIds.join(',')}}`, purpose, this.clock.now()],
+      'all',
+    );
+    return new Set(rows.map((row) => row.account_id));
+  }
+
   /** Invalidates the account's other open tokens of this purpose (a new link replaces older ones). */
   async revokeOpen(em: EntityManager, accountId: string, purpose: VerificationPurpose): Promise<void> {
     await em.nativeDelete(VerificationToken, { account: accountId, purpose, usedAt: null });
