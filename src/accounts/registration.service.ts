@@ -103,7 +103,7 @@ export class RegistrationService {
         400,
         missing.map((consent) => consent.id),
       );
-    const { em, verification, outbox, audit, issuer, confirmationHours } = this.deps;
+    const { em, outbox, audit, issuer } = this.deps;
     const audited = { ip: context.ip, clientId: context.clientId ?? null };
     const portal = await this.deps.portalName?.(context.clientId);
     try {
@@ -144,21 +144,8 @@ export class RegistrationService {
         for (const consent of this.deps.consents) {
           tx.create(AccountConsent, { account: account.id, consentId: consent.id, version: consent.version, granted: granted.has(consent.id), decidedAt: now });
         }
-        const token = verification.issue(tx, {
-          purpose: 'email_confirmation',
-          accountId: account.id,
-          ttlSeconds: confirmationHours * 3600,
-          interactionUid: context.interactionUid,
-          clientId: context.clientId,
-        });
-        const mailed = await outbox.enqueue(tx, {
-          message: 'registration-confirm',
-          to: account.email,
-          locale: context.locale,
-          data: { ...NEUTRAL_GREETING, link: `${issuer}/register/confirm?token=${token}`, hours: confirmationHours, portal },
-        });
         // No link can reach the address in this window: undo, so a pending registration it replaced stays.
-        if (!mailed) throw new MailDropped('registration-confirm');
+        await this.mailConfirmationLink(tx, account, context.locale, context, portal);
         audit.record(tx, {
           type: 'account.registered',
           accountId: account.id,
@@ -247,7 +234,7 @@ export class RegistrationService {
    * otherwise. The new link replaces older ones and gives the registration another full period.
    */
   async resend(email: string, context: RegistrationContext & { mayMail: boolean }): Promise<void> {
-    const { em, verification, outbox, confirmationHours, issuer } = this.deps;
+    const { em, verification, outbox } = this.deps;
     const portal = await this.deps.portalName?.(context.clientId);
     let wrote = false;
     await em
@@ -256,27 +243,43 @@ export class RegistrationService {
         const account = await tx.findOne(Account, { emailNormalized: normalizeEmail(email), status: 'pending' });
         if (!account || !context.mayMail) return;
         await verification.revokeOpen(tx, account.id, 'email_confirmation');
-        const token = verification.issue(tx, {
-          purpose: 'email_confirmation',
-          accountId: account.id,
-          ttlSeconds: confirmationHours * 3600,
-          interactionUid: context.interactionUid,
-          clientId: context.clientId,
-        });
-        const mailed = await outbox.enqueue(tx, {
-          message: 'registration-confirm',
-          to: account.email,
-          locale: account.locale === 'en' ? 'en' : 'de',
-          data: { ...NEUTRAL_GREETING, link: `${issuer}/register/confirm?token=${token}`, hours: confirmationHours, portal },
-        });
         // Dropped: the link mailed before must stay valid, so nothing of this may be committed.
-        if (!mailed) throw new MailDropped('registration-confirm');
+        await this.mailConfirmationLink(tx, account, account.locale === 'en' ? 'en' : 'de', context, portal);
         wrote = true;
       })
       .catch((error: unknown) => {
         if (!(error instanceof MailDropped)) throw error;
       });
     if (wrote) outbox.written();
+  }
+
+  /**
+   * Issues a confirmation link and mails it in the caller's transaction, greeting neutrally (the address is
+   * not confirmed yet). Throws MailDropped when the address had its share of this mail: the caller's
+   * transaction must then roll back, so no link exists that nobody received.
+   */
+  private async mailConfirmationLink(
+    tx: EntityManager,
+    account: Account,
+    locale: Locale,
+    origin: RegistrationContext,
+    portal: string | undefined,
+  ): Promise<void> {
+    const { verification, outbox, confirmationHours, issuer } = this.deps;
+    const token = verification.issue(tx, {
+      purpose: 'email_confirmation',
+      accountId: account.id,
+      ttlSeconds: confirmationHours * 3600,
+      interactionUid: origin.interactionUid,
+      clientId: origin.clientId,
+    });
+    const mailed = await outbox.enqueue(tx, {
+      message: 'registration-confirm',
+      to: account.email,
+      locale,
+      data: { ...NEUTRAL_GREETING, link: `${issuer}/register/confirm?token=${token}`, hours: confirmationHours, portal },
+    });
+    if (!mailed) throw new MailDropped('registration-confirm');
   }
 
   /**
