@@ -10,6 +10,16 @@ function privacyFile(): string {
   return file;
 }
 
+/** A production environment that passes every safety check except the consent text (see privacyFile). */
+const PRODUCTION = {
+  KONTOR_ENV: 'production',
+  KONTOR_ISSUER: 'https://id.example.org',
+  KONTOR_TRUST_PROXY: 'true',
+  KONTOR_SECRET: 'x'.repeat(40),
+  DATABASE_URL: 'postgres://db/kontor',
+  SMTP_URL: 'smtp://mail.example.org:25',
+};
+
 describe('configuration', () => {
   it('starts in development with defaults: embedded database, port 3000, localhost issuer', () => {
     const config = loadConfig({});
@@ -48,29 +58,14 @@ describe('configuration', () => {
   });
 
   it('accepts a secure production configuration', () => {
-    const config = loadConfig({
-      KONTOR_ENV: 'production',
-      KONTOR_ISSUER: 'https://id.example.org',
-      KONTOR_TRUST_PROXY: 'true',
-      KONTOR_SECRET: 'x'.repeat(40),
-      DATABASE_URL: 'postgres://db/kontor',
-      SMTP_URL: 'smtp://mail.example.org:25',
-      KONTOR_CONFIG_FILE: privacyFile(),
-    });
+    const config = loadConfig({ ...PRODUCTION, KONTOR_CONFIG_FILE: privacyFile() });
     expect(config).toMatchObject({ env: 'production', devFeatures: false, issuer: 'https://id.example.org' });
     // The default privacy consent links the operator's privacy statement.
     expect(config.registration.consents[0]).toMatchObject({ id: 'privacy', url: 'https://stadt.example/datenschutz' });
   });
 
   it('refuses, in production, a required consent whose text cannot be opened', () => {
-    const production = {
-      KONTOR_ENV: 'production',
-      KONTOR_ISSUER: 'https://id.example.org',
-      KONTOR_TRUST_PROXY: 'true',
-      KONTOR_SECRET: 'x'.repeat(40),
-      DATABASE_URL: 'postgres://db/kontor',
-      SMTP_URL: 'smtp://mail.example.org:25',
-    };
+    const production = PRODUCTION;
     expect(() => loadConfig(production)).toThrow(
       /registration consent "privacy" is required but has no url: set registration.consents\[\].url or operator.links.privacy/,
     );
@@ -116,15 +111,7 @@ describe('configuration', () => {
   it('listens on loopback in development and on every interface in production', () => {
     // Development serves /dev/mail with live links and a demo account: not for the local network.
     expect(loadConfig({}).host).toBe('127.0.0.1');
-    const production = {
-      KONTOR_ENV: 'production',
-      KONTOR_ISSUER: 'https://id.example.org',
-      KONTOR_TRUST_PROXY: 'true',
-      KONTOR_SECRET: 'x'.repeat(40),
-      DATABASE_URL: 'postgres://db/kontor',
-      SMTP_URL: 'smtp://mail.example.org:25',
-      KONTOR_CONFIG_FILE: privacyFile(),
-    };
+    const production = { ...PRODUCTION, KONTOR_CONFIG_FILE: privacyFile() };
     expect(loadConfig(production).host).toBe('0.0.0.0');
     expect(loadConfig({ KONTOR_HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
   });

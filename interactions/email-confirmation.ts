@@ -4,14 +4,9 @@ import type { TokenSubject } from '../src/verification/index.ts';
 import type { Locale } from '../src/i18n/index.ts';
 import { errorSummary, parseForm } from '../src/http/validate.ts';
 import type { PublicDeps } from './public-routes.ts';
-import { liveInteraction, portalOf, type PortalLink } from './interaction-origin.ts';
+import { liveInteraction, portalOf } from './interaction-origin.ts';
 import { confirmForm, emailOnlyForm, interactionQuery, tokenQuery } from './registration.schemas.ts';
 import { equalise, renderTooManyRequests, withinHashingLimit, withinIpLimit } from './abuse-protection.ts';
-
-/** Where a person goes to log in when their interaction is gone: the portal's login start or home page. */
-export async function portalLink(deps: PublicDeps, clientId: string | null): Promise<PortalLink | undefined> {
-  return portalOf(deps.provider, clientId);
-}
 
 /**
  * A link that does not confirm (anymore). One that already worked for an account that is now active says
@@ -20,7 +15,7 @@ export async function portalLink(deps: PublicDeps, clientId: string | null): Pro
 async function renderInvalidLink(deps: PublicDeps, ctx: Context, token?: string): Promise<void> {
   const confirmed = token ? await deps.registration.alreadyConfirmed(token) : null;
   if (confirmed) {
-    const portal = await portalLink(deps, confirmed.clientId);
+    const portal = await portalOf(deps.provider, confirmed.clientId);
     return deps.views.render(ctx, 'registration/link-invalid', { alreadyConfirmed: true, portal }, { title: 'registration.already_confirmed_title' });
   }
   deps.views.render(ctx, 'registration/link-invalid', { resendUrl: '/register/resend' }, { title: 'registration.link_invalid_title', status: 410 });
@@ -87,7 +82,7 @@ export async function submitConfirmation(deps: PublicDeps, ctx: Context): Promis
     ctx.status = 303;
     return ctx.redirect(`/interaction/${confirmed.interactionUid}/resume`);
   }
-  deps.views.render(ctx, 'registration/confirmed', { portal: await portalLink(deps, confirmed.clientId) }, { title: 'registration.confirmed_title' });
+  deps.views.render(ctx, 'registration/confirmed', { portal: await portalOf(deps.provider, confirmed.clientId) }, { title: 'registration.confirmed_title' });
 }
 
 /** GET /register/resend — asks for the address; the answer never says whether it is registered. */

@@ -2,8 +2,7 @@ import type { Context } from 'koa';
 import type { Locale } from '../src/i18n/index.ts';
 import { errorSummary, parseForm } from '../src/http/validate.ts';
 import type { PublicDeps } from './public-routes.ts';
-import { liveInteraction } from './interaction-origin.ts';
-import { portalLink } from './email-confirmation.ts';
+import { liveInteraction, portalOf } from './interaction-origin.ts';
 import { forgotPasswordForm, interactionQuery, resetPasswordForm, tokenQuery } from './registration.schemas.ts';
 import { checkNewPassword, passwordRuleViews } from './password-fields.ts';
 import { equalise, withinHashingLimit, withinIpLimit } from './abuse-protection.ts';
@@ -105,7 +104,7 @@ export async function submitReset(deps: PublicDeps, ctx: Context): Promise<void>
   deps.views.render(
     ctx,
     'password/done',
-    { loginUrl: alive ? `/interaction/${subject.interactionUid}` : undefined, portal: alive ? undefined : await portalLink(deps, subject.clientId) },
+    { loginUrl: alive ? `/interaction/${subject.interactionUid}` : undefined, portal: alive ? undefined : await portalOf(deps.provider, subject.clientId) },
     { title: 'password.done_title' },
   );
 }

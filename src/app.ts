@@ -60,12 +60,7 @@ export function createApp(container: Container): KontorApp {
     registrationCookie: registrationCookie(config.secret, https),
     audit: (event) => container.audit.recordAlone(db.orm.em, event),
     logger,
-    displayName: async (accountId) => {
-      const account = await container.accounts.findById(accountId);
-      if (!account) return undefined;
-      const claims = container.accounts.claimsOf(account) as { name?: string; email?: string };
-      return claims.name || claims.email;
-    },
+    displayName: (accountId) => container.accounts.displayName(accountId),
     settings: {
       registration: config.registration,
       passwordPolicy: container.passwordPolicy,

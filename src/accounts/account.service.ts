@@ -74,6 +74,14 @@ export class AccountService {
     return new AccountRepository(this.em.fork()).findByEmail(email);
   }
 
+  /** How pages name the person ("Angemeldet als …"): the full name, else the address. */
+  async displayName(id: string): Promise<string | undefined> {
+    const account = await this.findById(id);
+    if (!account) return undefined;
+    const { name, email } = this.claimsOf(account);
+    return name.trim() || email;
+  }
+
   claimsOf(account: Account): AccountClaims {
     return {
       given_name: account.givenName,
