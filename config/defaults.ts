@@ -28,7 +28,8 @@ export function defaultsFor(env: Env, port: number, demoPort: number): Omit<Conf
     demoPortal: { port: demoPort, url: `http://localhost:${demoPort}` },
     logLevel: 'info',
     timeZone: 'Europe/Berlin',
-    session: { maxHours: 12, idleMinutes: 20 },
+    session: { maxHours: 12, idleMinutes: 20, substanziell: { maxMinutes: 120, idleMinutes: 30 }, hoch: { maxMinutes: 30, idleMinutes: 5 } },
+    secondFactor: { level: 'substanziell', emailCodeMinutes: 10, emailCodeAttempts: 5, failuresBeforeDelay: 5 },
     operator: { name: 'Kontor Servicekonto', contact: {}, links: {}, accessibilityFeedback: {} },
     registration: {
       usernameMode: 'email',
@@ -47,6 +48,7 @@ export function defaultsFor(env: Env, port: number, demoPort: number): Omit<Conf
       resetPerAccount: { limit: 3, windowSeconds: 3600 },
       passwordHashPerIp: { limit: 30, windowSeconds: 900 },
       confirmAttemptsPerLink: { limit: 5, windowSeconds: 86400 },
+      secondFactorPerIp: { limit: 60, windowSeconds: 900 },
       loginFailuresBeforeDelay: 5,
       loginDelayBaseSeconds: 30,
       loginDelayMaxSeconds: 900,

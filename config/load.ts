@@ -127,6 +127,7 @@ function fromEnv(env: Env): Tree {
   set('demoPortal.url', env.KONTOR_DEMO_URL);
   set('keys.reloadSeconds', env.KONTOR_KEY_RELOAD_SECONDS);
   set('session.idleMinutes', env.KONTOR_SESSION_IDLE_MINUTES);
+  set('secondFactor.level', env.KONTOR_SECOND_FACTOR_LEVEL);
   set('registration.usernameMode', env.KONTOR_USERNAME_MODE);
   set('registration.passwordPolicy', env.KONTOR_PASSWORD_POLICY);
   const flag = (value: string | undefined) => (value === undefined || value === '' ? undefined : ['1', 'true', 'yes', 'on'].includes(value.toLowerCase()));

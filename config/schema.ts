@@ -36,6 +36,20 @@ export const operatorSchema = z.object({
 export type OperatorConfig = z.infer<typeof operatorSchema>;
 
 /** Every setting Kontor knows. Environment variables and the optional config file both feed this schema. */
+/** Limits of one trust level in a session (minutes). */
+const levelLimits = z.object({
+  maxMinutes: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60),
+  idleMinutes: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60),
+});
+
 export const configSchema = z.object({
   env: z.enum(['development', 'production']),
   port: z.coerce.number().int().min(0).max(65535),
@@ -114,6 +128,23 @@ export const configSchema = z.object({
       .int()
       .min(1)
       .max(24 * 60),
+    /**
+     * How long a session keeps the higher levels (TR-03160-1: substanziell 2 h / 30 min idle, hoch 30 min /
+     * 5 min idle). When one runs out the session falls back to the level its remaining steps support.
+     */
+    substanziell: levelLimits,
+    hoch: levelLimits,
+  }),
+  /** The second factor at login (TOTP app, e-mail code, recovery codes). */
+  secondFactor: z.object({
+    /** The level a login with password and second factor reaches (a deployment may keep it at niedrig). */
+    level: z.enum(['niedrig', 'substanziell']),
+    /** Lifetime of an e-mailed one-time code. */
+    emailCodeMinutes: z.coerce.number().int().min(1).max(60),
+    /** Wrong entries one e-mailed code survives before it is void. */
+    emailCodeAttempts: z.coerce.number().int().min(1).max(10),
+    /** Wrong second-factor codes for one account before delays start (doubling like the password's). */
+    failuresBeforeDelay: z.number().int().min(1).max(100),
   }),
   operator: operatorSchema,
   registration: registrationSchema,
@@ -136,6 +167,8 @@ export const configSchema = z.object({
     passwordHashPerIp: window,
     /** Wrong passwords on one confirmation link before the link refuses further attempts. */
     confirmAttemptsPerLink: window,
+    /** Second-factor code entries per IP (all accounts together). */
+    secondFactorPerIp: window,
     /** Failed logins for one login name before delays start; each further failure doubles the delay. */
     loginFailuresBeforeDelay: z.number().int().min(1).max(100),
     loginDelayBaseSeconds: z.number().int().min(1).max(3600),
