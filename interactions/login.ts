@@ -4,7 +4,7 @@ import { loginForm } from './interaction.schemas.ts';
 import { clientNameOf, finishInteraction, type InteractionDetails } from './interaction-context.ts';
 import { errorSummary, fieldMessages, parseForm, type FormField } from '../src/http/validate.ts';
 import type { Translate } from '../src/i18n/index.ts';
-import { LEVEL_TO_ACR, unmetEssentialAcr } from '../src/oidc/index.ts';
+import { BSI_ACR } from '../src/trust/index.ts';
 import { renderTooManyRequests, waitText } from './abuse-protection.ts';
 
 export interface LoginPageExtras {
@@ -117,19 +117,10 @@ export async function submitLogin(deps: InteractionDeps, ctx: Context, details: 
         overwrite: true,
         signed: false,
       });
-      const acr = LEVEL_TO_ACR[result.level];
-      if (unmetEssentialAcr(details.params.claims, acr)) {
-        // The provider would ask for the login again and again (no step-up yet): the portal gets an error
-        // instead (OpenID Connect Core Unmet Authentication Requirements 1.0 §2).
-        deps.logger.info({ interaction: details.uid, accountId: result.accountId, acr }, 'essential acr not reached');
-        return finishInteraction(deps.provider, ctx, {
-          error: 'unmet_authentication_requirements',
-          error_description: `the login reached ${acr}, not the essential acr the request asked for`,
-        });
-      }
       await finishInteraction(deps.provider, ctx, {
         // remember: false → a browser-session cookie: closing the browser on a shared computer ends the login.
-        login: { accountId: result.accountId, acr, amr: result.amr, remember: false },
+        login: { accountId: result.accountId, acr: BSI_ACR[result.level], amr: result.amr, remember: false },
+        kontor: { steps: [{ method: 'password', amr: result.amr, level: result.level, at: Math.floor(Date.now() / 1000) }] },
       });
     }
   }

@@ -10,7 +10,7 @@ import type { RateLimiter } from '../src/rate-limits/index.ts';
 import type { AuditInput } from '../src/audit/index.ts';
 import type { Logger } from '../src/shared/logger.ts';
 import { AppError } from '../src/shared/app-error.ts';
-import { LEVEL_TO_ACR } from '../src/oidc/index.ts';
+import { BSI_ACR } from '../src/trust/index.ts';
 import { uidParams } from './interaction.schemas.ts';
 import { extendInteraction, finishInteraction, INTERACTION_MINUTES, loadInteraction } from './interaction-context.ts';
 import { expiredRegistration } from './registration-steps.ts';
@@ -135,7 +135,10 @@ export function interactionRoutes(deps: InteractionDeps, pageMiddleware: Middlew
     const result = state?.registeredAccountId ? await deps.registration.loginAfterConfirmation(state.registeredAccountId, { ip: ctx.ip, clientId }) : null;
     if (!result) return showLogin(deps, ctx, details, { notice: 'login.notice_confirmed' });
     deps.registrationCookie.clear(ctx);
-    await finishInteraction(deps.provider, ctx, { login: { accountId: result.accountId, acr: LEVEL_TO_ACR[result.level], amr: result.amr, remember: false } });
+    await finishInteraction(deps.provider, ctx, {
+      login: { accountId: result.accountId, acr: BSI_ACR[result.level], amr: result.amr, remember: false },
+      kontor: { steps: [{ method: 'registration', amr: result.amr, level: result.level, at: Math.floor(Date.now() / 1000) }] },
+    });
   });
 
   router.post('/:uid/consent', async (ctx) => {

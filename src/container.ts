@@ -69,7 +69,7 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
   const passwordPolicy = resolvePasswordPolicy(config.registration.passwordPolicy);
   const views = new Views(undefined, { timeZone: config.timeZone });
   const audit = new AuditLog();
-  const live = await LiveProvider.create((jwks) => createProvider({ config, em, jwks, accounts, clients, views, audit, logger }), keys);
+  const live = await LiveProvider.create((jwks) => createProvider({ config, em, jwks, accounts, clients, views, audit, logger, clock }), keys);
 
   const verification = new VerificationService(em, clock);
   const rateLimiter = new RateLimiter(em, config.secret);

@@ -30,12 +30,22 @@ describe('discovery document', () => {
       backchannel_logout_session_supported: true,
       authorization_response_iss_parameter_supported: true,
       ui_locales_supported: ['de', 'en'],
-      acr_values_supported: ['http://bsi.bund.de/eID/LoA/normal', 'http://bsi.bund.de/eID/LoA/substantiell', 'http://bsi.bund.de/eID/LoA/hoch'],
     });
+    // Exactly what a login can meet: password (niedrig) and password + second factor (substanziell, also
+    // eIDAS low and substantial, STORK 3); hoch needs the eID card, which is not there yet.
+    expect(metadata.acr_values_supported).toEqual([
+      'http://bsi.bund.de/eID/LoA/normal',
+      'http://bsi.bund.de/eID/LoA/substantiell',
+      'http://eidas.europa.eu/LoA/low',
+      'http://eidas.europa.eu/LoA/substantial',
+      'STORK-QAA-Level-1',
+      'STORK-QAA-Level-2',
+      'STORK-QAA-Level-3',
+    ]);
     expect([...metadata.token_endpoint_auth_methods_supported].sort()).toEqual(['client_secret_basic', 'client_secret_post', 'none', 'private_key_jwt']);
     expect([...metadata.id_token_signing_alg_values_supported].sort()).toEqual(['ES256', 'EdDSA', 'RS256']);
-    expect(metadata.claims_supported).toEqual(
-      expect.arrayContaining(['sub', 'acr', 'amr', 'auth_time', 'given_name', 'family_name', 'email', 'email_verified']),
+    expect([...metadata.claims_supported].sort()).toEqual(
+      ['acr', 'amr', 'auth_time', 'email', 'email_verified', 'family_name', 'given_name', 'iss', 'locale', 'name', 'sid', 'sk_authn_means', 'sub'].sort(),
     );
   });
 

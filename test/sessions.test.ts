@@ -16,7 +16,8 @@ import {
   REDIRECT_URI,
   type TestUser,
 } from './helpers/relying-party.ts';
-import { sessionSecondsLeft } from '../src/oidc/provider.ts';
+import { sessionTtl } from '../src/oidc/trust-policy.ts';
+import { sessionLimitsOf } from '../src/oidc/session-trust.ts';
 
 interface SessionRow {
   id: string;
@@ -70,35 +71,42 @@ async function redeem(config: oidc.Configuration, request: Awaited<ReturnType<ty
   return { idToken: tokens.id_token!, sid: String(claims.sid), sub: claims.sub };
 }
 
-describe('sessionSecondsLeft (idle timeout within the absolute limit)', () => {
-  const limits = { idleMinutes: 20, maxHours: 12 };
+describe('session lifetime (idle timeout within the absolute limit of each level)', () => {
+  const limits = sessionLimitsOf({
+    maxHours: 12,
+    idleMinutes: 20,
+    substanziell: { maxMinutes: 120, idleMinutes: 30 },
+    hoch: { maxMinutes: 30, idleMinutes: 5 },
+  });
   const now = 1_800_000_000;
+  const at = (seconds: number) => ({ now: () => new Date(seconds * 1000) });
+  const password = (loginAt: number) => ({ kontor: { steps: [{ method: 'password', amr: ['pwd'], level: 'niedrig', at: loginAt }], lastActiveAt: loginAt } });
 
   it('gives the idle time while the absolute limit is far away', () => {
-    expect(sessionSecondsLeft({}, limits, now)).toBe(1200);
-    expect(sessionSecondsLeft({ loginTs: now }, limits, now)).toBe(1200);
-    expect(sessionSecondsLeft({ loginTs: now - 3600 }, limits, now)).toBe(1200);
-    expect(sessionSecondsLeft({ loginTs: now - (12 * 3600 - 1200) }, limits, now)).toBe(1200);
+    expect(sessionTtl(at(now), limits, {})).toBe(1200);
+    expect(sessionTtl(at(now), limits, password(now))).toBe(1200);
+    expect(sessionTtl(at(now), limits, password(now - 3600))).toBe(1200);
+    expect(sessionTtl(at(now), limits, password(now - (12 * 3600 - 1200)))).toBe(1200);
   });
 
-  it('never gives more than the time left until loginTs + maxHours', () => {
-    expect(sessionSecondsLeft({ loginTs: now - (12 * 3600 - 300) }, limits, now)).toBe(300);
-    expect(sessionSecondsLeft({ loginTs: now - (12 * 3600 - 1) }, limits, now)).toBe(1);
+  it('never gives more than the time left until the login + 12 hours', () => {
+    expect(sessionTtl(at(now), limits, password(now - (12 * 3600 - 300)))).toBe(300);
+    expect(sessionTtl(at(now), limits, password(now - (12 * 3600 - 1)))).toBe(1);
     for (let age = 0; age < 12 * 3600; age += 97) {
-      const left = sessionSecondsLeft({ loginTs: now - age }, limits, now);
-      expect(left).toBeLessThanOrEqual(12 * 3600 - age);
-      expect(left).toBe(Math.min(1200, 12 * 3600 - age));
+      expect(sessionTtl(at(now), limits, password(now - age))).toBe(Math.min(1200, 12 * 3600 - age));
     }
   });
 
   it('gives the smallest ttl the provider accepts (1 s) once the absolute limit has passed', () => {
-    expect(sessionSecondsLeft({ loginTs: now - 12 * 3600 }, limits, now)).toBe(1);
-    expect(sessionSecondsLeft({ loginTs: now - 13 * 3600 }, limits, now)).toBe(1);
+    expect(sessionTtl(at(now), limits, password(now - 12 * 3600))).toBe(1);
+    expect(sessionTtl(at(now), limits, password(now - 13 * 3600))).toBe(1);
   });
 
-  it('uses the configured idle time', () => {
-    expect(sessionSecondsLeft({ loginTs: now }, { idleMinutes: 5, maxHours: 1 }, now)).toBe(300);
-    expect(sessionSecondsLeft({ loginTs: now - 3500 }, { idleMinutes: 5, maxHours: 1 }, now)).toBe(100);
+  it('keeps a substanziell session for its own idle time (30 min) as long as that level holds', () => {
+    const mfa = { method: 'totp', amr: ['pwd', 'otp', 'mfa'], level: 'substanziell', at: now };
+    const session = { kontor: { steps: [...password(now).kontor.steps, mfa], lastActiveAt: now } };
+    expect(sessionTtl(at(now), limits, session)).toBe(1800);
+    expect(sessionTtl(at(now + 2 * 3600 - 60), limits, session)).toBe(1200);
   });
 });
 
@@ -157,14 +165,14 @@ describe('login sessions', () => {
     expect(again.body).toContain('name="password"');
   });
 
-  it('does not extend a session past loginTs + maxHours, however recently it was used', async () => {
+  it('does not extend a session past its login + maxHours, however recently it was used', async () => {
     const user = await createUser(kontor);
     const agent = new BrowserAgent(kontor.url);
     await loginAndConsent(agent, await authorizationRequest(config), user);
     const [session] = await sessionRows(kontor, user.accountId);
     // The login was (almost) 12 hours ago: one minute of the absolute lifetime is left.
     const loginTs = Math.floor(Date.now() / 1000) - kontor.config.session.maxHours * 3600 + 60;
-    await sql(kontor, "update oidc_payload set payload = jsonb_set(payload, '{loginTs}', to_jsonb(?::bigint)) where kind = 'Session' and id = ?", [
+    await sql(kontor, "update oidc_payload set payload = jsonb_set(payload, '{kontor,steps,0,at}', to_jsonb(?::bigint)) where kind = 'Session' and id = ?", [
       loginTs,
       session!.id,
     ]);

@@ -5,7 +5,15 @@ export { MikroOrmAdapter, purgeExpiredPayloads } from './mikro-orm-adapter.ts';
 export { KeyService, type RotationResult } from './keys/key.service.ts';
 export { LiveProvider } from './live-provider.ts';
 export { SIGNING_ALGORITHMS, type SigningAlgorithm } from './keys/signing-key.entity.ts';
-export { ACR, LEVEL_TO_ACR, ACR_VALUES_SUPPORTED, unmetEssentialAcr } from './trust.ts';
+export {
+  sessionAuthentication,
+  sessionLimitsOf,
+  acrRequestOf,
+  requirementOfInteraction,
+  type SessionAuthentication,
+  type LoginHandover,
+} from './session-trust.ts';
+export { LEVEL_BELOW_REQUIREMENT } from './trust-policy.ts';
 export { AccountSignOut, type SignOutReason } from './account-sign-out.ts';
 export { ArtifactIds } from './artifact-ids.ts';
 

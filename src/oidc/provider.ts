@@ -13,7 +13,10 @@ import { ArtifactIds } from './artifact-ids.ts';
 import { assertClientAssertion } from './client-assertions.ts';
 import { auditProviderEvents } from './provider-audit.ts';
 import { pairwiseSubject, sectorOf } from './pairwise.ts';
-import { ACR_VALUES_SUPPORTED } from './trust.ts';
+import { acrValuesUpTo, authnMeansOf } from '../trust/index.ts';
+import type { Clock } from '../shared/clock.ts';
+import { keepTrustInSessions, sessionLimitsOf } from './session-trust.ts';
+import { sessionTtl, trustPolicy } from './trust-policy.ts';
 import { introspectionAllowed, revocationAllowed } from './token-policies.ts';
 import { logoutPage, loggedOutPage, errorPage, type PageRenderer } from './provider-pages.ts';
 
@@ -26,11 +29,14 @@ export interface ProviderDeps {
   views: PageRenderer;
   audit: AuditLog;
   logger: Logger;
+  /** The time session levels are judged by (tests advance it). */
+  clock: Clock;
 }
 
 export const CLAIMS = {
   // acr/amr in the openid scope: every ID token states how the person logged in (OIDC Core §2, RFC 8176).
-  openid: ['sub', 'acr', 'amr', 'auth_time'],
+  // sk_authn_means: how the person logged in, in the BundID interface's words (TRUST-AND-CLAIMS.md).
+  openid: ['sub', 'acr', 'amr', 'auth_time', 'sk_authn_means'],
   profile: ['given_name', 'family_name', 'name', 'locale'],
   email: ['email', 'email_verified'],
 };
@@ -42,6 +48,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   const pairwise = pairwiseSubject(config.secret);
   const clientStore = new ClientStoreAdapter(clients);
   const ids = new ArtifactIds(config.secret);
+  const limits = sessionLimitsOf(config.session);
 
   const configuration: Configuration = {
     adapter: (name: string) => (name === 'Client' ? clientStore : new MikroOrmAdapter(em, name, ids)),
@@ -60,7 +67,9 @@ export function createProvider(deps: ProviderDeps): Provider {
     },
     claims: CLAIMS,
     scopes: ['openid', 'offline_access', 'profile', 'email'],
-    acrValues: ACR_VALUES_SUPPORTED,
+    // Exactly the values a login can meet: password (niedrig) and password + second factor (its configured
+    // level); hoch comes with the eID card.
+    acrValues: acrValuesUpTo(config.secondFactor.level),
     subjectTypes: ['public', 'pairwise'],
     // OIDC Core §8.1: the sector is the host name of the sector_identifier_uri or redirect URI (see sectorOf).
     pairwiseIdentifier: async (_ctx, accountId, client) => pairwise(sectorOf(client), accountId),
@@ -90,12 +99,17 @@ export function createProvider(deps: ProviderDeps): Provider {
     pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
     // Browser-based public clients may call the token endpoint only from their own redirect origins.
     clientBasedCORS: (_ctx, origin, client) => client.redirectUris?.some((uri) => new URL(uri).origin === origin) ?? false,
-    findAccount: async (_ctx, sub) => {
+    findAccount: async (_ctx, sub, token) => {
       const account = await accounts.findById(sub);
       if (account?.status !== 'active') return undefined;
-      return { accountId: account.id, claims: async () => ({ sub: account.id, ...accounts.claimsOf(account) }) };
+      // The code or refresh token carries the login's amr to the token endpoint; the ID token states it.
+      const amr = (token as { amr?: string[] } | undefined)?.amr;
+      return {
+        accountId: account.id,
+        claims: async (use) => ({ sub: account.id, ...accounts.claimsOf(account), ...(use === 'id_token' ? { sk_authn_means: authnMeansOf(amr) } : {}) }),
+      };
     },
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}`, policy: trustPolicy(deps.clock, limits) },
     rotateRefreshToken: true,
     ttl: {
       AccessToken: config.tokens.accessTokenSeconds,
@@ -104,7 +118,8 @@ export function createProvider(deps: ProviderDeps): Provider {
       IdToken: config.tokens.idTokenSeconds,
       RefreshToken: config.tokens.refreshTokenDays * 86400,
       Interaction: 3600,
-      Session: (_ctx, session) => sessionSecondsLeft(session, config.session),
+      // As long as one of the session's steps still holds its level (TR-03160-1 limits, session-trust.ts).
+      Session: (_ctx, session) => sessionTtl(deps.clock, limits, session as { kontor?: unknown }),
       Grant: config.tokens.refreshTokenDays * 86400,
     },
     features: {
@@ -137,6 +152,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   };
 
   const provider: Provider = new Provider(config.issuer, configuration);
+  keepTrustInSessions(provider);
   registering.set(provider, new Set());
   // The provider answers its own errors (JSON or our error page); these events are where the causes are.
   provider.on('server_error', (ctx: KoaContextWithOIDC, error: Error) => deps.logger.error({ err: error, path: ctx.path }, 'provider error'));
@@ -145,21 +161,6 @@ export function createProvider(deps: ProviderDeps): Provider {
   );
   auditProviderEvents(provider, deps.audit, em, deps.logger);
   return provider;
-}
-
-/**
- * A session lives `idleMinutes` past its last use and never past `maxHours` after the login. oidc-provider
- * saves the session (and asks this) on every request that uses it, so each use pushes the end out.
- */
-export function sessionSecondsLeft(
-  session: { loginTs?: number },
-  limits: { idleMinutes: number; maxHours: number },
-  nowSeconds = Math.floor(Date.now() / 1000),
-): number {
-  const idle = limits.idleMinutes * 60;
-  if (!session.loginTs) return idle;
-  const absoluteLeft = session.loginTs + limits.maxHours * 3600 - nowSeconds;
-  return Math.max(1, Math.min(idle, absoluteLeft));
 }
 
 /** Client ids being registered now, per provider: only then is their sector_identifier_uri fetched. */

@@ -1,0 +1,80 @@
+import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
+import type { Clock } from '../shared/clock.ts';
+import {
+  acrToEmit,
+  currentAuthentication,
+  meets,
+  requirementOf,
+  secondsLeft,
+  stepsStillHolding,
+  type SessionLimits,
+} from '../trust/index.ts';
+import { acrRequestOf, loginHandoverSchema, trustOf } from './session-trust.ts';
+
+const { Check, base } = interactionPolicy;
+
+/** The reason the login prompt names when the session is below what the request needs (a step-up). */
+export const LEVEL_BELOW_REQUIREMENT = 'level_below_requirement';
+
+interface SessionFields {
+  accountId?: string;
+  acr?: string;
+  amr?: string[];
+  loginTs?: number;
+  kontor?: unknown;
+}
+
+/**
+ * The interaction policy: oidc-provider's own prompts, with its exact-match acr checks (`essential_acr`,
+ * `essential_acrs`) replaced by one ordinal check that also judges the session's level now. On every
+ * authorization request it
+ * - takes the steps a finished login handed over (interaction result `kontor`) into the session,
+ * - lets levels whose TR-03160-1 limit ran out fall back to what the remaining steps support, and asks for
+ *   a new login when nothing holds,
+ * - asks for a step-up when the level is below the portal's request or the client's floor
+ *   (`default_acr_values`), unless the person went on below a voluntary request,
+ * - and sets the session's `acr` (in the portal's own vocabulary), `amr` and `auth_time` for the tokens of
+ *   this request.
+ */
+export function trustPolicy(clock: Clock, limits: SessionLimits): ReturnType<typeof base> {
+  const policy = base();
+  const login = policy.get('login');
+  if (!login) throw new Error('oidc-provider policy without a login prompt');
+  login.checks.remove('essential_acr');
+  login.checks.remove('essential_acrs');
+  login.checks.add(
+    new Check(LEVEL_BELOW_REQUIREMENT, 'the login does not reach the requested trust level', 'login_required', (ctx: KoaContextWithOIDC) => {
+      const { oidc } = ctx;
+      const session = oidc.session as unknown as SessionFields;
+      if (!session.accountId) return Check.NO_NEED_TO_PROMPT; // no_session asks for the login
+      const now = Math.floor(clock.now().getTime() / 1000);
+      const result = oidc.result as { login?: unknown; kontor?: unknown } | undefined;
+      const handover = result?.login ? loginHandoverSchema.safeParse(result.kontor) : undefined;
+      const trust = handover?.success ? { steps: handover.data.steps, lastActiveAt: now } : trustOf(session);
+      const current = trust && currentAuthentication(trust.steps, trust.lastActiveAt, now, limits);
+      if (!trust || !current) return Check.REQUEST_PROMPT; // nothing holds any more: a new login
+      // This request uses the session: the idle time of every level starts again.
+      session.kontor = { steps: stepsStillHolding(trust.steps, trust.lastActiveAt, now, limits), lastActiveAt: now };
+      const acrRequest = acrRequestOf(oidc.params as { claims?: unknown; acr_values?: unknown });
+      const requirement = requirementOf(acrRequest, oidc.client?.defaultAcrValues);
+      const wentOnBelow = handover?.success === true && handover.data.acceptedBelow === true;
+      if (requirement.kind === 'unknown') return Check.REQUEST_PROMPT;
+      if (requirement.kind === 'level' && !meets(current.level, requirement.requirement.level) && !(wentOnBelow && !requirement.requirement.essential)) {
+        return Check.REQUEST_PROMPT;
+      }
+      session.acr = acrToEmit(current.level, acrRequest);
+      session.amr = current.amr;
+      session.loginTs = current.authTime;
+      return Check.NO_NEED_TO_PROMPT;
+    }),
+  );
+  return policy;
+}
+
+/** Seconds the session lives from this use: as long as one of its steps still holds (at least 1). */
+export function sessionTtl(clock: Clock, limits: SessionLimits, session: { kontor?: unknown }): number {
+  const trust = trustOf(session);
+  const now = Math.floor(clock.now().getTime() / 1000);
+  if (!trust) return limits.niedrig.idleSeconds;
+  return Math.max(1, secondsLeft(trust.steps, now, limits));
+}
