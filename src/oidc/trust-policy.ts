@@ -1,14 +1,6 @@
 import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Clock } from '../shared/clock.ts';
-import {
-  acrToEmit,
-  currentAuthentication,
-  meets,
-  requirementOf,
-  secondsLeft,
-  stepsStillHolding,
-  type SessionLimits,
-} from '../trust/index.ts';
+import { acrToEmit, currentAuthentication, meets, requirementOf, secondsLeft, stepsStillHolding, type SessionLimits } from '../trust/index.ts';
 import { acrRequestOf, loginHandoverSchema, trustOf } from './session-trust.ts';
 
 const { Check, base } = interactionPolicy;
