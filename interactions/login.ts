@@ -1,10 +1,10 @@
 import type { Context } from 'koa';
 import type { InteractionDeps } from './routes.ts';
 import { loginForm } from './interaction.schemas.ts';
-import { clientNameOf, finishInteraction, type InteractionDetails } from './interaction-context.ts';
+import { clientNameOf, type InteractionDetails } from './interaction-context.ts';
 import { errorSummary, fieldMessages, parseForm, type FormField } from '../src/http/validate.ts';
 import type { Translate } from '../src/i18n/index.ts';
-import { BSI_ACR } from '../src/trust/index.ts';
+import { readFlow, recordStep } from './login-flow.ts';
 import { renderTooManyRequests, waitText } from './abuse-protection.ts';
 
 export interface LoginPageExtras {
@@ -117,11 +117,7 @@ export async function submitLogin(deps: InteractionDeps, ctx: Context, details: 
         overwrite: true,
         signed: false,
       });
-      await finishInteraction(deps.provider, ctx, {
-        // remember: false → a browser-session cookie: closing the browser on a shared computer ends the login.
-        login: { accountId: result.accountId, acr: BSI_ACR[result.level], amr: result.amr, remember: false },
-        kontor: { steps: [{ method: 'password', amr: result.amr, level: result.level, at: Math.floor(Date.now() / 1000) }] },
-      });
+      await recordStep(deps, ctx, details, await readFlow(deps, details), { method: 'password', ...result });
     }
   }
 }

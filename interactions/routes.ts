@@ -10,9 +10,13 @@ import type { RateLimiter } from '../src/rate-limits/index.ts';
 import type { AuditInput } from '../src/audit/index.ts';
 import type { Logger } from '../src/shared/logger.ts';
 import { AppError } from '../src/shared/app-error.ts';
-import { BSI_ACR } from '../src/trust/index.ts';
+import type { AuthenticationLevel, SessionLimits } from '../src/trust/index.ts';
+import type { Clock } from '../src/shared/clock.ts';
+import type { SecondFactorPort } from './second-factor-port.ts';
+import { continueBelow, refuseLevel, showCurrentStep } from './login-steps.ts';
+import { readFlow, recordStep } from './login-flow.ts';
 import { uidParams } from './interaction.schemas.ts';
-import { extendInteraction, finishInteraction, INTERACTION_MINUTES, loadInteraction } from './interaction-context.ts';
+import { extendInteraction, INTERACTION_MINUTES, loadInteraction } from './interaction-context.ts';
 import { expiredRegistration } from './registration-steps.ts';
 import { showLogin, submitLogin } from './login.ts';
 import { abortInteraction, showConsent, submitConsent, switchAccount } from './consent.ts';
@@ -30,6 +34,10 @@ export interface JourneySettings {
   deviceCookieName: string;
   /** Floor for responses that must not reveal whether an account exists. */
   minimumResponseMs: number;
+  /** How long a session keeps each level (TR-03160-1), to judge what a step-up builds on. */
+  sessionLimits: SessionLimits;
+  /** The level password + second factor reaches (config `secondFactor.level`): the highest a login has today. */
+  secondFactorLevel: AuthenticationLevel;
 }
 
 /** What the person-facing handlers need: services, the view renderer and the settings of the journeys. */
@@ -47,6 +55,10 @@ export interface InteractionDeps {
   logger: Logger;
   /** The logged-in person's name as the consent page shows it ("Angemeldet als …"). */
   displayName: (accountId: string) => Promise<string | undefined>;
+  /** The second factor: what the account has, checking codes, enrolment. */
+  secondFactors: SecondFactorPort;
+  /** The time steps are stamped and judged with (tests advance it). */
+  clock: Clock;
   settings: JourneySettings;
 }
 
@@ -89,7 +101,7 @@ export function interactionRoutes(deps: InteractionDeps, pageMiddleware: Middlew
 
   router.get('/:uid', async (ctx) => {
     const details = await load(ctx);
-    if (details.prompt.name === 'login') return showLogin(deps, ctx, details);
+    if (details.prompt.name === 'login') return showCurrentStep(deps, ctx, details);
     if (details.prompt.name === 'consent') return showConsent(deps, ctx, details);
     throw new AppError('interaction.unexpected_step', 400);
   });
@@ -135,10 +147,22 @@ export function interactionRoutes(deps: InteractionDeps, pageMiddleware: Middlew
     const result = state?.registeredAccountId ? await deps.registration.loginAfterConfirmation(state.registeredAccountId, { ip: ctx.ip, clientId }) : null;
     if (!result) return showLogin(deps, ctx, details, { notice: 'login.notice_confirmed' });
     deps.registrationCookie.clear(ctx);
-    await finishInteraction(deps.provider, ctx, {
-      login: { accountId: result.accountId, acr: BSI_ACR[result.level], amr: result.amr, remember: false },
-      kontor: { steps: [{ method: 'registration', amr: result.amr, level: result.level, at: Math.floor(Date.now() / 1000) }] },
-    });
+    // The same completion as every login method: a portal asking for more gets its step-up or enrolment next.
+    // amr pwd: the password was chosen in this interaction by this browser (bound by the signed registration
+    // cookie) and the link proves the mailbox; the login is at niedrig like a password login.
+    await recordStep(deps, ctx, details, await readFlow(deps, details), { method: 'registration', ...result });
+  });
+
+  router.post('/:uid/continue-below', async (ctx) => {
+    const details = await load(ctx);
+    if (details.prompt.name !== 'login') throw new AppError('interaction.unexpected_step', 400);
+    await continueBelow(deps, ctx, details);
+  });
+
+  router.post('/:uid/refuse', async (ctx) => {
+    const details = await load(ctx);
+    if (details.prompt.name !== 'login') throw new AppError('interaction.unexpected_step', 400);
+    await refuseLevel(deps, ctx, details);
   });
 
   router.post('/:uid/consent', async (ctx) => {

@@ -16,6 +16,7 @@ import { interactionRoutes, type InteractionDeps } from '../interactions/routes.
 import { publicRoutes } from '../interactions/public-routes.ts';
 import { registrationCookie } from '../interactions/registration-cookie.ts';
 import { usesHttps } from './shared/urls.ts';
+import { sessionLimitsOf } from './oidc/index.ts';
 
 /** Responses that must not reveal whether an account exists take at least this long (see `equalise`). */
 const MINIMUM_RESPONSE_MS = 250;
@@ -61,6 +62,8 @@ export function createApp(container: Container): KontorApp {
     audit: (event) => container.audit.recordAlone(db.orm.em, event),
     logger,
     displayName: (accountId) => container.accounts.displayName(accountId),
+    secondFactors: container.secondFactors,
+    clock: container.clock,
     settings: {
       registration: config.registration,
       passwordPolicy: container.passwordPolicy,
@@ -68,6 +71,8 @@ export function createApp(container: Container): KontorApp {
       secureCookies: https,
       deviceCookieName: https ? '__Host-kontor.device' : 'kontor.device',
       minimumResponseMs: MINIMUM_RESPONSE_MS,
+      sessionLimits: sessionLimitsOf(config.session),
+      secondFactorLevel: config.secondFactor.level,
     },
   };
   // Every router of ours goes in this list: the CSRF guard covers exactly these, and so does its test.

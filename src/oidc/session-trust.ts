@@ -23,21 +23,21 @@ export interface SessionTrust {
   lastActiveAt: number;
 }
 
-const stepSchema = z.object({
+export const authenticationStepSchema = z.object({
   method: z.string().min(1).max(40),
   amr: z.array(z.string().min(1).max(20)).min(1).max(10),
   level: z.enum(AUTHENTICATION_LEVELS),
   at: z.number().int().nonnegative(),
 });
 
-export const sessionTrustSchema = z.object({ steps: z.array(stepSchema).max(20), lastActiveAt: z.number().int().nonnegative() });
+export const sessionTrustSchema = z.object({ steps: z.array(authenticationStepSchema).max(20), lastActiveAt: z.number().int().nonnegative() });
 
 /**
  * What the login flow hands over when it finishes (the interaction result's `kontor`, next to `login`):
  * the steps that hold for the account now, and whether the person chose to go on below a level the
  * portal asked for without insisting on it (voluntary acr, OIDC Core §3.1.2.1).
  */
-export const loginHandoverSchema = z.object({ steps: z.array(stepSchema).min(1).max(20), acceptedBelow: z.boolean().optional() });
+export const loginHandoverSchema = z.object({ steps: z.array(authenticationStepSchema).min(1).max(20), acceptedBelow: z.boolean().optional() });
 export type LoginHandover = z.infer<typeof loginHandoverSchema>;
 
 /** The session's steps as stored; anything unreadable counts as no login (log in again). */

@@ -1,0 +1,152 @@
+import type { Context } from 'koa';
+import { z } from 'zod';
+import type { InteractionDeps } from './routes.ts';
+import { finishInteraction, type InteractionDetails } from './interaction-context.ts';
+import { authenticationStepSchema, requirementOfInteraction, sessionAuthentication } from '../src/oidc/index.ts';
+import {
+  BSI_ACR,
+  combineSteps,
+  currentAuthentication,
+  meets,
+  type AuthenticationStep,
+  type AuthenticatorResult,
+  type LevelRequirement,
+} from '../src/trust/index.ts';
+import type { SecondFactors } from './second-factor-port.ts';
+
+/**
+ * The progress of one login, kept in the interaction (oidc-provider's interaction result, merged with
+ * each submission) and validated whenever it is read: whose login it is once a first factor succeeded,
+ * the steps that hold (with amr, level and time; carried over from the session for a step-up), and
+ * whether the person chose to go on below a level the portal asked for without insisting.
+ */
+export const loginFlowSchema = z.object({
+  accountId: z.uuid().optional(),
+  steps: z.array(authenticationStepSchema).max(20),
+  acceptedBelow: z.boolean().optional(),
+});
+export type LoginFlow = z.infer<typeof loginFlowSchema>;
+
+/** What the login needs next; the one decision every login method's success goes through. */
+export type NextStep =
+  | { kind: 'password' }
+  /** The account has a second factor (always asked), or the portal asks for more than the login has. */
+  | { kind: 'second_factor'; factors: SecondFactors; requirement?: LevelRequirement }
+  /** No second factor yet, and the portal asks for a level one would reach: set one up, inside the login. */
+  | { kind: 'enrol'; requirement: LevelRequirement }
+  /** None of the person's methods (or none of Kontor's) reaches what the portal asks for. */
+  | { kind: 'unreachable'; requirement?: LevelRequirement; asked: string[]; essential: boolean }
+  | { kind: 'finish' };
+
+const FLOW_KEY = 'kontorFlow';
+
+/** Reasons after which the person logs in anew, whatever the session holds (OIDC Core §3.1.2.1 max_age, prompt=login). */
+const FRESH_LOGIN_REASONS = new Set(['no_session', 'login_prompt', 'max_age', 'id_token_hint', 'claims_id_token_sub_value']);
+
+export function nowSeconds(deps: InteractionDeps): number {
+  return Math.floor(deps.clock.now().getTime() / 1000);
+}
+
+/**
+ * The flow of this interaction: as stored, or at its start: empty for a fresh login, the session's
+ * account and steps that still hold when only the level is missing (a step-up asks for the missing step
+ * only).
+ */
+export async function readFlow(deps: InteractionDeps, details: InteractionDetails): Promise<LoginFlow> {
+  const stored = loginFlowSchema.safeParse((details.result as Record<string, unknown> | undefined)?.[FLOW_KEY]);
+  if (stored.success) return stored.data;
+  if (!details.prompt.reasons.some((reason) => FRESH_LOGIN_REASONS.has(reason))) {
+    const session = await sessionAuthentication(deps.provider, details.session?.cookie, nowSeconds(deps), deps.settings.sessionLimits);
+    if (session) return { accountId: session.accountId, steps: session.steps };
+  }
+  return { steps: [] };
+}
+
+/** Stores the flow in the interaction without finishing it. */
+export async function saveFlow(deps: InteractionDeps, ctx: Context, flow: LoginFlow): Promise<void> {
+  await deps.provider.interactionResult(ctx.req, ctx.res, { [FLOW_KEY]: flow }, { mergeWithLastSubmission: true });
+}
+
+/** The strongest step that holds, if any. */
+export function strongestStep(deps: InteractionDeps, flow: LoginFlow): AuthenticationStep | undefined {
+  const now = nowSeconds(deps);
+  const current = currentAuthentication(flow.steps, now, now, deps.settings.sessionLimits);
+  return current && flow.steps.find((step) => step.level === current.level && step.at === current.authTime);
+}
+
+/**
+ * The one function that decides what comes next: the first factor, the second factor when the account has
+ * one, the enrolment or the notice when the portal asks for more than the login reached, or the finish.
+ */
+export async function nextStep(deps: InteractionDeps, details: InteractionDetails, flow: LoginFlow): Promise<NextStep> {
+  const outcome = await requirementOfInteraction(deps.provider, details.params);
+  if (outcome.kind === 'unknown') return { kind: 'unreachable', asked: outcome.asked, essential: outcome.essential };
+  const requirement = outcome.kind === 'level' && !(flow.acceptedBelow && !outcome.requirement.essential) ? outcome.requirement : undefined;
+  // Beyond every method Kontor has (hoch needs the eID card): say so before asking for anything.
+  if (requirement && !meets(deps.settings.secondFactorLevel, requirement.level)) {
+    return { kind: 'unreachable', requirement, asked: requirement.asked, essential: requirement.essential };
+  }
+  if (!flow.accountId) return { kind: 'password' };
+  const factors = await deps.secondFactors.factorsOf(flow.accountId);
+  const hasFactor = factors.totp || factors.emailCode;
+  const secondDone = flow.steps.some((step) => step.amr.includes('mfa'));
+  if (hasFactor && !secondDone) return { kind: 'second_factor', factors, requirement };
+  const level = strongestStep(deps, flow)?.level;
+  if (requirement && !(level && meets(level, requirement.level))) {
+    if (!hasFactor && !secondDone) return { kind: 'enrol', requirement };
+    return { kind: 'unreachable', requirement, asked: requirement.asked, essential: requirement.essential };
+  }
+  return { kind: 'finish' };
+}
+
+/**
+ * A login method succeeded: the step joins the flow (another account's first factor starts it over), then
+ * the login finishes or the browser goes on to the next step (303 to the interaction).
+ */
+export async function recordStep(
+  deps: InteractionDeps,
+  ctx: Context,
+  details: InteractionDetails,
+  flow: LoginFlow,
+  result: AuthenticatorResult,
+): Promise<void> {
+  const base = flow.accountId === result.accountId ? flow.steps : [];
+  const step = combineSteps(flow.accountId === result.accountId ? strongestStep(deps, flow) : undefined, result, nowSeconds(deps));
+  const updated: LoginFlow = { ...flow, accountId: result.accountId, steps: [...base.filter((kept) => kept.level !== step.level), step] };
+  await continueFlow(deps, ctx, details, updated);
+}
+
+/** Finishes when nothing is missing, else stores the flow and shows the next step. */
+export async function continueFlow(deps: InteractionDeps, ctx: Context, details: InteractionDetails, flow: LoginFlow): Promise<void> {
+  const next = await nextStep(deps, details, flow);
+  if (next.kind === 'finish') return finishLogin(deps, ctx, flow);
+  await saveFlow(deps, ctx, flow);
+  ctx.status = 303;
+  ctx.redirect(`/interaction/${details.uid}`);
+}
+
+/**
+ * The completion point: `{accountId, acr, amr}` to oidc-provider, the steps to the session (trust policy,
+ * src/oidc/trust-policy.ts, takes them over and sets the acr in the portal's vocabulary).
+ */
+export async function finishLogin(deps: InteractionDeps, ctx: Context, flow: LoginFlow): Promise<void> {
+  const strongest = strongestStep(deps, flow);
+  if (!flow.accountId || !strongest) throw new Error('finishLogin without a completed step');
+  await finishInteraction(deps.provider, ctx, {
+    // remember: false → a browser-session cookie: closing the browser on a shared computer ends the login.
+    login: { accountId: flow.accountId, acr: BSI_ACR[strongest.level], amr: strongest.amr, ts: strongest.at, remember: false },
+    kontor: { steps: flow.steps, acceptedBelow: flow.acceptedBelow },
+  });
+}
+
+/**
+ * The portal insisted on a level the person cannot reach (essential acr, or the client's floor): it gets
+ * the error, after the person was told (OpenID Connect Core Unmet Authentication Requirements 1.0 §2).
+ */
+export async function refuseRequirement(deps: InteractionDeps, ctx: Context, next: Extract<NextStep, { kind: 'unreachable' }>): Promise<void> {
+  const wanted = next.requirement ? `trust level ${next.requirement.level}` : 'an acr Kontor does not know';
+  await finishInteraction(deps.provider, ctx, {
+    error: 'unmet_authentication_requirements',
+    error_description: `the service requires ${wanted} (${next.asked.join(' ')}), which the login could not reach`,
+  });
+}
