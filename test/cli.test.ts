@@ -60,6 +60,22 @@ describe('kontor CLI against PostgreSQL', () => {
     }
   });
 
+  it("registers a portal's trust-level floor with --default-acr (short name or acr value) and refuses what no login meets", async () => {
+    const base = ['client', 'create', '--name', 'Fachverfahren', '--redirect-uri', 'https://fach.example/cb', '--json'];
+    const named = await kontor([...base, '--default-acr', 'substanziell'], env);
+    expect(named.code).toBe(0);
+    expect(JSON.parse(named.stdout).default_acr_values).toEqual(['http://bsi.bund.de/eID/LoA/substantiell']);
+    const eidas = await kontor([...base, '--default-acr', 'http://eidas.europa.eu/LoA/substantial'], env);
+    expect(JSON.parse(eidas.stdout).default_acr_values).toEqual(['http://eidas.europa.eu/LoA/substantial']);
+    const unknown = await kontor([...base, '--default-acr', 'mittel'], env);
+    expect(unknown.code).toBe(64);
+    expect(unknown.stderr).toContain('must be a trust level');
+    // hoch needs the eID card, which no login offers yet: a floor nobody can reach is refused, not stored.
+    const unreachable = await kontor([...base, '--default-acr', 'hoch'], env);
+    expect(unreachable.code).toBe(64);
+    expect(unreachable.stderr).toContain('default_acr_values');
+  });
+
   it('creates a confidential client, prints its secret once, and lists it without the secret', async () => {
     const created = await kontor(
       [

@@ -17,7 +17,9 @@ export const usage = `Usage: npm run kontor -- <command> [options] [--json]
                 [--auth-method client_secret_basic|client_secret_post|private_key_jwt|none]
                 [--grant-type G ...] [--id-token-alg RS256|ES256|EdDSA] [--jwks-uri U]
                 [--backchannel-logout-uri U] [--client-uri U] [--client-id ID] [--sector-identifier-uri U]
+                [--default-acr niedrig|substanziell|ACR ...]
                   registers a client; prints client_id and, once, client_secret
+                  (--default-acr: the portal's floor; logins below it never reach the portal)
                   (--client-uri: the portal's home page, linked after e-mail confirmation;
                   --sector-identifier-uri: https URL answering with a JSON array of every redirect URI,
                   needed when they span several hosts or ports; its host name is the pairwise sector)
@@ -81,6 +83,7 @@ export async function runCommand(positionals: string[], flags: Flags, config: Lo
           clientUri: flags['client-uri'] as string | undefined,
           clientId: flags['client-id'] as string | undefined,
           sectorIdentifierUri: flags['sector-identifier-uri'] as string | undefined,
+          defaultAcrValues: flags['default-acr'] ? list(flags['default-acr']) : undefined,
         };
         const created = await container.clients.create(input, container.validateClientMetadata);
         // ClientService keeps its transaction to itself; the event follows right after (never the secret).

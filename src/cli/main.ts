@@ -28,6 +28,7 @@ async function main(argv: string[]): Promise<number> {
       'client-id': { type: 'string' },
       'client-uri': { type: 'string' },
       'sector-identifier-uri': { type: 'string' },
+      'default-acr': { type: 'string', multiple: true },
       status: { type: 'string' },
       limit: { type: 'string' },
       id: { type: 'string', multiple: true },

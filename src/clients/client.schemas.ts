@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BSI_ACR, levelNamed, levelOfAcr } from '../trust/index.ts';
 
 export const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const;
 export const ID_TOKEN_ALGORITHMS = ['RS256', 'ES256', 'EdDSA'] as const;
@@ -29,6 +30,25 @@ export const createClientInput = z
      * array listing every redirect URI. Needed when the redirect URIs span several hosts or ports.
      */
     sectorIdentifierUri: z.url({ protocol: /^https$/ }).optional(),
+    /**
+     * The portal's floor (`default_acr_values`, OpenID Connect Registration §2): a login below it never
+     * reaches the portal. An acr value Kontor knows, or a level's short name (`substanziell` → its BSI URI).
+     */
+    defaultAcrValues: z
+      .array(
+        z
+          .string()
+          .trim()
+          .transform((value) => {
+            const level = levelNamed(value);
+            return level && level !== 'basisregistrierung' ? BSI_ACR[level] : value;
+          })
+          .refine(
+            (value) => levelOfAcr(value) !== undefined,
+            'must be a trust level (niedrig, substanziell, hoch) or an acr value Kontor knows (BSI, eIDAS, STORK-QAA)',
+          ),
+      )
+      .optional(),
   })
   .superRefine((input, ctx) => {
     if (input.grantTypes.includes('authorization_code') && input.redirectUris.length === 0) {
