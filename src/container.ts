@@ -55,16 +55,6 @@ export interface Container {
   /** Ends everything of an account: sessions (with back-channel logout), grants, tokens, codes. */
   signOut: AccountSignOut;
   validateClientMetadata: (metadata: Record<string, unknown>) => Promise<void>;
-  /** TEMPORARY until the credentials branch lands: no account has a second factor. */
-  secondFactors: {
-    factorsOf(accountId: string): Promise<{ totp: boolean; emailCode: boolean; recoveryCodesLeft: number }>;
-    verify(): Promise<never>;
-    sendLoginCode(): Promise<never>;
-    startTotpEnrolment(): Promise<never>;
-    confirmTotpEnrolment(): Promise<never>;
-    sendEnrolmentCode(): Promise<never>;
-    confirmEmailEnrolment(): Promise<never>;
-  };
 }
 
 /**
@@ -205,19 +195,5 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
       return live.current;
     },
     validateClientMetadata: (metadata) => metadataValidator(live.current)(metadata),
-    secondFactors: {
-      factorsOf: async () => ({ totp: false, emailCode: false, recoveryCodesLeft: 0 }),
-      verify: unavailable,
-      sendLoginCode: unavailable,
-      startTotpEnrolment: unavailable,
-      confirmTotpEnrolment: unavailable,
-      sendEnrolmentCode: unavailable,
-      confirmEmailEnrolment: unavailable,
-    },
   };
-}
-
-/** TEMPORARY (see Container.secondFactors). */
-async function unavailable(): Promise<never> {
-  throw new Error('second factor not built yet');
 }
