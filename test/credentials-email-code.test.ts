@@ -11,7 +11,10 @@ describe('the e-mailed one-time code as second factor', () => {
   let kontor: TestKontor;
   let smtp: SmtpSink;
   let address = 0;
-  const context = (locale: 'de' | 'en' = 'de') => ({ ip: `203.0.113.${(address += 1)}`, clientId: null, locale });
+  const context = (locale: 'de' | 'en' = 'de') => {
+    address += 1;
+    return { ip: `203.0.113.${address}`, clientId: null, locale };
+  };
 
   beforeAll(async () => {
     smtp = await SmtpSink.start();
