@@ -67,7 +67,9 @@ export async function showSecondFactor(
       recoveryOpen: extra.error?.method === 'recovery_code',
       errors,
       errorList,
-      voluntary: Boolean(requirement && !requirement.essential && below),
+      // Going on below a voluntary level skips the level, never the account's own factor: offered only in a
+      // step-up, where the session stands at its level already (login-flow.ts `fromSession`).
+      voluntary: Boolean(requirement && !requirement.essential && below && flow.fromSession),
       currentLevel: levelName(t, level ?? 'niedrig'),
     },
     { title: 'mfa.title', status },

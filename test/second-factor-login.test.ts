@@ -183,4 +183,18 @@ describe('the second factor at login', () => {
     const token = /name="csrf_token" value="([^"]+)"/.exec(page.body)![1]!;
     expect((await other.post(form, { csrf_token: token, method: 'email_code', code: '123456' })).status).toBe(400);
   });
+
+  it('never lets a voluntary level skip the account’s own factor in a fresh login', async () => {
+    const user = await createUser(kontor);
+    await enrolTotp(kontor, user);
+    const { agent, page } = await afterPassword(user, { acr_values: BSI_ACR.substanziell });
+    expect(textOf(page)).toContain('Dieser Dienst verlangt das Vertrauensniveau substanziell.');
+    expect(page.body).not.toContain('/continue-below');
+    // Posted anyway (the route exists for step-ups): the factor is still asked, nothing reaches the portal.
+    const uid = /\/interaction\/([^/"]+)\/second-factor"/.exec(page.body)![1]!;
+    const csrf = /name="csrf_token" value="([^"]+)"/.exec(page.body)![1]!;
+    const below = await agent.follow(await agent.post(`/interaction/${uid}/continue-below`, { csrf_token: csrf }));
+    expect(below.status).toBe(200);
+    expect(below.body).toContain('id="totp-code"');
+  });
 });
