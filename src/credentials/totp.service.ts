@@ -56,7 +56,9 @@ export class TotpCredentials {
     const secret = decrypt(this.key, credential.secretEncrypted, contextOf(credential.id));
     const step = await totpStepOf(secret, code, this.clock.now());
     if (step === null) return { ok: false, reason: 'wrong_code' };
-    // At most one confirmed app per account (unique index): the new one takes the old one's place.
+    // At most one confirmed app per account (unique index): the new one takes the old one's place. The
+    // delete must come first (the index is checked per statement); a concurrent confirmation of the same
+    // pending row waits on its row lock and then finds it confirmed, so it deletes nothing and fails.
     if (mode === 'confirm') await repository.deleteOfType(accountId, 'totp', 'confirmed');
     const accepted = await repository.acceptTotpStep(credential.id, step, this.clock.now(), mode === 'confirm');
     return accepted ? { ok: true } : { ok: false, reason: 'replayed' };
