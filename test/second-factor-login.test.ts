@@ -198,3 +198,29 @@ describe('the second factor at login', () => {
     expect(below.body).toContain('id="totp-code"');
   });
 });
+
+describe('the second factor’s per-address window', () => {
+  it('answers 429 with Retry-After and the wait once one address has tried too many codes', async () => {
+    const kontor = await startTestKontor('postgres', {
+      KONTOR_CONFIG_FILE: configFile({
+        ...ROOMY_RATE_LIMITS,
+        rateLimits: { ...ROOMY_RATE_LIMITS.rateLimits, secondFactorPerIp: { limit: 2, windowSeconds: 900 } },
+      }),
+    });
+    try {
+      const client = await registerClient(kontor);
+      const config = await discover(kontor, client.clientId, client.clientSecret);
+      const user = await createUser(kontor);
+      await enrolTotp(kontor, user);
+      const agent = new BrowserAgent(kontor.url);
+      let page = await submitLogin(agent, await open(agent, (await authorizationRequest(config)).url), user.email, user.password);
+      for (let attempt = 1; attempt <= 2; attempt += 1) page = await submitCode(agent, page, 'totp', '000000');
+      const limited = await submitCode(agent, page, 'totp', '000000');
+      expect(limited.status).toBe(429);
+      expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(textOf(limited)).toMatch(/in \d+ (Sekunden|Minuten)/);
+    } finally {
+      await kontor.stop();
+    }
+  });
+});
