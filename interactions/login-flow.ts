@@ -24,6 +24,12 @@ export const loginFlowSchema = z.object({
   accountId: z.uuid().optional(),
   steps: z.array(authenticationStepSchema).max(20),
   acceptedBelow: z.boolean().optional(),
+  /**
+   * The steps came from the browser's session (a step-up), not from this interaction: the session already
+   * stands at their level for this account (SSO at that level needs no question), so going on below a
+   * voluntary level finishes there instead of asking for the account's second factor anew.
+   */
+  fromSession: z.boolean().optional(),
 });
 export type LoginFlow = z.infer<typeof loginFlowSchema>;
 
@@ -57,7 +63,7 @@ export async function readFlow(deps: InteractionDeps, details: InteractionDetail
   if (stored.success) return stored.data;
   if (!details.prompt.reasons.some((reason) => FRESH_LOGIN_REASONS.has(reason))) {
     const session = await sessionAuthentication(deps.provider, details.session?.cookie, nowSeconds(deps), deps.settings.sessionLimits);
-    if (session) return { accountId: session.accountId, steps: session.steps };
+    if (session) return { accountId: session.accountId, steps: session.steps, fromSession: true };
   }
   return { steps: [] };
 }
@@ -90,7 +96,8 @@ export async function nextStep(deps: InteractionDeps, details: InteractionDetail
   const factors = await deps.secondFactors.factorsOf(flow.accountId);
   const hasFactor = factors.totp || factors.emailCode;
   const secondDone = flow.steps.some((step) => step.amr.includes('mfa'));
-  if (hasFactor && !secondDone) return { kind: 'second_factor', factors, requirement };
+  // Always asked in a fresh login; a session's own level is not asked again once the person went on below.
+  if (hasFactor && !secondDone && !(flow.fromSession && flow.acceptedBelow)) return { kind: 'second_factor', factors, requirement };
   const level = strongestStep(deps, flow)?.level;
   if (requirement && !(level && meets(level, requirement.level))) {
     if (!hasFactor && !secondDone) return { kind: 'enrol', requirement };
@@ -112,7 +119,8 @@ export async function recordStep(
 ): Promise<void> {
   const base = flow.accountId === result.accountId ? flow.steps : [];
   const step = combineSteps(flow.accountId === result.accountId ? strongestStep(deps, flow) : undefined, result, nowSeconds(deps));
-  const updated: LoginFlow = { ...flow, accountId: result.accountId, steps: [...base.filter((kept) => kept.level !== step.level), step] };
+  const fromSession = flow.accountId === result.accountId ? flow.fromSession : undefined;
+  const updated: LoginFlow = { ...flow, accountId: result.accountId, fromSession, steps: [...base.filter((kept) => kept.level !== step.level), step] };
   await continueFlow(deps, ctx, details, updated);
 }
 

@@ -49,7 +49,11 @@ export function trustPolicy(clock: Clock, limits: SessionLimits): ReturnType<typ
       session.kontor = { steps: stepsStillHolding(trust.steps, trust.lastActiveAt, now, limits), lastActiveAt: now };
       const acrRequest = acrRequestOf(oidc.params as { claims?: unknown; acr_values?: unknown });
       const requirement = requirementOf(acrRequest, oidc.client?.defaultAcrValues);
-      const wentOnBelow = handover?.success === true && handover.data.acceptedBelow === true;
+      // A later step of the same authorization request (consent) resumes with its own result: the person's
+      // choice to go on below travels in the last submission of that step's interaction, the login's result.
+      const earlier = (oidc.entities as { Interaction?: { lastSubmission?: { login?: unknown; kontor?: unknown } } }).Interaction?.lastSubmission;
+      const earlierHandover = !result?.login && earlier?.login ? loginHandoverSchema.safeParse(earlier.kontor) : undefined;
+      const wentOnBelow = [handover, earlierHandover].some((candidate) => candidate?.success === true && candidate.data.acceptedBelow === true);
       if (requirement.kind === 'unknown') return Check.REQUEST_PROMPT;
       if (requirement.kind === 'level' && !meets(current.level, requirement.requirement.level) && !(wentOnBelow && !requirement.requirement.essential)) {
         return Check.REQUEST_PROMPT;
