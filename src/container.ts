@@ -5,7 +5,17 @@ import type { Database } from './db/orm.ts';
 import { AccountService, RegistrationService } from './accounts/index.ts';
 import { AuditLog } from './audit/index.ts';
 import { ClientService } from './clients/index.ts';
-import { LoginService, PasswordHasher, PasswordResetService, PasswordService } from './credentials/index.ts';
+import {
+  CredentialService,
+  EmailCodes,
+  LoginService,
+  PasswordHasher,
+  PasswordResetService,
+  PasswordService,
+  RecoveryCodes,
+  SecondFactorService,
+  TotpCredentials,
+} from './credentials/index.ts';
 import { MailDispatcher, MailRenderer, Outbox } from './mail/index.ts';
 import { AccountSignOut, createProvider, KeyService, LiveProvider, metadataValidator } from './oidc/index.ts';
 import { LoginThrottleService, RateLimiter } from './rate-limits/index.ts';
@@ -38,19 +48,13 @@ export interface Container {
   logins: LoginService;
   registration: RegistrationService;
   passwordReset: PasswordResetService;
+  /** The account's credentials as a whole (list, remove without locking the person out). */
+  credentials: CredentialService;
+  /** The second factor at login and its enrolment (TOTP app, e-mailed code, recovery codes). */
+  secondFactors: SecondFactorService;
   /** Ends everything of an account: sessions (with back-channel logout), grants, tokens, codes. */
   signOut: AccountSignOut;
   validateClientMetadata: (metadata: Record<string, unknown>) => Promise<void>;
-  /** TEMPORARY until the credentials branch lands: no account has a second factor. */
-  secondFactors: {
-    factorsOf(accountId: string): Promise<{ totp: boolean; emailCode: boolean; recoveryCodesLeft: number }>;
-    verify(): Promise<never>;
-    sendLoginCode(): Promise<never>;
-    startTotpEnrolment(): Promise<never>;
-    confirmTotpEnrolment(): Promise<never>;
-    sendEnrolmentCode(): Promise<never>;
-    confirmEmailEnrolment(): Promise<never>;
-  };
 }
 
 /**
@@ -81,7 +85,7 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
   const audit = new AuditLog();
   const live = await LiveProvider.create((jwks) => createProvider({ config, em, jwks, accounts, clients, views, audit, logger, clock }), keys);
 
-  const verification = new VerificationService(em, clock);
+  const verification = new VerificationService(em, config.secret, clock);
   const rateLimiter = new RateLimiter(em, config.secret);
   const outbox = new Outbox(em, new MailRenderer({ name: config.operator.name, contact: config.operator.contact }), config.secret, {
     limiter: rateLimiter,
@@ -108,6 +112,28 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
     delayBaseSeconds: limits.loginDelayBaseSeconds,
     delayMaxSeconds: limits.loginDelayMaxSeconds,
   });
+  const secondFactors = new SecondFactorService({
+    em,
+    totp: new TotpCredentials(config.secret, config.operator.name, clock),
+    recoveryCodes: new RecoveryCodes(config.secret, clock),
+    emailCodes: new EmailCodes({
+      em,
+      verification,
+      outbox,
+      settings: { minutes: config.secondFactor.emailCodeMinutes, attempts: config.secondFactor.emailCodeAttempts },
+    }),
+    // The same doubling delays as the password's, from the second factor's own threshold, counted per account.
+    throttle: new LoginThrottleService(em, config.secret, {
+      failuresBeforeDelay: config.secondFactor.failuresBeforeDelay,
+      delayBaseSeconds: limits.loginDelayBaseSeconds,
+      delayMaxSeconds: limits.loginDelayMaxSeconds,
+    }),
+    limiter: rateLimiter,
+    perIp: limits.secondFactorPerIp,
+    audit,
+    level: config.secondFactor.level,
+  });
+  const credentials = new CredentialService(em, audit);
   const logins = new LoginService({ em, passwords, throttle: loginThrottle, limiter: rateLimiter, audit, perIp: limits.loginPerIp });
   // Mail names the portal a person came from by its registered name.
   const portalName = (clientId: string | null | undefined) => clients.displayName(clientId);
@@ -162,24 +188,12 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
     logins,
     registration,
     passwordReset,
+    credentials,
+    secondFactors,
     signOut,
     get provider() {
       return live.current;
     },
     validateClientMetadata: (metadata) => metadataValidator(live.current)(metadata),
-    secondFactors: {
-      factorsOf: async () => ({ totp: false, emailCode: false, recoveryCodesLeft: 0 }),
-      verify: unavailable,
-      sendLoginCode: unavailable,
-      startTotpEnrolment: unavailable,
-      confirmTotpEnrolment: unavailable,
-      sendEnrolmentCode: unavailable,
-      confirmEmailEnrolment: unavailable,
-    },
   };
-}
-
-/** TEMPORARY (see Container.secondFactors). */
-async function unavailable(): Promise<never> {
-  throw new Error('second factor not built yet');
 }

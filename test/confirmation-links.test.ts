@@ -210,7 +210,7 @@ describe('e-mail confirmation links', () => {
 
     const count = (table: string, column: string, id: string) =>
       rows<{ n: string }>(`select count(*)::int as n from ${table} where ${column} = ?`, [id]).then((result) => Number(result[0]!.n));
-    expect(await count('password_credential', 'account_id', ids.stale)).toBe(1);
+    expect(await count('credential', 'account_id', ids.stale)).toBe(1);
     expect(await count('account_consent', 'account_id', ids.stale)).toBe(1);
     expect(await count('verification_token', 'account_id', ids.stale)).toBe(1);
 
@@ -218,7 +218,7 @@ describe('e-mail confirmation links', () => {
 
     expect(await accountOf(stale.person.email)).toBeNull();
     expect(await count('account', 'id', ids.stale)).toBe(0);
-    expect(await count('password_credential', 'account_id', ids.stale)).toBe(0);
+    expect(await count('credential', 'account_id', ids.stale)).toBe(0);
     expect(await count('account_consent', 'account_id', ids.stale)).toBe(0);
     expect(await count('verification_token', 'account_id', ids.stale)).toBe(0);
     expectInvalidLinkPage(await new BrowserAgent(kontor.url).get(stale.link));
@@ -226,7 +226,7 @@ describe('e-mail confirmation links', () => {
     expect(await accountOf(fresh.person.email)).toMatchObject({ status: 'pending' });
     expect(await accountOf(resentLink.person.email)).toMatchObject({ status: 'pending' });
     expect(await accountOf(confirmedOld.person.email)).toMatchObject({ status: 'active' });
-    expect(await count('password_credential', 'account_id', ids.confirmedOld)).toBe(1);
+    expect(await count('credential', 'account_id', ids.confirmedOld)).toBe(1);
 
     // Registrations of earlier tests in this file may be purged too (the clock moved for all of them): judge this test's four.
     const purged = await em().find(AuditEvent, { type: 'account.unconfirmed_purged', accountId: { $in: Object.values(ids) } });

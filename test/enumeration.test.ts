@@ -85,7 +85,9 @@ describe('registration and password reset do not reveal whether an account exist
 
   const passwordHashOf = async (accountId: string) =>
     (
-      await kontor.container.db.orm.em.fork().execute<Array<{ hash: string }>>('select hash from password_credential where account_id = ?', [accountId], 'all')
+      await kontor.container.db.orm.em
+        .fork()
+        .execute<Array<{ hash: string }>>("select secret_hash as hash from credential where account_id = ? and type = 'password'", [accountId], 'all')
     )[0]!.hash;
 
   it('answers a registration of a confirmed address exactly like a new one, mailing each address once and changing nothing', async () => {

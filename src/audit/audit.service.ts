@@ -19,6 +19,12 @@ export const AUDIT_TYPES = [
   'client.created',
   'keys.rotated',
   'mail.retried',
+  'login.second_factor_succeeded',
+  'login.second_factor_failed',
+  'second_factor.enrolled',
+  'recovery_codes.created',
+  'recovery_code.used',
+  'credential.removed',
 ] as const;
 export type AuditType = (typeof AUDIT_TYPES)[number];
 

@@ -1,8 +1,23 @@
-import { PasswordCredential } from './password-credential.entity.ts';
+import { Credential } from './credential.entity.ts';
 export { PasswordHasher, type Argon2Parameters } from './password-hasher.ts';
 export { PasswordService, type AuthenticationResult, type PasswordCheck } from './password.service.ts';
 export { LoginService, type LoginAttempt, type LoginOutcome } from './login.service.ts';
 export { PasswordResetService, type ResetRequest } from './password-reset.service.ts';
+export { CREDENTIAL_TYPES, type CredentialType } from './credential.entity.ts';
+export type { CredentialSummary } from './credential.repository.ts';
+export { CredentialService } from './credential.service.ts';
+export { TotpCredentials, type TotpEnrolment } from './totp.service.ts';
+export { RecoveryCodes } from './recovery-code.service.ts';
+export { EmailCodes, type EmailCodeSettings } from './email-code.service.ts';
+export {
+  SecondFactorService,
+  type SecondFactorMethod,
+  type SecondFactors,
+  type AttemptContext,
+  type CodeOutcome,
+  type EnrolmentOutcome,
+  type SecondFactorDeps,
+} from './second-factor.service.ts';
 
 /** The tables this domain owns; the ORM configuration (config/mikro-orm.ts) collects every domain's list, so src/db knows none. */
-export const entities = [PasswordCredential];
+export const entities = [Credential];

@@ -67,6 +67,7 @@ export class PasswordResetService {
               ttlSeconds: resetMinutes * 60,
               interactionUid: request.interactionUid,
               clientId: request.clientId,
+              target: account.email,
             });
             const mailed = await outbox.enqueue(tx, {
               message: 'password-reset',

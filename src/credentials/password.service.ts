@@ -1,6 +1,5 @@
 import type { EntityManager } from '@mikro-orm/sql';
-import { loginFilter } from '../accounts/index.ts';
-import { PasswordCredential } from './password-credential.entity.ts';
+import { CredentialRepository } from './credential.repository.ts';
 import type { PasswordHasher } from './password-hasher.ts';
 
 /** What every login means reports (Kratos-style): who, how (RFC 8176 amr) and the trust level reached. */
@@ -33,14 +32,15 @@ export class PasswordService {
   async check(identifier: string, password: string): Promise<PasswordCheck> {
     const em = this.em.fork();
     // One query whether or not the account exists, so the database round trips reveal nothing either.
-    const credential = await em.findOne(PasswordCredential, { account: loginFilter(identifier) }, { populate: ['account'] });
+    const credential = await new CredentialRepository(em).passwordForLogin(identifier);
     const account = credential?.account;
-    if (!account || !credential) return this.hasher.verifyAgainstDummy(password).then(() => ({ kind: 'invalid' }));
-    const valid = await this.hasher.verify(credential.hash, password);
+    const hash = credential?.secretHash;
+    if (!account || !credential || !hash) return this.hasher.verifyAgainstDummy(password).then(() => ({ kind: 'invalid' }));
+    const valid = await this.hasher.verify(hash, password);
     if (!valid || account.status === 'locked') return { kind: 'invalid', accountId: account.id };
     if (account.status === 'pending') return { kind: 'unconfirmed', accountId: account.id, email: account.email };
-    if (this.hasher.needsRehash(credential.hash)) {
-      credential.hash = await this.hasher.hash(password);
+    if (this.hasher.needsRehash(hash)) {
+      credential.secretHash = await this.hasher.hash(password);
       await em.flush();
     }
     return { kind: 'valid', result: { accountId: account.id, amr: ['pwd'], level: 'niedrig' }, email: account.email, username: account.username ?? null };
@@ -51,9 +51,9 @@ export class PasswordService {
    * registration by password). An account without a password costs the same as one with.
    */
   async verifyFor(accountId: string, password: string): Promise<boolean> {
-    const credential = await this.em.fork().findOne(PasswordCredential, { account: accountId });
-    if (!credential) return this.hasher.verifyAgainstDummy(password);
-    return this.hasher.verify(credential.hash, password);
+    const hash = (await new CredentialRepository(this.em.fork()).passwordOf(accountId))?.secretHash;
+    if (!hash) return this.hasher.verifyAgainstDummy(password);
+    return this.hasher.verify(hash, password);
   }
 
   /** Hashes a password for later storage (registration hashes on its first step; the clear text goes nowhere). */
@@ -68,8 +68,6 @@ export class PasswordService {
 
   /** Stores a hash made by {@link hash} inside the caller's transaction. */
   async storeHash(em: EntityManager, accountId: string, hash: string): Promise<void> {
-    const existing = await em.findOne(PasswordCredential, { account: accountId });
-    if (existing) existing.hash = hash;
-    else em.create(PasswordCredential, { account: accountId, hash, createdAt: new Date(), updatedAt: new Date() });
+    await new CredentialRepository(em).storePassword(accountId, hash);
   }
 }

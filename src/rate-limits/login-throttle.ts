@@ -39,6 +39,15 @@ export class LoginThrottleService {
   }
 
   /**
+   * The throttle key of one account for a check that follows the login name, such as the second factor
+   * (`scope` keeps checks apart). Counted per account, not per device: the second factor is only asked of
+   * someone who already knew the password, and its codes are short enough to guess without a limit.
+   */
+  subjectForAccount(accountId: string, scope: string): string {
+    return hmacBase64Url(this.key, `account\u0000${scope}\u0000${accountId}`);
+  }
+
+  /**
    * Seconds the name must still wait (0: it may try now), and whether failures are on record at all — a
    * successful login only needs to clear them then (most logins have none).
    */

@@ -2,12 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { defineEntity, p } from '@mikro-orm/core';
 import { Account } from '../accounts/account.entity.ts';
 
-export const VERIFICATION_PURPOSES = ['email_confirmation', 'password_reset'] as const;
+/** Links (`email_confirmation`, `password_reset`) and six-digit codes (`login_code`, `enrol_email_code`). */
+export const VERIFICATION_PURPOSES = ['email_confirmation', 'password_reset', 'login_code', 'enrol_email_code'] as const;
 export type VerificationPurpose = (typeof VERIFICATION_PURPOSES)[number];
 
 /**
- * A single-use link token. Only its SHA-256 hash is stored: someone reading the database cannot use a
- * pending link. `interactionUid` and `clientId` remember where the person came from, to send them back.
+ * A single-use link token or code. Only a hash is stored: someone reading the database cannot use a
+ * pending link or code (links: SHA-256 of 256 random bits; codes: HMAC-SHA256 under a key derived from
+ * KONTOR_SECRET, since a plain hash of six digits is reversed by trying all of them). `interactionUid` and
+ * `clientId` remember where the person came from, to send them back; `target` is the address the link or
+ * code went to (null on rows from before it was recorded); `attempts` counts wrong entries of a code.
  */
 export const VerificationTokenSchema = defineEntity({
   name: 'VerificationToken',
@@ -24,6 +28,8 @@ export const VerificationTokenSchema = defineEntity({
     usedAt: p.datetime().nullable(),
     interactionUid: p.string().length(64).nullable(),
     clientId: p.string().length(255).nullable(),
+    target: p.string().length(254).nullable(),
+    attempts: p.integer().default(0),
     createdAt: p.datetime().onCreate(() => new Date()),
   },
 });

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/sql';
 import { systemClock, type Clock } from '../shared/clock.ts';
 import { randomToken, sha256Hex } from '../shared/crypto.ts';
+import { CodeBook, type CodeCheck, type CodeInput } from './code-book.ts';
 import { VerificationToken, type VerificationPurpose } from './verification-token.entity.ts';
 
 export interface IssueInput {
@@ -9,6 +10,8 @@ export interface IssueInput {
   ttlSeconds: number;
   interactionUid?: string | null;
   clientId?: string | null;
+  /** The address the link is mailed to (kept with the token: a later change of address does not move it). */
+  target?: string | null;
 }
 
 /** What a valid token stands for. */
@@ -26,14 +29,32 @@ interface TokenRow {
 
 const TOKEN_FORMAT = /^[A-Za-z0-9_-]{43}$/;
 
-/** Single-use link tokens (e-mail confirmation, password reset): stored as hashes, consumed atomically. */
+/**
+ * Single-use link tokens (e-mail confirmation, password reset) and six-digit codes (login code, e-mail
+ * factor enrolment): stored as hashes, consumed atomically. `secret` is KONTOR_SECRET (the codes' HMAC key).
+ */
 export class VerificationService {
   private readonly em: EntityManager;
   private readonly clock: Clock;
+  private readonly codes: CodeBook;
   // Expiry is judged by the clock, not the database's now(): tests advance it instead of rewriting rows.
-  constructor(em: EntityManager, clock: Clock = systemClock) {
+  constructor(em: EntityManager, secret: string, clock: Clock = systemClock) {
     this.em = em;
     this.clock = clock;
+    this.codes = new CodeBook(secret, clock);
+  }
+
+  /**
+   * Creates a six-digit code in the caller's transaction, replacing the account's open code of this purpose,
+   * and returns it in the clear, once, for the mail.
+   */
+  issueCode(em: EntityManager, input: CodeInput): Promise<string> {
+    return this.codes.issue(em, input);
+  }
+
+  /** Checks an entered code in the caller's transaction; a wrong one counts against the code's attempts. */
+  checkCode(em: EntityManager, accountId: string, purpose: CodeInput['purpose'], code: string, maxAttempts: number): Promise<CodeCheck> {
+    return this.codes.check(em, accountId, purpose, code, maxAttempts);
   }
 
   /** Creates a token in the caller's transaction and returns it in the clear, once, for the mail. */
@@ -48,6 +69,8 @@ export class VerificationService {
       usedAt: null,
       interactionUid: input.interactionUid ?? null,
       clientId: input.clientId ?? null,
+      target: input.target ?? null,
+      attempts: 0,
       createdAt: now,
     });
     return token;
