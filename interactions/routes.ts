@@ -20,6 +20,7 @@ import { registerEnrolmentRoutes } from './enrolment.ts';
 import { extendInteraction, INTERACTION_MINUTES, loadInteraction } from './interaction-context.ts';
 import { expiredRegistration } from './registration-steps.ts';
 import { showLogin, submitLogin } from './login.ts';
+import { registerSecondFactorRoutes } from './second-factor.ts';
 import { abortInteraction, showConsent, submitConsent, switchAccount } from './consent.ts';
 import type { RegistrationCookie } from './registration-cookie.ts';
 import { showAccountStep, submitAccountStep } from './registration-account.ts';
@@ -157,6 +158,8 @@ export function interactionRoutes(deps: InteractionDeps, pageMiddleware: Middlew
     // cookie) and the link proves the mailbox; the login is at niedrig like a password login.
     await recordStep(deps, ctx, details, await readFlow(deps, details), { method: 'registration', ...result });
   });
+
+  registerSecondFactorRoutes(router, deps, load);
 
   router.post('/:uid/continue-below', async (ctx) => {
     const details = await load(ctx);

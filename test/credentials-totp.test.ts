@@ -7,7 +7,10 @@ describe('TOTP as second factor, with recovery codes', () => {
   let kontor: TestKontor;
   let address = 0;
   /** Each test from an address of its own: the per-IP window has tests of its own. */
-  const context = () => ({ ip: `198.51.100.${(address += 1)}`, clientId: null, locale: 'de' as const });
+  const context = () => {
+    address += 1;
+    return { ip: `198.51.100.${address}`, clientId: null, locale: 'de' as const };
+  };
 
   beforeAll(async () => {
     kontor = await startTestKontor('postgres');
