@@ -5,13 +5,15 @@ import { nextStep, readFlow, type LoginFlow, type NextStep } from './login-flow.
 import type { AttemptContext } from './second-factor-port.ts';
 import { AppError } from '../src/shared/app-error.ts';
 import type { LevelRequirement } from '../src/trust/index.ts';
+import { levelName } from './level-notice.ts';
 
 export type EnrolStep = Extract<NextStep, { kind: 'enrol' }>;
 
 /** The person's words for the level the portal asks for, and why it needs a second factor. */
 export function requirementText(deps: InteractionDeps, ctx: Context, requirement: LevelRequirement): string {
   const t = deps.views.translator(ctx);
-  return t('enrol.requirement', { level: t(`enrol.level.${requirement.level}`) });
+  // The same sentence as the second-factor step and the level notice (level-notice.ts names the level).
+  return t('level.required', { level: levelName(t, requirement.level) });
 }
 
 /** What the code services need to know of the attempt (audit, per-IP window, the mail's language). */
