@@ -187,4 +187,21 @@ describe('the enrolment page’s edges', () => {
     expect(invalid.body).toContain('href="#code"');
     expect(secretOf(invalid)).toBe(secretOf(totpPage));
   });
+
+  it('throttles wrong codes like the password: a wait with Retry-After, and the same secret still shown', async () => {
+    const user = await createUser(kontor);
+    const { agent, page: choice } = await afterPassword(user);
+    let page = await agent.get(linkEndingWith(choice, '/enrol/totp'));
+    const secret = secretOf(page);
+    const failures = kontor.config.secondFactor.failuresBeforeDelay;
+    for (let attempt = 0; attempt < failures; attempt += 1) {
+      page = await submitForm(agent, page, '/enrol/totp', { code: wrongCode(await appCode(secret)) });
+      expect(page.status).toBe(401);
+    }
+    const throttled = await submitForm(agent, page, '/enrol/totp', { code: await appCode(secret) });
+    expect(throttled.status).toBe(429);
+    expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(throttled.body).toContain('Zu viele falsche Einmal-Passwörter.');
+    expect(secretOf(throttled)).toBe(secret);
+  });
 });
