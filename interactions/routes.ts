@@ -16,6 +16,7 @@ import type { SecondFactorPort } from './second-factor-port.ts';
 import { continueBelow, refuseLevel, showCurrentStep } from './login-steps.ts';
 import { readFlow, recordStep } from './login-flow.ts';
 import { uidParams } from './interaction.schemas.ts';
+import { registerEnrolmentRoutes } from './enrolment.ts';
 import { extendInteraction, INTERACTION_MINUTES, loadInteraction } from './interaction-context.ts';
 import { expiredRegistration } from './registration-steps.ts';
 import { showLogin, submitLogin } from './login.ts';
@@ -39,6 +40,8 @@ export interface JourneySettings {
   sessionLimits: SessionLimits;
   /** The level password + second factor reaches (config `secondFactor.level`): the highest a login has today. */
   secondFactorLevel: AuthenticationLevel;
+  /** How long an e-mailed one-time code is valid (config `secondFactor.emailCodeMinutes`), as the pages state it. */
+  emailCodeMinutes: number;
 }
 
 /** What the person-facing handlers need: services, the view renderer and the settings of the journeys. */
@@ -56,6 +59,8 @@ export interface InteractionDeps {
   logger: Logger;
   /** The logged-in person's name as the consent page shows it ("Angemeldet als …"). */
   displayName: (accountId: string) => Promise<string | undefined>;
+  /** The names an account logs in with: the authenticator app's label, the address a code goes to. */
+  loginNames: (accountId: string) => Promise<{ email: string; username: string | null } | undefined>;
   /** The second factor: what the account has, checking codes, enrolment. */
   secondFactors: SecondFactorPort;
   /** The time steps are stamped and judged with (tests advance it). */
@@ -167,6 +172,8 @@ export function interactionRoutes(deps: InteractionDeps, pageMiddleware: Middlew
     if (details.prompt.name !== 'login') throw new AppError('interaction.unexpected_step', 400);
     await refuseLevel(deps, ctx, details);
   });
+
+  registerEnrolmentRoutes(router, deps, load);
 
   router.post('/:uid/consent', async (ctx) => {
     const details = await load(ctx);

@@ -62,6 +62,10 @@ export function createApp(container: Container): KontorApp {
     audit: (event) => container.audit.recordAlone(db.orm.em, event),
     logger,
     displayName: (accountId) => container.accounts.displayName(accountId),
+    loginNames: async (accountId) => {
+      const account = await container.accounts.findById(accountId);
+      return account ? { email: account.email, username: account.username ?? null } : undefined;
+    },
     secondFactors: container.secondFactors,
     clock: container.clock,
     settings: {
@@ -73,6 +77,7 @@ export function createApp(container: Container): KontorApp {
       minimumResponseMs: MINIMUM_RESPONSE_MS,
       sessionLimits: sessionLimitsOf(config.session),
       secondFactorLevel: config.secondFactor.level,
+      emailCodeMinutes: config.secondFactor.emailCodeMinutes,
     },
   };
   // Every router of ours goes in this list: the CSRF guard covers exactly these, and so does its test.

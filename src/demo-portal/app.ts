@@ -15,7 +15,8 @@ export interface DemoPortalOptions {
 }
 
 interface PortalSession {
-  pending?: { state: string; nonce: string; codeVerifier: string };
+  /** `returnTo`: the portal page that started the login (the substanziell service comes back to itself). */
+  pending?: { state: string; nonce: string; codeVerifier: string; returnTo: string };
   idToken?: string;
   claims?: Record<string, unknown>;
   userinfo?: Record<string, unknown>;
@@ -23,6 +24,7 @@ interface PortalSession {
 
 const template = (name: string) => Handlebars.compile(readFileSync(fileURLToPath(new URL(`../../templates/demo-portal/${name}.hbs`, import.meta.url)), 'utf8'));
 const page = template('index');
+const servicePage = template('service');
 const errorPage = template('error');
 
 /**
@@ -50,9 +52,21 @@ export function describeLoginError(error: unknown): { status: number; heading: s
 
 const TRUST_LEVELS: Record<string, string> = {
   'http://bsi.bund.de/eID/LoA/normal': 'niedrig (Passwort)',
-  'http://bsi.bund.de/eID/LoA/substantiell': 'substanziell',
+  'http://bsi.bund.de/eID/LoA/substantiell': 'substanziell (Passwort und zweiter Faktor)',
   'http://bsi.bund.de/eID/LoA/hoch': 'hoch (Online-Ausweis)',
 };
+
+/** What the second service asks for (BSI TR-03107-1 URI, in `acr_values`: the portal may go on below it). */
+const SUBSTANZIELL = 'http://bsi.bund.de/eID/LoA/substantiell';
+/** The levels at which the second service opens; what the portal compares the ID token's acr with. */
+const AT_LEAST_SUBSTANZIELL = new Set([SUBSTANZIELL, 'http://bsi.bund.de/eID/LoA/hoch']);
+
+/** How the session logged in, for the pages: level in words, the raw acr and amr (RFC 8176). */
+function loginOf(session: PortalSession): { trustLevel?: string; acr?: string; amr?: string } {
+  const acr = session.claims?.acr as string | undefined;
+  const amr = session.claims?.amr;
+  return { trustLevel: acr ? (TRUST_LEVELS[acr] ?? acr) : undefined, acr, amr: Array.isArray(amr) ? amr.join(', ') : undefined };
+}
 
 /**
  * "Online-Dienste Musterstadt": a relying portal as a city would run it, using openid-client with the
@@ -80,14 +94,31 @@ export async function createDemoPortal(options: DemoPortalOptions): Promise<Koa>
 
   router.get('/', (ctx) => {
     const session = sessionOf(ctx);
-    const acr = session.claims?.acr as string | undefined;
     ctx.type = 'html';
     ctx.body = page({
       loggedIn: Boolean(session.claims),
       name: session.userinfo?.name ?? session.claims?.sub,
-      trustLevel: acr ? (TRUST_LEVELS[acr] ?? acr) : undefined,
+      ...loginOf(session),
       claims: session.claims ? JSON.stringify(session.claims, null, 2) : undefined,
       userinfo: session.userinfo ? JSON.stringify(session.userinfo, null, 2) : undefined,
+    });
+  });
+
+  /**
+   * "Dienst mit Vertrauensniveau substanziell": opens only to a login at substanziell or higher. A person
+   * logged in with the password alone gets a button that asks Kontor for the level: Kontor then asks for
+   * the missing second factor only (step-up), or sets one up inside the login.
+   */
+  router.get('/substanziell', (ctx) => {
+    const session = sessionOf(ctx);
+    const acr = session.claims?.acr as string | undefined;
+    ctx.type = 'html';
+    ctx.body = servicePage({
+      loggedIn: Boolean(session.claims),
+      name: session.userinfo?.name ?? session.claims?.sub,
+      open: Boolean(acr && AT_LEAST_SUBSTANZIELL.has(acr)),
+      ...loginOf(session),
+      loginUrl: `/login?level=substanziell${ctx.query.lang === 'en' ? '&lang=en' : ''}`,
     });
   });
 
@@ -95,7 +126,8 @@ export async function createDemoPortal(options: DemoPortalOptions): Promise<Koa>
     const config = await discover();
     const session = sessionOf(ctx);
     const codeVerifier = oidc.randomPKCECodeVerifier();
-    session.pending = { state: oidc.randomState(), nonce: oidc.randomNonce(), codeVerifier };
+    const substanziell = ctx.query.level === 'substanziell';
+    session.pending = { state: oidc.randomState(), nonce: oidc.randomNonce(), codeVerifier, returnTo: substanziell ? '/substanziell' : '/' };
     const url = oidc.buildAuthorizationUrl(config, {
       redirect_uri: redirectUri,
       scope: 'openid profile email',
@@ -105,6 +137,8 @@ export async function createDemoPortal(options: DemoPortalOptions): Promise<Koa>
       nonce: session.pending.nonce,
       // The portal's language choice travels as ui_locales (OIDC Core §3.1.2.1): /login?lang=en logs in in English.
       ui_locales: ctx.query.lang === 'en' ? 'en' : 'de',
+      // OIDC Core §3.1.2.1: a voluntary request; the portal checks the acr it gets before it opens the service.
+      ...(substanziell ? { acr_values: SUBSTANZIELL } : {}),
     });
     ctx.redirect(url.href);
   });
@@ -129,7 +163,7 @@ export async function createDemoPortal(options: DemoPortalOptions): Promise<Koa>
     session.idToken = tokens.id_token;
     session.claims = claims as Record<string, unknown>;
     session.userinfo = (await oidc.fetchUserInfo(config, tokens.access_token, claims.sub)) as Record<string, unknown>;
-    ctx.redirect('/');
+    ctx.redirect(pending.returnTo);
   });
 
   router.post('/logout', async (ctx) => {
