@@ -6,7 +6,6 @@ import { enrolled } from './enrolment-done.ts';
 import { totpEnrolmentForm } from './enrolment.schemas.ts';
 import { renderTooManyRequests, waitText } from './abuse-protection.ts';
 import { errorSummary, fieldMessages, parseForm, type FormField } from '../src/http/validate.ts';
-import { qrSvg, totpUri } from '../src/credentials/index.ts';
 
 interface TotpView {
   secret: string;
@@ -65,23 +64,19 @@ export async function showTotp(deps: InteractionDeps, ctx: Context, details: Int
 
 /**
  * POST /enrol/totp: the first code from the app proves it holds the secret. A wrong code shows the same
- * secret again (from the form: the service keeps the pending one and checks against that, never against
- * what the form says); a new enrolment here would replace the secret the person just scanned.
+ * (pending) secret again; a new enrolment here would replace the secret the person just scanned.
  */
 export async function submitTotp(deps: InteractionDeps, ctx: Context, details: InteractionDetails): Promise<void> {
   const at = await atEnrolment(deps, details);
   if (!at) return toCurrentStep(ctx, details);
   const form = parseForm(totpEnrolmentForm, ctx.request.body);
-  const posted = (ctx.request.body as { secret?: unknown } | undefined)?.secret;
-  const secret = typeof posted === 'string' && /^[A-Z2-7]{16,128}$/.test(posted) ? posted : undefined;
   const { label } = await accountLabel(deps, at.flow.accountId);
-  // Not the page's form (it always carries the secret): the page itself, with a new one.
-  if (!secret) {
+  const view = await deps.secondFactors.pendingTotpEnrolment(at.flow.accountId, label);
+  // Nothing pending (confirmed meanwhile in another tab, or never started): the page itself, with a new one.
+  if (!view) {
     ctx.status = 303;
     return ctx.redirect(`/interaction/${details.uid}/enrol/totp`);
   }
-  // The issuer in the app's list is the operator's name, as the service writes it into the URI.
-  const view: TotpView = { secret, qrSvg: qrSvg(totpUri((ctx.state.operator as { name: string }).name, label, secret)) };
   if (!form.ok) return render(deps, ctx, details, at.next, view, { fieldErrors: form.fieldErrors }, 400);
   const outcome = await deps.secondFactors.confirmTotpEnrolment(at.flow.accountId, form.data.code, attemptContext(ctx, details));
   switch (outcome.kind) {

@@ -31,6 +31,7 @@ export interface SecondFactorPort {
   verify(accountId: string, method: SecondFactorMethod, code: string, context: AttemptContext): Promise<CodeOutcome>;
   sendLoginCode(accountId: string, context: AttemptContext): Promise<void>;
   startTotpEnrolment(accountId: string, label: string): Promise<{ secret: string; otpauthUri: string; qrSvg: string }>;
+  pendingTotpEnrolment(accountId: string, label: string): Promise<{ secret: string; otpauthUri: string; qrSvg: string } | null>;
   confirmTotpEnrolment(accountId: string, code: string, context: AttemptContext): Promise<EnrolmentOutcome>;
   sendEnrolmentCode(accountId: string, context: AttemptContext): Promise<void>;
   confirmEmailEnrolment(accountId: string, code: string, context: AttemptContext): Promise<EnrolmentOutcome>;

@@ -51,13 +51,15 @@ export async function startKontor(config: LoadedConfig, logger: Logger, options:
     container.mailDispatcher.start();
     if (!container.mailDispatcher.sending) logger.info({ devMailbox: `${effective.issuer}/dev/mail` }, 'no SMTP_URL: mail stays in the outbox');
 
-    purgeTimer = setInterval(() => {
-      void purge(container, logger);
-    }, effective.purgeIntervalSeconds * 1000);
+    // Background work in flight: close() waits for it before closing the database under it.
+    const running = new Set<Promise<void>>();
+    const track = (work: Promise<void>) => {
+      running.add(work);
+      void work.finally(() => running.delete(work));
+    };
+    purgeTimer = setInterval(() => track(purge(container, logger)), effective.purgeIntervalSeconds * 1000);
     purgeTimer.unref();
-    keyTimer = setInterval(() => {
-      void reloadKeys(container, logger);
-    }, effective.keys.reloadSeconds * 1000);
+    keyTimer = setInterval(() => track(reloadKeys(container, logger)), effective.keys.reloadSeconds * 1000);
     keyTimer.unref();
 
     const url = effective.issuer;
@@ -76,6 +78,7 @@ export async function startKontor(config: LoadedConfig, logger: Logger, options:
         });
         server.closeAllConnections();
         await container.mailDispatcher.stop();
+        await Promise.all(running);
         await db.close();
       },
     };

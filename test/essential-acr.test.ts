@@ -102,15 +102,9 @@ describe('an essential acr the login cannot reach', () => {
   });
 
   describe('the client’s default_acr_values as its floor', () => {
-    /** A client registered with a floor. The client service has no option for it yet: the metadata is set as registration would. */
+    /** A client registered with a floor, as `client create --default-acr` registers it. */
     async function clientWithFloor(values: string[]) {
-      const client = await registerClient(kontor);
-      await kontor.container.db.orm.em
-        .fork()
-        .execute(`update oidc_client set metadata = metadata || ?::jsonb where client_id = ?`, [
-          JSON.stringify({ default_acr_values: values }),
-          client.clientId,
-        ]);
+      const client = await registerClient(kontor, { defaultAcrValues: values });
       return discover(kontor, client.clientId, client.clientSecret);
     }
 

@@ -94,6 +94,11 @@ export class SecondFactorService {
     return this.deps.em.fork().transactional((tx) => this.deps.totp.start(tx, accountId, label));
   }
 
+  /** The pending TOTP enrolment, to show its secret again; null when none is pending. */
+  pendingTotpEnrolment(accountId: string, label: string): Promise<TotpEnrolment | null> {
+    return this.deps.totp.pending(this.deps.em.fork(), accountId, label);
+  }
+
   /** The first code from the new app proves it holds the secret: the app becomes the account's TOTP factor. */
   confirmTotpEnrolment(accountId: string, code: string, context: AttemptContext): Promise<EnrolmentOutcome> {
     return this.enrol(accountId, 'totp', context, (tx) => this.deps.totp.check(tx, accountId, code, 'confirm'));

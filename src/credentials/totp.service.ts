@@ -44,6 +44,15 @@ export class TotpCredentials {
     return { secret, otpauthUri, qrSvg: qrSvg(otpauthUri) };
   }
 
+  /** The pending enrolment as it was shown (after a wrong first code the page shows the same secret again). */
+  async pending(em: EntityManager, accountId: string, label: string): Promise<TotpEnrolment | null> {
+    const credential = await new CredentialRepository(em).totpOf(accountId, 'pending');
+    if (!credential?.secretEncrypted) return null;
+    const secret = decrypt(this.key, credential.secretEncrypted, contextOf(credential.id));
+    const otpauthUri = totpUri(this.issuer, label, secret);
+    return { secret, otpauthUri, qrSvg: qrSvg(otpauthUri) };
+  }
+
   /**
    * Checks a code against the confirmed app (`login`) or the pending enrolment (`confirm`, which then
    * replaces the confirmed app, if any). The code's time step is accepted only if it is newer than the last
