@@ -9,6 +9,16 @@
  *   GET /interaction/:uid2, POST …/consent        (consent page and its form)
  *   GET /auth/:uid2 → 303 <redirect_uri>?code=…   (the iteration ends here; the code is checked, not redeemed)
  *
+ * BENCH_LOGIN_MODE=totp logs in with accounts that have a confirmed TOTP app: the login POST 303s to
+ * /interaction/:uid instead, and two steps come before the GET /auth/:uid:
+ *
+ *   GET /interaction/:uid                         (second-factor page: CSRF token from the TOTP form)
+ *   POST /interaction/:uid/second-factor          (method=totp, the code for this moment → 303 /auth/:uid) ← timed on its own
+ *
+ * A code is accepted once per account and time step, so the child seeds a pool of such accounts and the
+ * workers take them round-robin (bench/totp-pool.ts). BENCH_LOGIN_MODE=both (the default) runs a password
+ * round and a TOTP round, one after the other, for every round, and compares them.
+ *
  * A closed loop: BENCH_CONCURRENCY workers each run one login after the other for BENCH_DURATION seconds
  * after BENCH_WARMUP seconds of unmeasured load. The same file is its own server child
  * (BENCH_LOGIN_ROLE=server): a real Kontor (startKontor) on a fresh PostgreSQL database, one confidential
@@ -17,8 +27,9 @@
  * protection: the rate-limit settings in the config file are then ignored, and the output says so).
  *
  * Rate limits: the child loads a KONTOR_CONFIG_FILE written by this script that raises
- * rateLimits.loginPerIp to 10^9 per 15 minutes: every login comes from 127.0.0.1, and the default (60 per
- * 15 minutes) would answer 429 after a second. The per-IP upsert still runs on every login POST.
+ * rateLimits.loginPerIp (and rateLimits.secondFactorPerIp, the same window for the code entries) to 10^9 per
+ * 15 minutes: every login comes from 127.0.0.1, and the default (60 per 15 minutes) would answer 429 after a
+ * second. The per-IP upserts still run on every login POST and every code POST.
  *
  * Measured per round: completed logins/s; p50/p95/p99 latency of the login POST alone and of the whole
  * sequence; errors by step; CPU of the Kontor process (all its threads, argon2 included), of PostgreSQL
@@ -32,16 +43,19 @@
  *   BENCH_CONCURRENCY       parallel browsers (closed loop)                     (default 8)
  *   BENCH_ROUNDS            repeat the whole thing (new server and database)    (default 1, at most 5)
  *   BENCH_PROBES            sequential logins before the load, for SQL per step (default 20)
+ *   BENCH_LOGIN_MODE        password | totp | both                               (default both)
+ *   BENCH_TOTP_ACCOUNTS     accounts with a TOTP app seeded for a TOTP round      (default 80 × (warm-up +
+ *                           duration) + probes + 1 = 2021: 80 logins/s without reusing an account within 65 s)
  *   BENCH_PG_URL            admin connection (loopback only)   (default postgres://postgres@127.0.0.1:5432/postgres)
  *   BENCH_JSON              write the results as JSON to this file
  *   BENCH_NODE_ARGS         extra node options for the server child, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
  *   BENCH_KONTOR_LOG_LEVEL  Kontor's log level in its child (default silent)
  *   BENCH_SQL_TRACE         1: print the SQL statements of each step of the last probe login (stderr)
- * Exit code 1 when the measured phase saw any error, or a check failed.
+ * Exit code 1 when the measured phase saw any error (a refused TOTP code is one), or a check failed.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -51,6 +65,7 @@ import { formEndingWith, parseForms } from '../test/helpers/browser-agent.ts';
 import { createBenchDatabase, runCleanups, seedBenchRelyingParty, type Cleanup } from './bench-setup.ts';
 import { discover, type Endpoints } from './mint.ts';
 import { cpuSnapshot, type CpuSnapshot } from './measure.ts';
+import { seedTotpAccounts, TotpPool, type TotpPoolFile } from './totp-pool.ts';
 import {
   announceReady,
   freeLoopbackPort,
@@ -68,8 +83,12 @@ import {
 interface LoginServerInfo extends ServerInfo {
   /** rateLimits.loginPerIp as Kontor loaded it; null when this version has no rate limits. */
   loginPerIp: { limit: number; windowSeconds: number } | null;
+  /** rateLimits.secondFactorPerIp as Kontor loaded it; null when this version has no second factor. */
+  secondFactorPerIp: { limit: number; windowSeconds: number } | null;
+  /** The TOTP pool written to BENCH_TOTP_FILE (TOTP rounds only): how many accounts, seeded in how long. */
+  totpPool: { accounts: number; seconds: number } | null;
   /** config.password (argon2id parameters) as Kontor loaded it. */
-  passwordHashing: { argon2MemoryKiB: number; argon2TimeCost: number; argon2Parallelism: number } | null;
+  passwordHashing: { argon2MemoryKiB: number; argon2TimeCost: number; argon2Parallelism: number; maxConcurrentHashes?: number } | null;
   poolMax: number | null;
 }
 
@@ -131,10 +150,15 @@ async function serve(): Promise<void> {
   });
 
   const { clientId, clientSecret, password } = await seedBenchRelyingParty(container);
+  const totpFile = process.env.BENCH_TOTP_FILE;
+  const totpAccounts = Number(process.env.BENCH_TOTP_ACCOUNTS ?? '0');
+  const totpPool = totpFile
+    ? { accounts: totpAccounts, ...(await seedTotpAccounts(container, totpAccounts, randomBytes(18).toString('base64url'), totpFile)) }
+    : null;
 
   // Read through a loose view: older versions have no rateLimits.
   const config = loaded as unknown as {
-    rateLimits?: { loginPerIp?: LoginServerInfo['loginPerIp'] };
+    rateLimits?: { loginPerIp?: LoginServerInfo['loginPerIp']; secondFactorPerIp?: LoginServerInfo['secondFactorPerIp'] };
     password?: LoginServerInfo['passwordHashing'];
     database?: { poolMax?: number };
   };
@@ -148,6 +172,8 @@ async function serve(): Promise<void> {
     password,
     pid: process.pid,
     loginPerIp: config.rateLimits?.loginPerIp ?? null,
+    secondFactorPerIp: config.rateLimits?.secondFactorPerIp ?? null,
+    totpPool,
     passwordHashing: config.password ?? null,
     poolMax: config.database?.poolMax ?? null,
   };
@@ -172,12 +198,34 @@ function intEnv(name: string, fallback: number, min: number, max: number): numbe
   return value;
 }
 
-const settings = {
+/** How a login proves who it is: the password alone, or the password and then a TOTP app's code. */
+type Mode = 'password' | 'totp';
+
+function loginModes(raw: string | undefined): Mode[] {
+  if (raw === undefined || raw === '' || raw === 'both') return ['password', 'totp'];
+  if (raw === 'password' || raw === 'totp') return [raw];
+  throw new Error(`BENCH_LOGIN_MODE must be password, totp or both, got ${raw}`);
+}
+
+/**
+ * The TOTP pool's default size is made for this rate over warm-up and measured phase (more than twice what
+ * this 2-core machine reaches), so no account is needed twice; seeding costs ≈ 35 statements per account.
+ */
+const TOTP_POOL_RATE = 80;
+
+const timing = {
   duration: intEnv('BENCH_DURATION', 20, 1, 120),
   warmup: intEnv('BENCH_WARMUP', 5, 0, 60),
+  probes: intEnv('BENCH_PROBES', 20, 3, 200),
+};
+
+const settings = {
+  ...timing,
   concurrency: intEnv('BENCH_CONCURRENCY', 8, 1, 64),
   rounds: intEnv('BENCH_ROUNDS', 1, 1, 5),
-  probes: intEnv('BENCH_PROBES', 20, 3, 200),
+  modes: loginModes(process.env.BENCH_LOGIN_MODE),
+  // + the sanity login and the probes, which come before the load.
+  totpAccounts: intEnv('BENCH_TOTP_ACCOUNTS', TOTP_POOL_RATE * (timing.warmup + timing.duration) + timing.probes + 1, 10, 100_000),
   pgUrl: process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
 };
 
@@ -345,6 +393,8 @@ const STEPS = [
   'GET /auth',
   'GET login page',
   'POST login',
+  'GET second-factor page',
+  'POST second factor',
   'GET /auth/:uid (after login)',
   'GET consent page',
   'POST consent',
@@ -380,8 +430,22 @@ function pkce(): { verifier: string; challenge: string } {
   return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
 }
 
+/** Who logs in: the seeded person (password mode) or a pool account whose code is computed at the POST. */
+interface Credentials {
+  username: string;
+  password: string;
+  totpCode?: () => Promise<string>;
+}
+
+/** The next login's credentials in `mode` (a TOTP account from the pool, possibly after a wait). */
+async function credentialsFor(info: LoginServerInfo, pool: TotpPool | undefined): Promise<Credentials> {
+  if (!pool) return { username: info.username, password: info.password };
+  const { account, codeFor } = await pool.take();
+  return { username: account.email, password: pool.password, totpCode: codeFor };
+}
+
 /** One complete browser login with a fresh cookie jar; throws a {@link StepError} at the first surprise. */
-async function loginOnce(info: LoginServerInfo, endpoints: Endpoints, hooks?: StepHooks): Promise<LoginTimes> {
+async function loginOnce(info: LoginServerInfo, endpoints: Endpoints, credentials: Credentials, hooks?: StepHooks): Promise<LoginTimes> {
   const jar = new CookieJar();
   const steps: Partial<Record<Step, number>> = {};
   const started = performance.now();
@@ -429,10 +493,24 @@ async function loginOnce(info: LoginServerInfo, endpoints: Endpoints, hooks?: St
   if (!loginForm) throw new StepError('GET login page', 'no login form', loginPage.slice(0, 200));
   const posted = await timed('POST login', new URL(loginForm.action, loginPageUrl).href, {
     ...loginForm.fields,
-    username: info.username,
-    password: info.password,
+    username: credentials.username,
+    password: credentials.password,
   });
-  let next = redirectTo('POST login', posted, `${info.issuer}/auth/`);
+  let next: string;
+  if (credentials.totpCode) {
+    // The flow keeps the same interaction and shows its next step there (interactions/login-flow.ts).
+    const factorUrl = redirectTo('POST login', posted, loginPageUrl);
+    const factorPage = page('GET second-factor page', await timed('GET second-factor page', factorUrl));
+    const totpForm = parseForms(factorPage).find((form) => form.action.endsWith('/second-factor') && form.fields.method === 'totp');
+    if (!totpForm) throw new StepError('GET second-factor page', 'no TOTP form', factorPage.slice(0, 200));
+    const code = await credentials.totpCode();
+    const checked = await timed('POST second factor', new URL(totpForm.action, factorUrl).href, { ...totpForm.fields, code });
+    // 401 with the page again: the code was refused (wrong, or its step used already).
+    if (checked.status === 401) throw new StepError('POST second factor', 'code refused', `HTTP 401 for ${credentials.username}`);
+    next = redirectTo('POST second factor', checked, `${info.issuer}/auth/`);
+  } else {
+    next = redirectTo('POST login', posted, `${info.issuer}/auth/`);
+  }
   let consented = false;
   let location: string | undefined;
   while (!location) {
@@ -467,6 +545,8 @@ interface LoadResult {
   logins: number;
   seconds: number;
   post: number[];
+  /** The second-factor POST of each login (TOTP mode; empty otherwise). */
+  secondFactor: number[];
   total: number[];
   steps: Partial<Record<Step, number[]>>;
   errors: Record<string, number>;
@@ -474,8 +554,8 @@ interface LoadResult {
 }
 
 /** Closed loop: `concurrency` browsers, each starting its next login as soon as the last one ended. */
-async function runLoad(info: LoginServerInfo, endpoints: Endpoints, seconds: number): Promise<LoadResult> {
-  const result: LoadResult = { logins: 0, seconds: 0, post: [], total: [], steps: {}, errors: {} };
+async function runLoad(info: LoginServerInfo, endpoints: Endpoints, seconds: number, pool?: TotpPool): Promise<LoadResult> {
+  const result: LoadResult = { logins: 0, seconds: 0, post: [], secondFactor: [], total: [], steps: {}, errors: {} };
   const started = performance.now();
   const end = started + seconds * 1000;
   let lastDone = started;
@@ -483,11 +563,12 @@ async function runLoad(info: LoginServerInfo, endpoints: Endpoints, seconds: num
   const worker = async () => {
     while (performance.now() < end && errorCount < 200) {
       try {
-        const login = await loginOnce(info, endpoints);
+        const login = await loginOnce(info, endpoints, await credentialsFor(info, pool));
         lastDone = performance.now();
         result.logins += 1;
         result.total.push(login.total);
         result.post.push(login.steps['POST login']!);
+        if (login.steps['POST second factor'] !== undefined) result.secondFactor.push(login.steps['POST second factor']);
         for (const [step, ms] of Object.entries(login.steps) as Array<[Step, number]>) pushTo(result.steps, step, ms);
       } catch (error) {
         errorCount += 1;
@@ -524,8 +605,11 @@ function median(values: number[]): number {
 
 interface RoundResult {
   round: number;
+  mode: Mode;
   loadBefore: number[];
   argon2Ms: number;
+  /** Logins/s the argon2 verification alone would allow: one hash per login, see {@link argon2Bound}. */
+  argon2Bound: number;
   rateLimits: string;
   passwordHashing: LoginServerInfo['passwordHashing'];
   poolMax: number | null;
@@ -533,6 +617,10 @@ interface RoundResult {
   seconds: number;
   rate: number;
   post: { p50: number; p95: number; p99: number };
+  /** The second-factor POST (TOTP mode), like `post`. */
+  secondFactor: { p50: number; p95: number; p99: number } | null;
+  /** TOTP mode: the seeded pool, how long seeding took, and how often a worker waited for a free account. */
+  totpPool: { accounts: number; seedSeconds: number; waits: number; waitedSeconds: number } | null;
   total: { p50: number; p95: number; p99: number };
   stepP50: Partial<Record<Step, number>>;
   errors: Record<string, number>;
@@ -561,31 +649,60 @@ async function argon2Reference(): Promise<number> {
   return median(times);
 }
 
-async function runRound(round: number): Promise<RoundResult> {
-  const loadBefore = os.loadavg().map((value) => Math.round(value * 100) / 100);
-  log(`round ${round}: load average before ${loadBefore.join(' ')}`);
-  const argon2Ms = await argon2Reference();
-  log(`round ${round}: argon2id reference ${argon2Ms.toFixed(1)} ms per hash (m=19 MiB, t=2, p=1, this process)`);
+/**
+ * The argon2 bound: logins/s if every core the hashing gate lets work (Kontor's
+ * password.maxConcurrentHashes, 2 by default; all cores on versions before the gate) did nothing but the one
+ * argon2id verification per login, at the reference hash's time. Both modes verify exactly one password.
+ */
+function argon2Bound(argon2Ms: number, hashing: LoginServerInfo['passwordHashing']): number {
+  const lanes = Math.min(os.cpus().length, hashing?.maxConcurrentHashes ?? os.cpus().length);
+  return (lanes * 1000) / argon2Ms;
+}
+
+/** The load average now, rounded as the report prints it. */
+function loadAverage(): number[] {
+  return os.loadavg().map((value) => Math.round(value * 100) / 100);
+}
+
+async function runRound(round: number, mode: Mode, argon2Ms: number): Promise<RoundResult> {
+  const label = `round ${round} (${mode})`;
+  const loadBefore = loadAverage();
+  log(`${label}: load average before ${loadBefore.join(' ')}`);
 
   const configDir = mkdtempSync(join(os.tmpdir(), 'kontor-bench-login-'));
   const configFile = join(configDir, 'kontor.json');
-  writeFileSync(configFile, `${JSON.stringify({ rateLimits: { loginPerIp: GENEROUS_LOGIN_PER_IP } }, null, 2)}\n`);
+  const rateLimitsFile = { loginPerIp: GENEROUS_LOGIN_PER_IP, secondFactorPerIp: GENEROUS_LOGIN_PER_IP };
+  writeFileSync(configFile, `${JSON.stringify({ rateLimits: rateLimitsFile }, null, 2)}\n`);
+  const totpFile = join(configDir, 'totp-pool.json');
   const database = await createBenchDatabase(settings.pgUrl, cleanups, log);
   const started = performance.now();
-  const child = await startChild({ BENCH_DATABASE_URL: database.url, KONTOR_CONFIG_FILE: configFile });
+  const child = await startChild({
+    BENCH_DATABASE_URL: database.url,
+    KONTOR_CONFIG_FILE: configFile,
+    ...(mode === 'totp' ? { BENCH_TOTP_FILE: totpFile, BENCH_TOTP_ACCOUNTS: String(settings.totpAccounts) } : {}),
+  });
   try {
     const { info } = child;
-    log(`round ${round}: Kontor ready at ${info.issuer} (pid ${info.pid}) after ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    log(`${label}: Kontor ready at ${info.issuer} (pid ${info.pid}) after ${((performance.now() - started) / 1000).toFixed(1)} s`);
     const rateLimits = info.loginPerIp
-      ? `rateLimits.loginPerIp raised to ${info.loginPerIp.limit} per ${info.loginPerIp.windowSeconds} s via KONTOR_CONFIG_FILE (benchmark setting; default 60 per 900 s)`
+      ? `rateLimits.loginPerIp raised to ${info.loginPerIp.limit} per ${info.loginPerIp.windowSeconds} s via KONTOR_CONFIG_FILE (benchmark setting; default 60 per 900 s)` +
+        (mode === 'totp' && info.secondFactorPerIp ? `, secondFactorPerIp likewise to ${info.secondFactorPerIp.limit}` : '')
       : 'this version has no rate limits (rateLimits in KONTOR_CONFIG_FILE ignored)';
-    log(`round ${round}: ${rateLimits}`);
+    log(`${label}: ${rateLimits}`);
     if (info.loginPerIp && info.loginPerIp.limit !== GENEROUS_LOGIN_PER_IP.limit)
       throw new Error(`Kontor did not take the benchmark's rate limit: ${JSON.stringify(info.loginPerIp)}`);
+    let pool: TotpPool | undefined;
+    if (mode === 'totp') {
+      if (!info.secondFactorPerIp || !info.totpPool) throw new Error('this Kontor version has no second factor: BENCH_LOGIN_MODE=totp needs one');
+      if (info.secondFactorPerIp.limit !== GENEROUS_LOGIN_PER_IP.limit)
+        throw new Error(`Kontor did not take the benchmark's second-factor rate limit: ${JSON.stringify(info.secondFactorPerIp)}`);
+      pool = new TotpPool(JSON.parse(readFileSync(totpFile, 'utf8')) as TotpPoolFile);
+      log(`${label}: ${pool.size} accounts with a confirmed TOTP app seeded in ${info.totpPool.seconds.toFixed(1)} s`);
+    }
     const endpoints = await discover(info);
 
     // Sanity: one login, and its code really is redeemable for tokens.
-    const first = await loginOnce(info, endpoints);
+    const first = await loginOnce(info, endpoints, await credentialsFor(info, pool));
     const tokenResponse = await fetch(endpoints.token, {
       method: 'POST',
       headers: {
@@ -603,7 +720,11 @@ async function runRound(round: number): Promise<RoundResult> {
     if (tokenResponse.status !== 200 || typeof tokens.id_token !== 'string' || typeof tokens.access_token !== 'string') {
       throw new Error(`sanity: the login's code did not exchange: HTTP ${tokenResponse.status} ${JSON.stringify(tokens)}`);
     }
-    log(`round ${round}: sanity ok (login → code → tokens); steps: ${Object.keys(first.steps).join(' → ')}`);
+    // The TOTP login must really be the two-factor one (RFC 8176: otp + mfa beside pwd), not a password login.
+    const amr = (JSON.parse(Buffer.from(tokens.id_token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { amr?: unknown }).amr;
+    if (mode === 'totp' && !(Array.isArray(amr) && amr.includes('otp') && amr.includes('mfa')))
+      throw new Error(`sanity: the TOTP login's ID token has amr ${JSON.stringify(amr)}, expected otp and mfa`);
+    log(`${label}: sanity ok (login → code → tokens, amr ${JSON.stringify(amr)}); steps: ${Object.keys(first.steps).join(' → ')}`);
 
     // Probe: sequential logins, reading the SQL counter around each request.
     const probeSql: Partial<Record<Step, number[]>> = {};
@@ -619,10 +740,10 @@ async function runRound(round: number): Promise<RoundResult> {
         },
         after: async (step) => {
           pushTo(probeSql, step, ((await child.stats()).dbQueries ?? 0) - before);
-          if (trace) log(`round ${round}: SQL of ${step}:\n    ${(await child.statements()).join('\n    ')}`);
+          if (trace) log(`${label}: SQL of ${step}:\n    ${(await child.statements()).join('\n    ')}`);
         },
       };
-      const login = await loginOnce(info, endpoints, hooks);
+      const login = await loginOnce(info, endpoints, await credentialsFor(info, pool), hooks);
       for (const [step, ms] of Object.entries(login.steps) as Array<[Step, number]>) pushTo(probeMs, step, ms);
       probeTotal.push(Object.values(login.steps).reduce((sum, ms) => sum + ms, 0));
     }
@@ -631,23 +752,26 @@ async function runRound(round: number): Promise<RoundResult> {
       ms: Object.fromEntries(Object.entries(probeMs).map(([step, values]) => [step, median(values)])) as Partial<Record<Step, number>>,
       totalMs: median(probeTotal),
     };
+    const factorProbe =
+      mode === 'totp' ? `; POST second factor ${probe.ms['POST second factor']?.toFixed(1)} ms, ${probe.sql['POST second factor']} SQL statements` : '';
     log(
-      `round ${round}: probe (${settings.probes} sequential logins): POST login ${probe.ms['POST login']?.toFixed(1)} ms, ${probe.sql['POST login']} SQL statements; whole login ${probe.totalMs.toFixed(1)} ms`,
+      `${label}: probe (${settings.probes} sequential logins): POST login ${probe.ms['POST login']?.toFixed(1)} ms, ${probe.sql['POST login']} SQL statements${factorProbe}; whole login ${probe.totalMs.toFixed(1)} ms`,
     );
 
     let warmupRate = 0;
     if (settings.warmup > 0) {
-      const warm = await runLoad(info, endpoints, settings.warmup);
+      const warm = await runLoad(info, endpoints, settings.warmup, pool);
       warmupRate = warm.logins / warm.seconds;
       const warmErrors = Object.values(warm.errors).reduce((sum, count) => sum + count, 0);
       log(
-        `round ${round}: warm-up ${warmupRate.toFixed(1)} logins/s${warmErrors ? `, ${warmErrors} errors (${JSON.stringify(warm.errors)}; last: ${warm.lastError})` : ''}`,
+        `${label}: warm-up ${warmupRate.toFixed(1)} logins/s${warmErrors ? `, ${warmErrors} errors (${JSON.stringify(warm.errors)}; last: ${warm.lastError})` : ''}`,
       );
     }
 
+    const waitsBefore = { waits: pool?.waits ?? 0, seconds: pool?.waitedSeconds ?? 0 };
     const statsBefore = await child.stats();
     const cpuBefore = cpuSnapshot(info.pid);
-    const load = await runLoad(info, endpoints, settings.duration);
+    const load = await runLoad(info, endpoints, settings.duration, pool);
     const cpuAfter = cpuSnapshot(info.pid);
     const statsAfter = await child.stats();
     const cpu = cpuUse(cpuBefore, cpuAfter);
@@ -655,18 +779,32 @@ async function runRound(round: number): Promise<RoundResult> {
     const rate = load.logins / load.seconds;
     const pct = (seconds: number) => Math.round((seconds / cpu.wall) * 1000) / 10;
     const perLogin = (seconds: number) => (load.logins ? (seconds * 1000) / load.logins : Number.NaN);
+    const p = (values: number[]) => ({ p50: percentile(values, 50), p95: percentile(values, 95), p99: percentile(values, 99) });
     const result: RoundResult = {
       round,
+      mode,
       loadBefore,
       argon2Ms,
+      argon2Bound: argon2Bound(argon2Ms, info.passwordHashing),
       rateLimits,
       passwordHashing: info.passwordHashing,
       poolMax: info.poolMax,
       logins: load.logins,
       seconds: load.seconds,
       rate,
-      post: { p50: percentile(load.post, 50), p95: percentile(load.post, 95), p99: percentile(load.post, 99) },
-      total: { p50: percentile(load.total, 50), p95: percentile(load.total, 95), p99: percentile(load.total, 99) },
+      post: p(load.post),
+      secondFactor: mode === 'totp' ? p(load.secondFactor) : null,
+      // Waits of the measured phase only: a worker waiting for a free account is load the server did not get.
+      totpPool:
+        pool && info.totpPool
+          ? {
+              accounts: pool.size,
+              seedSeconds: info.totpPool.seconds,
+              waits: pool.waits - waitsBefore.waits,
+              waitedSeconds: pool.waitedSeconds - waitsBefore.seconds,
+            }
+          : null,
+      total: p(load.total),
       stepP50: Object.fromEntries(Object.entries(load.steps).map(([step, values]) => [step, median(values)])) as Partial<Record<Step, number>>,
       errors: load.errors,
       errorCount,
@@ -682,16 +820,18 @@ async function runRound(round: number): Promise<RoundResult> {
       warmupRate,
     };
     log(
-      `round ${round}: ${rate.toFixed(1)} logins/s over ${load.seconds.toFixed(1)} s (${load.logins} logins, ${errorCount} errors); POST p50 ${result.post.p50.toFixed(1)} ms; ` +
-        `CPU ms/login server ${result.cpu.serverMsPerLogin.toFixed(1)} + pg ${result.cpu.postgresMsPerLogin.toFixed(1)}; other CPU ${result.cpu.percent.other} %`,
+      `${label}: ${rate.toFixed(1)} logins/s over ${load.seconds.toFixed(1)} s (${load.logins} logins, ${errorCount} errors); POST p50 ${result.post.p50.toFixed(1)} ms; ` +
+        (result.secondFactor ? `second-factor POST p50 ${result.secondFactor.p50.toFixed(1)} ms; ` : '') +
+        `CPU ms/login server ${result.cpu.serverMsPerLogin.toFixed(1)} + pg ${result.cpu.postgresMsPerLogin.toFixed(1)}; other CPU ${result.cpu.percent.other} %` +
+        (result.totpPool?.waits ? `; waited for a free TOTP account ${result.totpPool.waits} times (${result.totpPool.waitedSeconds.toFixed(1)} s)` : ''),
     );
-    if (errorCount) log(`round ${round}: errors ${JSON.stringify(load.errors)}; last: ${load.lastError}`);
+    if (errorCount) log(`${label}: errors ${JSON.stringify(load.errors)}; last: ${load.lastError}`);
     return result;
   } finally {
     await child.stop();
     await database.drop();
     rmSync(configDir, { recursive: true, force: true });
-    log(`round ${round}: server stopped, database dropped`);
+    log(`${label}: server stopped, database dropped`);
   }
 }
 
@@ -722,77 +862,111 @@ function version(): string {
   }
 }
 
+const triple = (value: { p50: number; p95: number; p99: number } | null) => (value ? `${ms(value.p50)} / ${ms(value.p95)} / ${ms(value.p99)}` : '–');
+const percent = (value: number) => (Number.isFinite(value) ? `${(value * 100).toFixed(0)} %` : '–');
+
+/** The round of each mode with the median logins/s (the middle one, lower middle for an even count). */
+function medianRounds(results: RoundResult[]): RoundResult[] {
+  return settings.modes.flatMap((mode) => {
+    const sorted = results.filter((result) => result.mode === mode).sort((a, b) => a.rate - b.rate);
+    return sorted.length ? [sorted[Math.floor((sorted.length - 1) / 2)]!] : [];
+  });
+}
+
 function report(results: RoundResult[], commit: string): string {
-  const header = [
-    'round',
-    'load avg before',
-    'logins/s',
-    'POST p50',
-    'POST p95',
-    'POST p99',
-    'login p50',
-    'login p95',
-    'login p99',
-    'ok',
-    'errors',
-    'SQL/POST',
-    'SQL/login',
-    'CPU ms/login server+pg',
-    'CPU % server/pg/loadgen/other',
-  ];
+  const header = ['round', 'mode', 'load avg before', 'logins/s', 'of argon2 bound', 'POST login p50/95/99', 'POST 2nd factor p50/95/99', 'login p50/95/99'];
+  header.push('ok', 'errors', 'SQL/POST login', 'SQL/POST 2nd factor', 'SQL/login', 'CPU ms/login server+pg', 'CPU % server/pg/loadgen/other');
   const rows = [header];
   for (const result of results) {
+    const { cpu } = result;
     rows.push([
       String(result.round),
+      result.mode,
       result.loadBefore.map((value) => value.toFixed(2)).join(' '),
       result.rate.toFixed(1),
-      ms(result.post.p50),
-      ms(result.post.p95),
-      ms(result.post.p99),
-      ms(result.total.p50),
-      ms(result.total.p95),
-      ms(result.total.p99),
+      percent(result.rate / result.argon2Bound),
+      triple(result.post),
+      triple(result.secondFactor),
+      triple(result.total),
       String(result.logins),
       String(result.errorCount),
       String(result.probe.sql['POST login'] ?? '–'),
+      String(result.probe.sql['POST second factor'] ?? '–'),
       result.sqlPerLogin.toFixed(1),
-      `${result.cpu.serverMsPerLogin.toFixed(1)}+${result.cpu.postgresMsPerLogin.toFixed(1)}`,
-      `${result.cpu.percent.server.toFixed(0)}/${result.cpu.percent.postgres.toFixed(0)}/${result.cpu.percent.loadgen.toFixed(0)}/${(result.cpu.percent.other + result.cpu.percent.steal).toFixed(0)}`,
+      `${cpu.serverMsPerLogin.toFixed(1)}+${cpu.postgresMsPerLogin.toFixed(1)}`,
+      `${cpu.percent.server.toFixed(0)}/${cpu.percent.postgres.toFixed(0)}/${cpu.percent.loadgen.toFixed(0)}/${(cpu.percent.other + cpu.percent.steal).toFixed(0)}`,
     ]);
   }
   const out = [
     `Kontor ${commit}: complete browser logins on PostgreSQL, ${settings.concurrency} browsers in a closed loop, ${settings.duration} s after ${settings.warmup} s warm-up`,
     '',
-    table(rows, [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]),
+    table(rows, [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]),
   ];
-  if (results.length > 1) {
-    const sorted = [...results].sort((a, b) => a.rate - b.rate);
-    const mid = sorted[Math.floor((sorted.length - 1) / 2)]!;
-    out.push(
-      '',
-      `median round by logins/s: round ${mid.round} (${mid.rate.toFixed(1)} logins/s; range ${sorted[0]!.rate.toFixed(1)}–${sorted.at(-1)!.rate.toFixed(1)})`,
-    );
-  }
-  const last = results.at(-1);
-  if (last) {
-    const stepRows = [['step', 'p50 ms under load', 'p50 ms alone (probe)', 'SQL statements (probe)']];
-    for (const step of STEPS) {
-      if (last.stepP50[step] === undefined && last.probe.ms[step] === undefined) continue;
-      stepRows.push([step, ms(last.stepP50[step]), ms(last.probe.ms[step]), String(last.probe.sql[step] ?? '–')]);
+  if (results.length > settings.modes.length) {
+    for (const mid of medianRounds(results)) {
+      const rates = results.filter((result) => result.mode === mid.mode).map((result) => result.rate);
+      out.push(
+        `median ${mid.mode} round by logins/s: round ${mid.round} (${mid.rate.toFixed(1)} logins/s; range ${Math.min(...rates).toFixed(1)}–${Math.max(...rates).toFixed(1)})`,
+      );
     }
-    out.push('', `Steps of one login (round ${last.round}):`, table(stepRows, [1, 2, 3]));
+  }
+  // Password and TOTP side by side, per round: both rounds of a pair share the argon2 reference.
+  const pairs = results.flatMap((totp) => {
+    const password = totp.mode === 'totp' ? results.find((result) => result.mode === 'password' && result.round === totp.round) : undefined;
+    return password ? [{ password, totp }] : [];
+  });
+  if (pairs.length) {
+    const pairRows = [
+      ['round', 'password logins/s', 'TOTP logins/s', 'TOTP/password', 'argon2 bound', 'password/bound', 'TOTP/bound', '+CPU ms/login server+pg', '+SQL/login'],
+    ];
+    for (const { password, totp } of pairs) {
+      pairRows.push([
+        String(totp.round),
+        password.rate.toFixed(1),
+        totp.rate.toFixed(1),
+        percent(totp.rate / password.rate),
+        `${totp.argon2Bound.toFixed(1)}/s`,
+        percent(password.rate / password.argon2Bound),
+        percent(totp.rate / totp.argon2Bound),
+        `${(totp.cpu.serverMsPerLogin - password.cpu.serverMsPerLogin).toFixed(1)}+${(totp.cpu.postgresMsPerLogin - password.cpu.postgresMsPerLogin).toFixed(1)}`,
+        (totp.sqlPerLogin - password.sqlPerLogin).toFixed(1),
+      ]);
+    }
+    out.push('', 'Password + TOTP against the password alone:', table(pairRows, [1, 2, 3, 4, 5, 6, 7, 8]));
+  }
+  const lastOf = settings.modes.flatMap((mode) => results.filter((result) => result.mode === mode).slice(-1));
+  if (lastOf.length) {
+    const stepHeader = ['step'];
+    for (const result of lastOf) stepHeader.push(`${result.mode}: p50 ms under load`, `${result.mode}: p50 ms alone (probe)`, `${result.mode}: SQL (probe)`);
+    const stepRows = [stepHeader];
+    for (const step of STEPS) {
+      if (lastOf.every((result) => result.stepP50[step] === undefined && result.probe.ms[step] === undefined)) continue;
+      stepRows.push([step, ...lastOf.flatMap((result) => [ms(result.stepP50[step]), ms(result.probe.ms[step]), String(result.probe.sql[step] ?? '–')])]);
+    }
+    out.push('', `Steps of one login (last round of each mode):`, table(stepRows, stepHeader.map((_, column) => column).slice(1)));
   }
   out.push(
     '',
-    'logins/s: completed logins (callback with code and state) per second. POST: the login POST alone; login: the whole sequence.',
-    'Latencies in ms. SQL/POST: statements of one login POST (median of the sequential probe); SQL/login: all statements during',
-    'the measured phase per completed login. CPU: server = the Kontor process incl. its threads (argon2, jose); % of one core.',
+    'logins/s: completed logins (callback with code and state) per second. POST login: the password POST alone; POST 2nd factor: the',
+    'TOTP code POST alone; login: the whole sequence. Latencies in ms. SQL/POST …: statements of that POST (median of the sequential',
+    'probe); SQL/login: all statements during the measured phase per completed login. CPU: server = the Kontor process incl. its',
+    'threads (argon2, jose); % of one core. argon2 bound: min(CPUs, password.maxConcurrentHashes) × 1000 / reference ms per hash,',
+    'the logins/s if those cores did nothing but the one argon2id verification each login needs (both modes verify one password).',
     `rate limits: ${results
       .map((result) => result.rateLimits)
       .filter((value, index, all) => all.indexOf(value) === index)
       .join('; ')}`,
-    `password hashing (Kontor's config): ${JSON.stringify(last?.passwordHashing ?? null)}; argon2id reference here: ${results.map((result) => `${result.argon2Ms.toFixed(1)} ms`).join(', ')} per hash`,
-    `settings: duration ${settings.duration} s, warm-up ${settings.warmup} s, concurrency ${settings.concurrency}, probes ${settings.probes}, rounds ${results.length}; pool max ${last?.poolMax ?? '?'}; node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'})`,
+    `password hashing (Kontor's config): ${JSON.stringify(results.at(-1)?.passwordHashing ?? null)}; argon2id reference here: ${[...new Set(results.map((result) => `${result.argon2Ms.toFixed(1)} ms`))].join(', ')} per hash`,
+  );
+  for (const result of results) {
+    const pool = result.totpPool;
+    if (pool)
+      out.push(
+        `round ${result.round} TOTP pool: ${pool.accounts} accounts seeded in ${pool.seedSeconds.toFixed(1)} s; measured phase waited for a free account ${pool.waits} times (${pool.waitedSeconds.toFixed(1)} s)`,
+      );
+  }
+  out.push(
+    `settings: modes ${settings.modes.join('+')}, duration ${settings.duration} s, warm-up ${settings.warmup} s, concurrency ${settings.concurrency}, probes ${settings.probes}, rounds ${settings.rounds}; pool max ${results.at(-1)?.poolMax ?? '?'}; node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}); load average at the end ${loadAverage().join(' ')}`,
   );
   return out.join('\n');
 }
@@ -802,16 +976,22 @@ function report(results: RoundResult[], commit: string): string {
 async function main(): Promise<number> {
   if (!['127.0.0.1', 'localhost', '[::1]'].includes(new URL(settings.pgUrl).hostname)) throw new Error('BENCH_PG_URL must point to loopback');
   const commit = version();
-  log(`Kontor ${commit}; node ${process.version}, ${os.cpus().length} CPUs; ${settings.rounds} round(s)`);
+  log(`Kontor ${commit}; node ${process.version}, ${os.cpus().length} CPUs; ${settings.rounds} round(s) of ${settings.modes.join(' + ')}`);
   const results: RoundResult[] = [];
   const failures: string[] = [];
   for (let round = 1; round <= settings.rounds && !interrupted; round += 1) {
-    try {
-      const result = await runRound(round);
-      results.push(result);
-      if (result.errorCount) failures.push(`round ${round}: ${result.errorCount} errors ${JSON.stringify(result.errors)}`);
-    } catch (error) {
-      failures.push(`round ${round}: ${(error as Error).stack ?? String(error)}`);
+    // One reference per round, shared by its modes: their ratios to the bound are then comparable.
+    const argon2Ms = await argon2Reference();
+    log(`round ${round}: argon2id reference ${argon2Ms.toFixed(1)} ms per hash (m=19 MiB, t=2, p=1, this process)`);
+    for (const mode of settings.modes) {
+      if (interrupted) break;
+      try {
+        const result = await runRound(round, mode, argon2Ms);
+        results.push(result);
+        if (result.errorCount) failures.push(`round ${round} (${mode}): ${result.errorCount} errors ${JSON.stringify(result.errors)}`);
+      } catch (error) {
+        failures.push(`round ${round} (${mode}): ${(error as Error).stack ?? String(error)}`);
+      }
     }
   }
   if (results.length) process.stdout.write(`\n${report(results, commit)}\n`);
