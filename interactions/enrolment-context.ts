@@ -2,7 +2,7 @@ import type { Context } from 'koa';
 import type { InteractionDeps } from './routes.ts';
 import type { InteractionDetails } from './interaction-context.ts';
 import { nextStep, readFlow, type LoginFlow, type NextStep } from './login-flow.ts';
-import type { AttemptContext } from './second-factor-port.ts';
+import type { AttemptContext } from '../src/credentials/index.ts';
 import { AppError } from '../src/shared/app-error.ts';
 import type { LevelRequirement } from '../src/trust/index.ts';
 import { levelName } from './level-notice.ts';

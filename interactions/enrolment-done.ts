@@ -2,7 +2,7 @@ import type { Context } from 'koa';
 import type { InteractionDeps } from './routes.ts';
 import type { InteractionDetails } from './interaction-context.ts';
 import { continueFlow, nowSeconds, readFlow, recordStep, saveFlow, strongestStep, type LoginFlow } from './login-flow.ts';
-import type { EnrolmentOutcome } from './second-factor-port.ts';
+import type { EnrolmentOutcome } from '../src/credentials/index.ts';
 import { AppError } from '../src/shared/app-error.ts';
 import { combineSteps, type AuthenticatorResult } from '../src/trust/index.ts';
 

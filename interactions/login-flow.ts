@@ -12,7 +12,7 @@ import {
   type AuthenticatorResult,
   type LevelRequirement,
 } from '../src/trust/index.ts';
-import type { SecondFactors } from './second-factor-port.ts';
+import type { SecondFactors } from '../src/credentials/index.ts';
 
 /**
  * The progress of one login, kept in the interaction (oidc-provider's interaction result, merged with

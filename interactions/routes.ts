@@ -4,7 +4,7 @@ import type Provider from 'oidc-provider';
 import type { Config } from '../config/schema.ts';
 import type { PasswordPolicy, RegistrationConfig } from '../config/registration.ts';
 import type { RegistrationService } from '../src/accounts/index.ts';
-import type { LoginService, PasswordResetService, PasswordService } from '../src/credentials/index.ts';
+import type { LoginService, PasswordResetService, PasswordService, SecondFactorService } from '../src/credentials/index.ts';
 import type { Views } from '../src/http/views.ts';
 import type { RateLimiter } from '../src/rate-limits/index.ts';
 import type { AuditInput } from '../src/audit/index.ts';
@@ -12,7 +12,7 @@ import type { Logger } from '../src/shared/logger.ts';
 import { AppError } from '../src/shared/app-error.ts';
 import type { AuthenticationLevel, SessionLimits } from '../src/trust/index.ts';
 import type { Clock } from '../src/shared/clock.ts';
-import type { SecondFactorPort } from './second-factor-port.ts';
+
 import { continueBelow, refuseLevel, showCurrentStep } from './login-steps.ts';
 import { readFlow, recordStep } from './login-flow.ts';
 import { uidParams } from './interaction.schemas.ts';
@@ -62,7 +62,7 @@ export interface InteractionDeps {
   /** The names an account logs in with: the authenticator app's label, the address a code goes to. */
   loginNames: (accountId: string) => Promise<{ email: string; username: string | null } | undefined>;
   /** The second factor: what the account has, checking codes, enrolment. */
-  secondFactors: SecondFactorPort;
+  secondFactors: SecondFactorService;
   /** The time steps are stamped and judged with (tests advance it). */
   clock: Clock;
   settings: JourneySettings;

@@ -3,7 +3,7 @@ import type { Context } from 'koa';
 import type { InteractionDeps } from './routes.ts';
 import { clientNameOf, finishWithoutSession, type InteractionDetails } from './interaction-context.ts';
 import { nextStep, readFlow, recordStep, strongestStep, type LoginFlow, type NextStep } from './login-flow.ts';
-import type { AttemptContext, SecondFactorMethod } from './second-factor-port.ts';
+import type { AttemptContext, SecondFactorMethod } from '../src/credentials/index.ts';
 import { secondFactorForm } from './second-factor.schemas.ts';
 import { renderTooManyRequests, waitText } from './abuse-protection.ts';
 import { levelName } from './level-notice.ts';

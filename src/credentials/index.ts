@@ -21,4 +21,3 @@ export {
 
 /** The tables this domain owns; the ORM configuration (config/mikro-orm.ts) collects every domain's list, so src/db knows none. */
 export const entities = [Credential];
-// The enrolment page shows a pending secret again after a wrong code, without starting a new one.

@@ -1,8 +1,4 @@
-import * as oidc from 'openid-client';
-import { decodeEntities, parseForms, type AgentResponse, type BrowserAgent } from './browser-agent.ts';
-import { REDIRECT_URI, submitConsent, type AuthorizationRequest } from './relying-party.ts';
-
-const atPortal = (location: string) => location.startsWith(REDIRECT_URI);
+import { decodeEntities, type AgentResponse } from './browser-agent.ts';
 
 /** The TOTP secret as the enrolment page shows it (`id="totp-secret"`, in blocks of four), without the spaces. */
 export function secretOf(page: AgentResponse): string {
@@ -25,36 +21,4 @@ export function linkEndingWith(page: AgentResponse, suffix: string): string {
   return href;
 }
 
-/**
- * Posts the page's form whose action ends with `suffix` (and, where several share it, whose hidden
- * `method` is `method`), with its hidden fields (CSRF token) and `fields`; follows Kontor's redirects.
- */
-export async function submitForm(
-  agent: BrowserAgent,
-  page: AgentResponse,
-  suffix: string,
-  fields: Record<string, string> = {},
-  method?: string,
-): Promise<AgentResponse> {
-  const form = parseForms(page.body).find((candidate) => candidate.action.endsWith(suffix) && (!method || candidate.fields.method === method));
-  if (!form) throw new Error(`no form ending in ${suffix}${method ? ` (${method})` : ''} on the page (${page.status}):\n${page.body.slice(0, 3000)}`);
-  return agent.follow(await agent.post(form.action, { ...form.fields, ...fields }), atPortal);
-}
-
-/** Past the consent page if it comes (the first visit of this portal): the portal's callback URL. */
-export async function callbackOf(agent: BrowserAgent, response: AgentResponse): Promise<URL> {
-  const current = response.status === 200 && response.body.includes('/consent"') ? await submitConsent(agent, response) : response;
-  if (!current.location || !atPortal(new URL(current.location, current.url).href))
-    throw new Error(`expected the redirect to the portal, got ${current.status}: ${current.body.slice(0, 2000)}`);
-  return new URL(current.location, current.url);
-}
-
-/** Redeems the code at the token endpoint; the ID token's claims as openid-client checked them. */
-export async function idTokenOf(config: oidc.Configuration, request: AuthorizationRequest, callback: URL): Promise<oidc.IDToken> {
-  const tokens = await oidc.authorizationCodeGrant(config, callback, {
-    pkceCodeVerifier: request.codeVerifier,
-    expectedState: request.state,
-    expectedNonce: request.nonce,
-  });
-  return tokens.claims()!;
-}
+export { submitForm, callbackOf, idTokenClaims as idTokenOf } from './step-up.ts';

@@ -40,10 +40,19 @@ export async function submitCode(agent: BrowserAgent, page: AgentResponse, metho
   return agent.follow(await agent.post(form.action, { ...form.fields, code }), atPortal);
 }
 
-/** Posts the (CSRF-carrying) form whose action ends with `suffix`, e.g. '/refuse' or '/second-factor/send-code'. */
-export async function submitForm(agent: BrowserAgent, page: AgentResponse, suffix: string, fields: Record<string, string> = {}): Promise<AgentResponse> {
-  const form = parseForms(page.body).find((candidate) => candidate.action.endsWith(suffix));
-  if (!form) throw new Error(`no form ending in ${suffix} on page (${page.status}):\n${page.body.slice(0, 3000)}`);
+/**
+ * Posts the page's (CSRF-carrying) form whose action ends with `suffix`, e.g. '/refuse' (and, where several
+ * share it, whose hidden `method` is `method`), with its hidden fields and `fields`; follows Kontor's redirects.
+ */
+export async function submitForm(
+  agent: BrowserAgent,
+  page: AgentResponse,
+  suffix: string,
+  fields: Record<string, string> = {},
+  method?: string,
+): Promise<AgentResponse> {
+  const form = parseForms(page.body).find((candidate) => candidate.action.endsWith(suffix) && (!method || candidate.fields.method === method));
+  if (!form) throw new Error(`no form ending in ${suffix}${method ? ` (${method})` : ''} on the page (${page.status}):\n${page.body.slice(0, 3000)}`);
   return agent.follow(await agent.post(form.action, { ...form.fields, ...fields }), atPortal);
 }
 
