@@ -110,7 +110,8 @@ export async function reloadKeys(container: Container, logger: Logger): Promise<
 
 /**
  * Deletes what has outlived its purpose: expired protocol artifacts, retired keys, unconfirmed
- * registrations past their period, old link tokens, ended rate-limit windows and old sent mail.
+ * registrations past their period, old link tokens, ended rate-limit windows, TOTP enrolments abandoned
+ * a day ago and old sent mail.
  */
 export async function purge(container: Container, logger: Logger): Promise<void> {
   try {
@@ -121,6 +122,7 @@ export async function purge(container: Container, logger: Logger): Promise<void>
       linkTokens: await container.verification.purge(),
       rateLimitCounters: await container.rateLimiter.purge(),
       loginThrottles: await container.loginThrottle.purge(),
+      abandonedTotpEnrolments: await container.secondFactors.purgeAbandonedEnrolments(container.clock.now()),
       sentMail: await container.outbox.purgeSent(container.config.mail.keepSentDays),
     };
     if (Object.values(counts).some((count) => count > 0)) logger.info(counts, 'purged expired records');

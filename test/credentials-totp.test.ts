@@ -186,4 +186,16 @@ describe('TOTP as second factor, with recovery codes', () => {
     expect(await kontor.container.secondFactors.verify(user.accountId, 'totp', '123456', context())).toEqual({ kind: 'failed' });
     expect((await events(user.accountId, 'login.second_factor_failed')).map((event) => event.details)).toEqual([{ method: 'totp', reason: 'not_enrolled' }]);
   });
+  // Last in this file: it moves the clock by a day.
+  it('purges enrolments abandoned at the QR code a day later, never a confirmed app', async () => {
+    const { user: confirmed } = await enrolled();
+    const abandoned = await createUser(kontor);
+    const { secondFactors } = kontor.container;
+    await secondFactors.startTotpEnrolment(abandoned.accountId, abandoned.email);
+    expect(await secondFactors.purgeAbandonedEnrolments(now())).toBe(0);
+    kontor.clock.advance(25 * 3600);
+    expect(await secondFactors.purgeAbandonedEnrolments(now())).toBeGreaterThanOrEqual(1);
+    expect(await secondFactors.pendingTotpEnrolment(abandoned.accountId, abandoned.email)).toBeNull();
+    expect(await secondFactors.factorsOf(confirmed.accountId)).toMatchObject({ totp: true });
+  });
 });

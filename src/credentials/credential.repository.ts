@@ -99,6 +99,11 @@ export class CredentialRepository {
     return this.em.nativeDelete(Credential, { account: accountId, type, ...confirmed });
   }
 
+  /** Deletes TOTP enrolments begun before `before` and never confirmed (abandoned at the QR code). */
+  purgePendingTotp(before: Date): Promise<number> {
+    return this.em.nativeDelete(Credential, { type: 'totp', confirmedAt: null, createdAt: { $lt: before } });
+  }
+
   async deleteById(accountId: string, credentialId: string): Promise<number> {
     return this.em.nativeDelete(Credential, { account: accountId, id: credentialId });
   }

@@ -94,6 +94,14 @@ export class SecondFactorService {
     return this.deps.em.fork().transactional((tx) => this.deps.totp.start(tx, accountId, label));
   }
 
+  /**
+   * Deletes TOTP secrets whose enrolment was abandoned a day ago or longer (the page left at the QR code):
+   * a secret nobody confirmed is of no use, and a secret kept is one more to protect.
+   */
+  purgeAbandonedEnrolments(now: Date): Promise<number> {
+    return new CredentialRepository(this.deps.em.fork()).purgePendingTotp(new Date(now.getTime() - 86_400_000));
+  }
+
   /** The pending TOTP enrolment, to show its secret again; null when none is pending. */
   pendingTotpEnrolment(accountId: string, label: string): Promise<TotpEnrolment | null> {
     return this.deps.totp.pending(this.deps.em.fork(), accountId, label);
