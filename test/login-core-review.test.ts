@@ -1,0 +1,141 @@
+import type * as oidc from 'openid-client';
+import { configFile, ROOMY_RATE_LIMITS } from './helpers/config-file.ts';
+import { startTestKontor, type TestKontor } from './helpers/kontor.ts';
+import { BrowserAgent, authorizationRequest, createUser, discover, open, registerClient, submitLogin, type TestUser } from './helpers/relying-party.ts';
+import { callbackOf, enrolTotp, idTokenClaims, submitCode, submitForm, textOf, totpAt } from './helpers/step-up.ts';
+import { BSI_ACR } from '../src/trust/index.ts';
+
+/**
+ * Adversarial review of the login core (issue 15): requests a demanding portal or an attacker would send,
+ * each checked against what OIDC Core and TRUST-AND-CLAIMS.md require.
+ */
+describe('login core under review', () => {
+  let kontor: TestKontor;
+  let config: oidc.Configuration;
+  let floored: oidc.Configuration;
+
+  beforeAll(async () => {
+    // niedrig idles after 60 min here, so a session kept in use outlives substanziell's 2 h total limit at niedrig.
+    kontor = await startTestKontor('postgres', { KONTOR_CONFIG_FILE: configFile({ ...ROOMY_RATE_LIMITS, session: { idleMinutes: 60 } }) });
+    const client = await registerClient(kontor);
+    config = await discover(kontor, client.clientId, client.clientSecret);
+    const withFloor = await registerClient(kontor, { defaultAcrValues: [BSI_ACR.substanziell] });
+    floored = await discover(kontor, withFloor.clientId, withFloor.clientSecret);
+  });
+  afterAll(() => kontor?.stop());
+
+  const nowSeconds = () => Math.floor(kontor.clock.now().getTime() / 1000);
+  const hasCode = (location: string | null) => Boolean(location && new URL(location, kontor.url).searchParams.has('code'));
+
+  /** A browser with a password session (the account had no factor then). */
+  async function passwordSession(user: TestUser) {
+    const agent = new BrowserAgent(kontor.url);
+    const request = await authorizationRequest(config);
+    const claims = await idTokenClaims(config, request, await callbackOf(agent, await submitLogin(agent, await open(agent, request.url), user.email, user.password)));
+    expect(claims.acr).toBe(BSI_ACR.niedrig);
+    return { agent, passwordTime: claims.auth_time! };
+  }
+
+  /** An SSO request without any level: the session is used (its idle time starts again). */
+  async function keepAlive(agent: BrowserAgent) {
+    const request = await authorizationRequest(config);
+    const response = await open(agent, request.url);
+    expect(hasCode(response.location)).toBe(true);
+  }
+
+  describe('the client’s floor (default_acr_values) against a higher voluntary acr_values', () => {
+    it('never lets going on below a voluntary hoch drop a fresh login under the floor', async () => {
+      const user = await createUser(kontor);
+      const agent = new BrowserAgent(kontor.url);
+      // The portal asks for hoch without insisting; its registration insists on substanziell.
+      const request = await authorizationRequest(floored, { acr_values: BSI_ACR.hoch });
+      // hoch is beyond every method: the person is told before the password, and may go on below it.
+      const notice = await open(agent, request.url);
+      expect(textOf(notice)).toContain('Dieser Dienst verlangt das Vertrauensniveau hoch.');
+      const loginPage = await submitForm(agent, notice, '/continue-below');
+      const after = await submitLogin(agent, loginPage, user.email, user.password);
+      // Below hoch, but not below the floor: the login must go on to the second factor's enrolment,
+      // neither to the consent page nor to the portal at niedrig.
+      expect(hasCode(after.location)).toBe(false);
+      expect(after.body).toContain('/enrol/totp');
+    });
+
+    it('never lets going on below a voluntary hoch skip the second factor in a step-up under the floor', async () => {
+      const user = await createUser(kontor);
+      const { agent } = await passwordSession(user);
+      const { secret } = await enrolTotp(kontor, user);
+      const request = await authorizationRequest(floored, { acr_values: BSI_ACR.hoch });
+      const page = await open(agent, request.url);
+      expect(page.status).toBe(200);
+      const after = await submitForm(agent, page, '/continue-below');
+      expect(hasCode(after.location)).toBe(false);
+      // Not the consent page after a login at niedrig: the app code is still missing.
+      expect(after.body).toContain('id="totp-code"');
+      // The app code is what the floor needs; with it, the portal gets substanziell.
+      const claims = await idTokenClaims(floored, request, await callbackOf(agent, await submitCode(agent, after, 'totp', await totpAt(kontor, secret))));
+      expect(claims.acr).toBe(BSI_ACR.substanziell);
+      expect(claims.amr).toEqual(['pwd', 'otp', 'mfa']);
+    });
+  });
+
+  it('honours max_age against the auth_time of the level the session fell back to', async () => {
+    const user = await createUser(kontor);
+    const { agent, passwordTime } = await passwordSession(user);
+    const { secret } = await enrolTotp(kontor, user);
+    // An hour of use at niedrig, then the step-up.
+    for (let i = 0; i < 4; i += 1) {
+      kontor.clock.advance(15 * 60);
+      await keepAlive(agent);
+    }
+    const stepUp = await authorizationRequest(config, { acr_values: BSI_ACR.substanziell });
+    const stepUpPage = await open(agent, stepUp.url);
+    const stepped = await idTokenClaims(config, stepUp, await callbackOf(agent, await submitCode(agent, stepUpPage, 'totp', await totpAt(kontor, secret))));
+    expect(stepped.acr).toBe(BSI_ACR.substanziell);
+    // Kept in use past substanziell's 2 h total: the session falls back to the password, an hour older.
+    for (let i = 0; i < 5; i += 1) {
+      kontor.clock.advance(25 * 60 - 10);
+      await keepAlive(agent);
+    }
+    kontor.clock.advance(5 * 60);
+    expect(nowSeconds() - stepped.auth_time!).toBeGreaterThan(2 * 3600);
+    const maxAge = 2 * 3600 + 20 * 60;
+    expect(nowSeconds() - passwordTime).toBeGreaterThan(maxAge);
+    expect(nowSeconds() - stepped.auth_time!).toBeLessThan(maxAge);
+
+    const request = await authorizationRequest(config, { max_age: String(maxAge) });
+    const page = await open(agent, request.url);
+    // OIDC Core §3.1.2.1: the login the session stands on now is older than max_age: authenticate again.
+    expect(hasCode(page.location)).toBe(false);
+    expect(page.body).toContain('name="password"');
+  });
+
+  describe('prompt=none', () => {
+    it('answers login_required at the portal when the session is below the requested level, never a page', async () => {
+      const user = await createUser(kontor);
+      const { agent } = await passwordSession(user);
+      await enrolTotp(kontor, user);
+      const request = await authorizationRequest(config, { prompt: 'none', acr_values: BSI_ACR.substanziell });
+      const response = await open(agent, request.url);
+      expect(response.status).toBe(303);
+      const callback = new URL(response.location!, kontor.url);
+      expect(callback.searchParams.get('error')).toBe('login_required');
+      expect(callback.searchParams.has('code')).toBe(false);
+    });
+
+    it('answers login_required after the password of an account with an app, before its code', async () => {
+      const user = await createUser(kontor);
+      await enrolTotp(kontor, user);
+      const agent = new BrowserAgent(kontor.url);
+      const first = await authorizationRequest(config);
+      const second = await submitLogin(agent, await open(agent, first.url), user.email, user.password);
+      expect(second.body).toContain('id="totp-code"');
+      // Another portal (or a second tab) asks silently right after the password: no session exists yet.
+      const silent = await authorizationRequest(floored, { prompt: 'none' });
+      const response = await open(agent, silent.url);
+      expect(new URL(response.location!, kontor.url).searchParams.get('error')).toBe('login_required');
+      // …and an SSO request with a page asks for the password, not only the code.
+      const sso = await authorizationRequest(config);
+      expect((await open(agent, sso.url)).body).toContain('name="password"');
+    });
+  });
+});
