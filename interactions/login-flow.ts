@@ -5,6 +5,7 @@ import { finishInteraction, type InteractionDetails } from './interaction-contex
 import { authenticationStepSchema, requirementOfInteraction, sessionAuthentication } from '../src/oidc/index.ts';
 import {
   BSI_ACR,
+  bindingBelow,
   combineSteps,
   currentAuthentication,
   meets,
@@ -87,7 +88,8 @@ export function strongestStep(deps: InteractionDeps, flow: LoginFlow): Authentic
 export async function nextStep(deps: InteractionDeps, details: InteractionDetails, flow: LoginFlow): Promise<NextStep> {
   const outcome = await requirementOfInteraction(deps.provider, details.params);
   if (outcome.kind === 'unknown') return { kind: 'unreachable', asked: outcome.asked, essential: outcome.essential };
-  const requirement = outcome.kind === 'level' && !(flow.acceptedBelow && !outcome.requirement.essential) ? outcome.requirement : undefined;
+  // Going on below a voluntary level leaves what still binds: the client's floor beneath it, if any.
+  const requirement = outcome.kind === 'level' ? (flow.acceptedBelow ? bindingBelow(outcome.requirement) : outcome.requirement) : undefined;
   // Beyond every method Kontor has (hoch needs the eID card): say so before asking for anything.
   if (requirement && !meets(deps.settings.secondFactorLevel, requirement.level)) {
     return { kind: 'unreachable', requirement, asked: requirement.asked, essential: requirement.essential };
@@ -97,7 +99,7 @@ export async function nextStep(deps: InteractionDeps, details: InteractionDetail
   const hasFactor = factors.totp || factors.emailCode;
   const secondDone = flow.steps.some((step) => step.amr.includes('mfa'));
   // Always asked in a fresh login; a session's own level is not asked again once the person went on below.
-  if (hasFactor && !secondDone && !(flow.fromSession && flow.acceptedBelow)) return { kind: 'second_factor', factors, requirement };
+  if (hasFactor && !secondDone && !(flow.fromSession && flow.acceptedBelow && !requirement)) return { kind: 'second_factor', factors, requirement };
   const level = strongestStep(deps, flow)?.level;
   if (requirement && !(level && meets(level, requirement.level))) {
     if (!hasFactor && !secondDone) return { kind: 'enrol', requirement };

@@ -31,7 +31,11 @@ describe('login core under review', () => {
   async function passwordSession(user: TestUser) {
     const agent = new BrowserAgent(kontor.url);
     const request = await authorizationRequest(config);
-    const claims = await idTokenClaims(config, request, await callbackOf(agent, await submitLogin(agent, await open(agent, request.url), user.email, user.password)));
+    const claims = await idTokenClaims(
+      config,
+      request,
+      await callbackOf(agent, await submitLogin(agent, await open(agent, request.url), user.email, user.password)),
+    );
     expect(claims.acr).toBe(BSI_ACR.niedrig);
     return { agent, passwordTime: claims.auth_time! };
   }

@@ -1,6 +1,6 @@
 import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Clock } from '../shared/clock.ts';
-import { acrToEmit, currentAuthentication, meets, requirementOf, secondsLeft, stepsStillHolding, type SessionLimits } from '../trust/index.ts';
+import { acrToEmit, bindingBelow, currentAuthentication, meets, requirementOf, secondsLeft, stepsStillHolding, type SessionLimits } from '../trust/index.ts';
 import { acrRequestOf, loginHandoverSchema, trustOf } from './session-trust.ts';
 
 const { Check, base } = interactionPolicy;
@@ -55,9 +55,9 @@ export function trustPolicy(clock: Clock, limits: SessionLimits): ReturnType<typ
       const earlierHandover = !result?.login && earlier?.login ? loginHandoverSchema.safeParse(earlier.kontor) : undefined;
       const wentOnBelow = [handover, earlierHandover].some((candidate) => candidate?.success === true && candidate.data.acceptedBelow === true);
       if (requirement.kind === 'unknown') return Check.REQUEST_PROMPT;
-      if (requirement.kind === 'level' && !meets(current.level, requirement.requirement.level) && !(wentOnBelow && !requirement.requirement.essential)) {
-        return Check.REQUEST_PROMPT;
-      }
+      // Going on below a voluntary level leaves the client's floor beneath it binding (acr-policy.ts bindingBelow).
+      const binding = requirement.kind === 'level' ? (wentOnBelow ? bindingBelow(requirement.requirement) : requirement.requirement) : undefined;
+      if (binding && !meets(current.level, binding.level)) return Check.REQUEST_PROMPT;
       session.acr = acrToEmit(current.level, acrRequest);
       session.amr = current.amr;
       session.loginTs = current.authTime;

@@ -18,6 +18,11 @@ export interface LevelRequirement {
   essential: boolean;
   /** The value asked for, to name it to the person and to the portal. */
   asked: string[];
+  /**
+   * The client's floor beneath a higher voluntary request: it still binds once the person goes on below
+   * the request (see {@link bindingBelow}).
+   */
+  floor?: { level: AuthenticationLevel; asked: string[] };
 }
 
 export type RequirementOutcome = { kind: 'none' } | { kind: 'level'; requirement: LevelRequirement } | { kind: 'unknown'; asked: string[]; essential: boolean };
@@ -47,10 +52,20 @@ export function requirementOf(request: AcrClaimRequest | null | undefined, clien
   if (requested && floor) {
     const level = higherOf(requested, floor);
     // The floor binds like an essential request; the portal's own request binds only when essential.
-    return { kind: 'level', requirement: { level, essential: essential || level === floor, asked } };
+    if (essential || level === floor) return { kind: 'level', requirement: { level, essential: true, asked } };
+    return { kind: 'level', requirement: { level, essential: false, asked, floor: { level: floor, asked: [...(clientDefaults ?? [])] } } };
   }
   if (floor) return { kind: 'level', requirement: { level: floor, essential: true, asked: asked.length ? asked : [...(clientDefaults ?? [])] } };
   return { kind: 'level', requirement: { level: requested!, essential, asked } };
+}
+
+/**
+ * What still binds once the person chose to go on below a voluntary request: nothing, or the client's
+ * floor beneath it. An essential requirement is never gone below.
+ */
+export function bindingBelow(requirement: LevelRequirement): LevelRequirement | undefined {
+  if (requirement.essential) return requirement;
+  return requirement.floor && { level: requirement.floor.level, essential: true, asked: requirement.floor.asked };
 }
 
 /**

@@ -10,7 +10,7 @@ export {
   type AuthenticationLevel,
 } from './trust-level.ts';
 export { BSI_ACR, EIDAS_ACR, ACR_LEVELS, levelOfAcr, acrValuesUpTo } from './acr-vocabulary.ts';
-export { acrValuesOf, requirementOf, acrToEmit, type AcrClaimRequest, type LevelRequirement, type RequirementOutcome } from './acr-policy.ts';
+export { acrValuesOf, requirementOf, bindingBelow, acrToEmit, type AcrClaimRequest, type LevelRequirement, type RequirementOutcome } from './acr-policy.ts';
 export {
   currentAuthentication,
   stepsStillHolding,
