@@ -34,6 +34,21 @@ export function trustPolicy(clock: Clock, limits: SessionLimits): ReturnType<typ
   if (!login) throw new Error('oidc-provider policy without a login prompt');
   login.checks.remove('essential_acr');
   login.checks.remove('essential_acrs');
+  // oidc-provider's max_age check reads the session's loginTs, which the check below sets only after it: a
+  // level that fell back since the last request would be judged by the auth_time of the step that no longer
+  // holds (OIDC Core §3.1.2.1: the authentication the tokens stand on must be younger than max_age).
+  const maxAgeAt = login.checks.findIndex((check) => check.reason === 'max_age');
+  login.checks.add(
+    new Check('level_auth_time', 'the auth_time of the level the session holds now', (ctx: KoaContextWithOIDC) => {
+      const session = ctx.oidc.session as unknown as SessionFields;
+      const trust = session.accountId && !(ctx.oidc.result as { login?: unknown } | undefined)?.login ? trustOf(session) : undefined;
+      const now = Math.floor(clock.now().getTime() / 1000);
+      const current = trust && currentAuthentication(trust.steps, trust.lastActiveAt, now, limits);
+      if (current) session.loginTs = current.authTime;
+      return Check.NO_NEED_TO_PROMPT;
+    }),
+    maxAgeAt === -1 ? 0 : maxAgeAt,
+  );
   login.checks.add(
     new Check(LEVEL_BELOW_REQUIREMENT, 'the login does not reach the requested trust level', 'login_required', (ctx: KoaContextWithOIDC) => {
       const { oidc } = ctx;
