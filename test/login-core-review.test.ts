@@ -6,6 +6,8 @@ import { BrowserAgent, authorizationRequest, createUser, discover, open, registe
 import { callbackOf, enrolTotp, idTokenClaims, submitCode, submitForm, textOf, totpAt } from './helpers/step-up.ts';
 import { BSI_ACR } from '../src/trust/index.ts';
 
+const FAILURES_BEFORE_DELAY = 3;
+
 /**
  * Adversarial review of the login core (issue 15): requests a demanding portal or an attacker would send,
  * each checked against what OIDC Core and TRUST-AND-CLAIMS.md require.
@@ -17,7 +19,13 @@ describe('login core under review', () => {
 
   beforeAll(async () => {
     // niedrig idles after 60 min here, so a session kept in use outlives substanziell's 2 h total limit at niedrig.
-    kontor = await startTestKontor('postgres', { KONTOR_CONFIG_FILE: configFile({ ...ROOMY_RATE_LIMITS, session: { idleMinutes: 60 } }) });
+    const settings = {
+      ...ROOMY_RATE_LIMITS,
+      rateLimits: { ...ROOMY_RATE_LIMITS.rateLimits, secondFactorPerIp: { limit: 1000, windowSeconds: 3600 } },
+      secondFactor: { failuresBeforeDelay: FAILURES_BEFORE_DELAY },
+      session: { idleMinutes: 60 },
+    };
+    kontor = await startTestKontor('postgres', { KONTOR_CONFIG_FILE: configFile(settings) });
     const client = await registerClient(kontor);
     config = await discover(kontor, client.clientId, client.clientSecret);
     const withFloor = await registerClient(kontor, { defaultAcrValues: [BSI_ACR.substanziell] });
@@ -83,9 +91,10 @@ describe('login core under review', () => {
     });
   });
 
-  describe('max_age after a fallback', () => {
-    // oidc-provider judges max_age by the system clock, Kontor's steps by its injected one: both move
-    // together here (only Date is faked, and it keeps running), as they do in production.
+  describe('session limits with the system clock moving too', () => {
+    // oidc-provider judges max_age and its own expiries by the system clock, Kontor's steps by its injected
+    // one (which follows Date.now): both move together here (only Date is faked, and it keeps running), as
+    // they do in production. Advancing kontor.clock alone leaves oidc-provider's checks behind.
     const NOT_DATE = [
       'hrtime',
       'nextTick',
@@ -101,6 +110,21 @@ describe('login core under review', () => {
     beforeEach(() => jest.useFakeTimers({ doNotFake: [...NOT_DATE], advanceTimers: true, now: Date.now() }));
     afterEach(() => jest.useRealTimers());
     const advance = (seconds: number) => jest.setSystemTime(Date.now() + seconds * 1000);
+
+    it('ends a session kept in use after niedrig’s 12 h total: prompt=none then answers login_required', async () => {
+      const user = await createUser(kontor);
+      const { agent } = await passwordSession(user);
+      for (let i = 0; i < 14; i += 1) {
+        advance(50 * 60);
+        await keepAlive(agent);
+      }
+      advance(25 * 60);
+      const silent = await authorizationRequest(config, { prompt: 'none' });
+      const response = await open(agent, silent.url);
+      expect(new URL(response.location!, kontor.url).searchParams.get('error')).toBe('login_required');
+      const page = await open(agent, (await authorizationRequest(config)).url);
+      expect(page.body).toContain('name="password"');
+    });
 
     it('honours max_age against the auth_time of the level the session fell back to', async () => {
       const user = await createUser(kontor);
@@ -132,6 +156,54 @@ describe('login core under review', () => {
       // OIDC Core §3.1.2.1: the login the session stands on now is older than max_age: authenticate again.
       expect(hasCode(page.location)).toBe(false);
       expect(page.body).toContain('name="password"');
+    });
+  });
+
+  describe('the second factor cannot be replaced or outrun with the password alone', () => {
+    async function afterPassword(user: TestUser) {
+      const agent = new BrowserAgent(kontor.url);
+      const request = await authorizationRequest(config);
+      const page = await submitLogin(agent, await open(agent, request.url), user.email, user.password);
+      expect(page.body).toContain('id="totp-code"');
+      const uid = new URL(page.url).pathname.split('/')[2]!;
+      const csrf = /name="csrf_token" value="([^"]+)"/.exec(page.body)![1]!;
+      return { agent, request, page, uid, csrf };
+    }
+
+    it('ignores the enrolment routes at the second-factor step: no new app with the password alone, the real app still counts', async () => {
+      const user = await createUser(kontor);
+      const { secret } = await enrolTotp(kontor, user);
+      const { agent, request, page, uid, csrf } = await afterPassword(user);
+      const back = `/interaction/${uid}`;
+      const show = await agent.get(`${back}/enrol/totp`);
+      expect([show.status, new URL(show.location!, kontor.url).pathname]).toEqual([303, back]);
+      for (const [path, fields] of [
+        ['/enrol/totp', { code: '123456' }],
+        ['/enrol/email', {}],
+        ['/enrol/email/confirm', { code: '123456' }],
+      ] as const) {
+        const posted = await agent.post(`${back}${path}`, { csrf_token: csrf, ...fields });
+        expect([path, posted.status, new URL(posted.location!, kontor.url).pathname]).toEqual([path, 303, back]);
+      }
+      expect((await agent.post(`${back}/enrol/continue`, { csrf_token: csrf })).status).toBe(400);
+      expect(await kontor.container.secondFactors.pendingTotpEnrolment(user.accountId, user.email)).toBeNull();
+      const claims = await idTokenClaims(config, request, await callbackOf(agent, await submitCode(agent, page, 'totp', await totpAt(kontor, secret))));
+      expect(claims.amr).toEqual(['pwd', 'otp', 'mfa']);
+    });
+
+    it('counts wrong codes of every method against one delay: alternating app and recovery codes is throttled too', async () => {
+      const user = await createUser(kontor);
+      const { secret } = await enrolTotp(kontor, user);
+      const { agent, page } = await afterPassword(user);
+      const right = await totpAt(kontor, secret);
+      const wrong = right === '000000' ? '111111' : '000000';
+      let current = page;
+      for (let attempt = 1; attempt <= FAILURES_BEFORE_DELAY; attempt += 1) {
+        current = attempt % 2 ? await submitCode(agent, current, 'totp', wrong) : await submitCode(agent, current, 'recovery_code', 'AAAAA-AAAAA');
+        expect(current.status).toBe(401);
+      }
+      const throttled = await submitCode(agent, current, 'totp', right);
+      expect(throttled.status).toBe(429);
     });
   });
 
