@@ -3,7 +3,7 @@ import type { InteractionDeps } from './routes.ts';
 import { clientNameOf, type InteractionDetails } from './interaction-context.ts';
 import { strongestStep, type LoginFlow, type NextStep } from './login-flow.ts';
 import type { Translate } from '../src/i18n/index.ts';
-import type { AuthenticationLevel } from '../src/trust/index.ts';
+import { bindingBelow, higherOf, type AuthenticationLevel } from '../src/trust/index.ts';
 
 /**
  * A level by the name the person meets in public services ("substanziell"); in English with the English
@@ -18,6 +18,12 @@ function reasonKey(requirement: NextStep & { kind: 'unreachable' }): string {
   if (!requirement.requirement) return 'level.reason_unknown';
   if (requirement.requirement.level === 'hoch') return 'level.reason_hoch';
   return 'level.reason_beyond';
+}
+
+/** The level a login that goes on below the (voluntary) request ends at. */
+function continuesAt(current: AuthenticationLevel, next: Extract<NextStep, { kind: 'unreachable' }>): AuthenticationLevel {
+  const floor = next.requirement && bindingBelow(next.requirement);
+  return floor ? higherOf(current, floor.level) : current;
 }
 
 /**
@@ -48,7 +54,9 @@ export async function showUnreachable(
       asked: next.asked.join(', '),
       reason: t(reasonKey(next), { level: required ?? '', highest: levelName(t, deps.settings.secondFactorLevel) }),
       essential: next.essential,
-      currentLevel: levelName(t, strongestStep(deps, flow)?.level ?? 'niedrig'),
+      // Going on below lands at the level the login has, or at the client's floor when one still binds
+      // (the login then goes on to the second factor).
+      currentLevel: levelName(t, continuesAt(strongestStep(deps, flow)?.level ?? 'niedrig', next)),
     },
     { title: 'level.title' },
   );

@@ -65,6 +65,8 @@ describe('login core under review', () => {
       // hoch is beyond every method: the person is told before the password, and may go on below it.
       const notice = await open(agent, request.url);
       expect(textOf(notice)).toContain('Dieser Dienst verlangt das Vertrauensniveau hoch.');
+      // Going on lands at the floor, and the button says so (not "niedrig").
+      expect(textOf(notice)).toContain('Mit Vertrauensniveau substanziell fortfahren');
       const loginPage = await submitForm(agent, notice, '/continue-below');
       const after = await submitLogin(agent, loginPage, user.email, user.password);
       // Below hoch, but not below the floor: the login must go on to the second factor's enrolment,
