@@ -38,7 +38,8 @@ describe('the attribute migration', () => {
         { name: 'profile.birthYear', value: 1964, level: 'basisregistrierung', source: 'self_entered' },
         { name: 'profile.department', value: 'Bauamt', level: 'basisregistrierung', source: 'self_entered' },
       ]);
-      await migrator.down();
+      // Back to before this migration, whatever came after it.
+      await migrator.down({ to: BEFORE });
       expect(await em.execute("select to_regclass('account_attribute') as t", [], 'get')).toEqual({ t: null });
       await migrator.up();
     } finally {
