@@ -2,9 +2,10 @@ import type Provider from 'oidc-provider';
 import type { LoadedConfig } from '../config/index.ts';
 import { resolvePasswordPolicy, type PasswordPolicy } from '../config/registration.ts';
 import type { Database } from './db/orm.ts';
-import { AccountService, RegistrationService } from './accounts/index.ts';
+import { AccountAttributeReader, AccountService, RegistrationService } from './accounts/index.ts';
 import { AuditLog } from './audit/index.ts';
 import { ClientService } from './clients/index.ts';
+import { ClaimsComposer, type ReleaseRecorder } from './consent/index.ts';
 import {
   CredentialService,
   EmailCodes,
@@ -55,6 +56,10 @@ export interface Container {
   /** Ends everything of an account: sessions (with back-channel logout), grants, tokens, codes. */
   signOut: AccountSignOut;
   validateClientMetadata: (metadata: Record<string, unknown>) => Promise<void>;
+  /** Decides what leaves Kontor (ID token, userinfo, the consent page's preview). */
+  composer: ClaimsComposer;
+  /** Where every release is recorded (the release ledger). */
+  releaseRecorder: ReleaseRecorder;
 }
 
 /**
@@ -83,7 +88,16 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
   const passwordPolicy = resolvePasswordPolicy(config.registration.passwordPolicy);
   const views = new Views(undefined, { timeZone: config.timeZone });
   const audit = new AuditLog();
-  const live = await LiveProvider.create((jwks) => createProvider({ config, em, jwks, accounts, clients, views, audit, logger, clock }), keys);
+  const composer = new ClaimsComposer({
+    account: new AccountAttributeReader(em, config.registration.profileFields),
+    clientMetadata: (clientId) => clients.findMetadata(clientId),
+  });
+  // Every release goes to the release ledger; until it exists, nowhere.
+  const releaseRecorder: ReleaseRecorder = { record: async () => {} };
+  const live = await LiveProvider.create(
+    (jwks) => createProvider({ config, em, jwks, clients, views, audit, logger, clock, composer, releases: releaseRecorder }),
+    keys,
+  );
 
   const verification = new VerificationService(em, config.secret, clock);
   const rateLimiter = new RateLimiter(em, config.secret);
@@ -191,6 +205,8 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
     credentials,
     secondFactors,
     signOut,
+    composer,
+    releaseRecorder,
     get provider() {
       return live.current;
     },
