@@ -6,3 +6,10 @@ export {
   type ComposeInput,
   type ReleaseRecorder,
 } from './claims-composer.ts';
+export { ReleaseLedger, type Release, type ServiceReleases } from './release-ledger.service.ts';
+export type { LedgerRow } from './release-ledger.repository.ts';
+export { RELEASE_USES, type ReleaseUse, type LedgerClaim } from './release-ledger.entity.ts';
+import { ReleaseLedgerEntry } from './release-ledger.entity.ts';
+
+/** The tables this domain owns; the ORM configuration (config/mikro-orm.ts) collects every domain's list. */
+export const entities = [ReleaseLedgerEntry];
