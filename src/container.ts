@@ -5,6 +5,7 @@ import type { Database } from './db/orm.ts';
 import { AccountService, RegistrationService } from './accounts/index.ts';
 import { AuditLog } from './audit/index.ts';
 import { ClientService } from './clients/index.ts';
+import { ReleaseLedger } from './consent/index.ts';
 import {
   CredentialService,
   EmailCodes,
@@ -54,6 +55,8 @@ export interface Container {
   secondFactors: SecondFactorService;
   /** Ends everything of an account: sessions (with back-channel logout), grants, tokens, codes. */
   signOut: AccountSignOut;
+  /** The release ledger: what left Kontor, to whom, at which level (names, never values). */
+  releases: ReleaseLedger;
   validateClientMetadata: (metadata: Record<string, unknown>) => Promise<void>;
 }
 
@@ -83,6 +86,7 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
   const passwordPolicy = resolvePasswordPolicy(config.registration.passwordPolicy);
   const views = new Views(undefined, { timeZone: config.timeZone });
   const audit = new AuditLog();
+  const releases = new ReleaseLedger(em, config.ledger, clock);
   const live = await LiveProvider.create((jwks) => createProvider({ config, em, jwks, accounts, clients, views, audit, logger, clock }), keys);
 
   const verification = new VerificationService(em, config.secret, clock);
@@ -191,6 +195,7 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
     credentials,
     secondFactors,
     signOut,
+    releases,
     get provider() {
       return live.current;
     },
