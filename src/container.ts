@@ -5,7 +5,7 @@ import type { Database } from './db/orm.ts';
 import { AccountService, RegistrationService } from './accounts/index.ts';
 import { AuditLog } from './audit/index.ts';
 import { ClientService } from './clients/index.ts';
-import { ReleaseLedger } from './consent/index.ts';
+import { ClaimsComposer, ReleaseLedger, type ReleaseRecorder } from './consent/index.ts';
 import {
   CredentialService,
   EmailCodes,
@@ -58,6 +58,10 @@ export interface Container {
   /** The release ledger: what left Kontor, to whom, at which level (names, never values). */
   releases: ReleaseLedger;
   validateClientMetadata: (metadata: Record<string, unknown>) => Promise<void>;
+  /** Decides what leaves Kontor (ID token, userinfo, the consent page's preview). */
+  composer: ClaimsComposer;
+  /** Where every release is recorded (the release ledger). */
+  releaseRecorder: ReleaseRecorder;
 }
 
 /**
@@ -86,8 +90,14 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
   const passwordPolicy = resolvePasswordPolicy(config.registration.passwordPolicy);
   const views = new Views(undefined, { timeZone: config.timeZone });
   const audit = new AuditLog();
+  const composer = new ClaimsComposer();
   const releases = new ReleaseLedger(em, config.ledger, clock);
-  const live = await LiveProvider.create((jwks) => createProvider({ config, em, jwks, accounts, clients, views, audit, logger, clock }), keys);
+  // Every release goes to the release ledger.
+  const releaseRecorder: ReleaseRecorder = releases;
+  const live = await LiveProvider.create(
+    (jwks) => createProvider({ config, em, jwks, accounts, clients, views, audit, logger, clock, composer, releases: releaseRecorder }),
+    keys,
+  );
 
   const verification = new VerificationService(em, config.secret, clock);
   const rateLimiter = new RateLimiter(em, config.secret);
@@ -196,6 +206,8 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
     secondFactors,
     signOut,
     releases,
+    composer,
+    releaseRecorder,
     get provider() {
       return live.current;
     },

@@ -4,6 +4,7 @@ import type { EntityManager } from '@mikro-orm/sql';
 import type { LoadedConfig } from '../../config/index.ts';
 import type { AccountService } from '../accounts/index.ts';
 import type { AuditLog } from '../audit/index.ts';
+import type { ClaimsComposer, ReleaseRecorder } from '../consent/index.ts';
 import { ClientStoreAdapter, type ClientService } from '../clients/index.ts';
 import { deriveKey } from '../shared/crypto.ts';
 import { usesHttps } from '../shared/urls.ts';
@@ -31,6 +32,10 @@ export interface ProviderDeps {
   logger: Logger;
   /** The time session levels are judged by (tests advance it). */
   clock: Clock;
+  /** Decides what each ID token and userinfo response releases. */
+  composer: ClaimsComposer;
+  /** Told of every real release (the release ledger). */
+  releases: ReleaseRecorder;
 }
 
 export const CLAIMS = {
