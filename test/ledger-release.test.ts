@@ -8,18 +8,16 @@ interface Row {
   client_id: string;
   use: string;
   claims: Array<{ name: string; level: string }>;
+  purpose: string | null;
 }
 
 async function rowsOf(kontor: TestKontor, accountId: string): Promise<Row[]> {
   return kontor.container.db.orm.em
     .fork()
-    .execute<Row[]>('select client_id, use, claims from release_ledger where account_id = ? order by released_at, id', [accountId], 'all');
+    .execute<Row[]>('select client_id, use, claims, purpose from release_ledger where account_id = ? order by released_at, id', [accountId], 'all');
 }
 
-/**
- * The provider wiring records every real release (issue 16 §4). These tests need the composer's recorder
- * wiring (branch i16-composer): with the contract's stub nothing is released, so nothing is recorded.
- */
+/** The provider wiring (src/oidc/claims-release.ts) records every real release into the ledger (issue 16 §4). */
 describe('a ledger row for every release', () => {
   let kontor: TestKontor;
 
@@ -32,12 +30,14 @@ describe('a ledger row for every release', () => {
 
   it('records the ID token at the token endpoint, userinfo and a refresh that issues an ID token: names and levels, never values', async () => {
     const { user, clientId, config, tokens } = await signIn(kontor, {
+      client: { purpose: 'Antrag auf Wohngeld' },
       authorization: { scope: 'openid profile email offline_access', prompt: 'consent', claims: JSON.stringify({ id_token: { given_name: null } }) },
     });
     expect(tokens.claims()?.given_name).toBe('Erika');
     let rows = await rowsOf(kontor, user.accountId);
     expect(rows.map((row) => row.use)).toEqual(['id_token']);
     expect(rows[0]!.client_id).toBe(clientId);
+    expect(rows[0]!.purpose).toBe('Antrag auf Wohngeld');
     expect(rows[0]!.claims).toContainEqual({ name: 'given_name', level: 'basisregistrierung' });
 
     const userinfo = await oidc.fetchUserInfo(config, tokens.access_token, tokens.claims()!.sub);

@@ -4,7 +4,7 @@ import type { ReleaseRecorder } from './claims-composer.ts';
 import { ReleaseLedgerRepository, type LedgerRow } from './release-ledger.repository.ts';
 
 /** What the provider wiring hands over after a release; `purpose` is the client's `sk_purpose` then. */
-export type Release = Parameters<ReleaseRecorder['record']>[0] & { purpose?: string | null };
+export type Release = Parameters<ReleaseRecorder['record']>[0];
 
 /** The releases of one service, for "Datenzugriff verwalten": newest release first. */
 export interface ServiceReleases {
