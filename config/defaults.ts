@@ -56,6 +56,7 @@ export function defaultsFor(env: Env, port: number, demoPort: number): Omit<Conf
     tokens: { accessTokenSeconds: 600, idTokenSeconds: 600, refreshTokenDays: 14, authorizationCodeSeconds: 60 },
     keys: { reloadSeconds: 60 },
     password: { argon2MemoryKiB: 19 * 1024, argon2TimeCost: 2, argon2Parallelism: 1, maxConcurrentHashes: 2, maxQueuedHashes: 32 },
+    ledger: { retentionDays: 365 },
     purgeIntervalSeconds: 300,
   };
 }

@@ -203,6 +203,8 @@ export const configSchema = z.object({
     /** Hashes waiting for a slot; beyond that the request is answered 503 with Retry-After. */
     maxQueuedHashes: z.coerce.number().int().min(0).max(10_000),
   }),
+  /** The release ledger ("Datenzugriff verwalten"): rows older than this many days are purged. */
+  ledger: z.object({ retentionDays: z.coerce.number().int().min(1).max(3650) }),
   purgeIntervalSeconds: z.coerce.number().int().min(5),
 });
 

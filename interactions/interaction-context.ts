@@ -59,7 +59,7 @@ export async function whyGone(provider: Provider, ctx: Context, uid: string): Pr
 }
 
 /** The provider's login session of this browser, if it has one (its cookie is signed with the app's keys). */
-async function browserSession(provider: Provider, ctx: Context): Promise<{ accountId?: string; authorizations?: Record<string, unknown> } | undefined> {
+export async function browserSession(provider: Provider, ctx: Context): Promise<{ accountId?: string; authorizations?: Record<string, unknown> } | undefined> {
   const id = ctx.cookies.get(provider.cookieName('session'), { signed: true });
   if (!id) return undefined;
   return (await provider.Session.find(id)) ?? undefined;

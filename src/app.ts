@@ -14,6 +14,7 @@ import { pageFallback, siteContext, startRoutes } from './http/start.routes.ts';
 import { devMailRoutes } from './dev/mail.routes.ts';
 import { interactionRoutes, type InteractionDeps } from '../interactions/routes.ts';
 import { publicRoutes } from '../interactions/public-routes.ts';
+import { dataAccessRoutes } from '../interactions/data-access.routes.ts';
 import { registrationCookie } from '../interactions/registration-cookie.ts';
 import { usesHttps } from './shared/urls.ts';
 import { sessionLimitsOf } from './oidc/index.ts';
@@ -87,6 +88,7 @@ export function createApp(container: Container): KontorApp {
     startRoutes(views, config.operator),
     interactionRoutes(deps, pageMiddleware),
     publicRoutes(deps, pageMiddleware),
+    dataAccessRoutes({ provider: deps.provider, views, releases: container.releases, signOut: container.signOut, timeZone: config.timeZone }, pageMiddleware),
   ];
   if (config.env === 'development' && config.devFeatures) routers.push(devMailRoutes(container.outbox, views, pageMiddleware));
   app.use(csrf.guard(routers, errorResponder(logger, views)));

@@ -5,7 +5,7 @@ import type { Database } from './db/orm.ts';
 import { AccountAttributeReader, AccountService, RegistrationService } from './accounts/index.ts';
 import { AuditLog } from './audit/index.ts';
 import { ClientService } from './clients/index.ts';
-import { ClaimsComposer, type ReleaseRecorder } from './consent/index.ts';
+import { ClaimsComposer, ReleaseLedger, type ReleaseRecorder } from './consent/index.ts';
 import {
   CredentialService,
   EmailCodes,
@@ -55,6 +55,8 @@ export interface Container {
   secondFactors: SecondFactorService;
   /** Ends everything of an account: sessions (with back-channel logout), grants, tokens, codes. */
   signOut: AccountSignOut;
+  /** The release ledger: what left Kontor, to whom, at which level (names, never values). */
+  releases: ReleaseLedger;
   validateClientMetadata: (metadata: Record<string, unknown>) => Promise<void>;
   /** Decides what leaves Kontor (ID token, userinfo, the consent page's preview). */
   composer: ClaimsComposer;
@@ -92,8 +94,9 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
     account: new AccountAttributeReader(em, config.registration.profileFields),
     clientMetadata: (clientId) => clients.findMetadata(clientId),
   });
-  // Every release goes to the release ledger; until it exists, nowhere.
-  const releaseRecorder: ReleaseRecorder = { record: async () => {} };
+  const releases = new ReleaseLedger(em, config.ledger, clock);
+  // Every release goes to the release ledger.
+  const releaseRecorder: ReleaseRecorder = releases;
   const live = await LiveProvider.create(
     (jwks) => createProvider({ config, em, jwks, clients, views, audit, logger, clock, composer, releases: releaseRecorder }),
     keys,
@@ -205,6 +208,7 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
     credentials,
     secondFactors,
     signOut,
+    releases,
     composer,
     releaseRecorder,
     get provider() {

@@ -111,7 +111,7 @@ export async function reloadKeys(container: Container, logger: Logger): Promise<
 /**
  * Deletes what has outlived its purpose: expired protocol artifacts, retired keys, unconfirmed
  * registrations past their period, old link tokens, ended rate-limit windows, TOTP enrolments abandoned
- * a day ago and old sent mail.
+ * a day ago, old sent mail and release-ledger rows past `ledger.retentionDays`.
  */
 export async function purge(container: Container, logger: Logger): Promise<void> {
   try {
@@ -124,6 +124,7 @@ export async function purge(container: Container, logger: Logger): Promise<void>
       loginThrottles: await container.loginThrottle.purge(),
       abandonedTotpEnrolments: await container.secondFactors.purgeAbandonedEnrolments(container.clock.now()),
       sentMail: await container.outbox.purgeSent(container.config.mail.keepSentDays),
+      ledgerRows: await container.releases.purge(),
     };
     if (Object.values(counts).some((count) => count > 0)) logger.info(counts, 'purged expired records');
   } catch (error) {

@@ -15,6 +15,7 @@ export const AUDIT_TYPES = [
   'session.ended',
   'consent.granted',
   'consent.declined',
+  'consent.revoked',
   'account.created',
   'client.created',
   'keys.rotated',

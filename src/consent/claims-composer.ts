@@ -53,6 +53,8 @@ export interface ReleaseRecorder {
     use: 'id_token' | 'userinfo';
     claims: Array<{ name: string; level: TrustLevel }>;
     at: Date;
+    /** The client's `sk_purpose` at release time (the ledger keeps it with the row). */
+    purpose?: string | null;
   }): Promise<void>;
 }
 

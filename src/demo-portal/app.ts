@@ -101,6 +101,8 @@ export async function createDemoPortal(options: DemoPortalOptions): Promise<Koa>
       ...loginOf(session),
       claims: session.claims ? JSON.stringify(session.claims, null, 2) : undefined,
       userinfo: session.userinfo ? JSON.stringify(session.userinfo, null, 2) : undefined,
+      // Kontor's page of what left the account (issue 16), reached from a portal until the account area exists.
+      dataAccessUrl: new URL('/account/data-access', options.issuer).href,
     });
   });
 

@@ -114,7 +114,9 @@ export function findAccountThroughComposer(composer: ClaimsComposer, releases: R
           claimPolicyOf(metadata),
         );
         // The ledger decides what to keep; a release it cannot record does not happen.
-        await releases.record({ accountId: sub, clientId: client.clientId, use, claims: composition.released, at: now() });
+        // The purpose as registered now: the ledger row keeps why the portal asked when it received the data.
+        const purpose = typeof metadata.sk_purpose === 'string' ? metadata.sk_purpose : null;
+        await releases.record({ accountId: sub, clientId: client.clientId, use, claims: composition.released, at: now(), purpose });
         const claims = { ...composition.claims, sub };
         return use === 'id_token' ? { ...claims, sk_authn_means: authnMeansOf(tokenLike?.amr) } : claims;
       },
