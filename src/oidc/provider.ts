@@ -19,6 +19,7 @@ import type { Clock } from '../shared/clock.ts';
 import { keepTrustInSessions, sessionLimitsOf } from './session-trust.ts';
 import { sessionTtl, trustPolicy } from './trust-policy.ts';
 import { introspectionAllowed, revocationAllowed } from './token-policies.ts';
+import { loadExistingGrant, withConsentChecks } from './consent-policy.ts';
 import { logoutPage, loggedOutPage, errorPage, type PageRenderer } from './provider-pages.ts';
 
 export interface ProviderDeps {
@@ -114,7 +115,7 @@ export function createProvider(deps: ProviderDeps): Provider {
         claims: async (use) => ({ sub: account.id, ...accounts.claimsOf(account), ...(use === 'id_token' ? { sk_authn_means: authnMeansOf(amr) } : {}) }),
       };
     },
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}`, policy: trustPolicy(deps.clock, limits) },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}`, policy: withConsentChecks(trustPolicy(deps.clock, limits), deps.composer) },
     rotateRefreshToken: true,
     ttl: {
       AccessToken: config.tokens.accessTokenSeconds,
@@ -154,6 +155,8 @@ export function createProvider(deps: ProviderDeps): Provider {
       return fetch(url, options);
     },
     renderError: async (ctx, out, error) => errorPage(views, deps.logger, ctx as KoaContextWithOIDC, out, error),
+    // Issue 16 (consent-policy.ts): consent every time by default, remembered or first-party per client.
+    loadExistingGrant: loadExistingGrant as never,
   };
 
   const provider: Provider = new Provider(config.issuer, configuration);
