@@ -4,6 +4,24 @@ import { z } from 'zod';
 export const localizedText = z.object({ de: z.string().min(1).max(2000), en: z.string().min(1).max(2000) });
 export type LocalizedText = z.infer<typeof localizedText>;
 
+/**
+ * The claims a deployment's profile field may supply (TRUST-AND-CLAIMS.md "Claims"); `address.*` are the members
+ * of the `address` claim (OIDC Core §5.1.1). Names, salutation and e-mail have their own registration steps.
+ */
+export const PROFILE_FIELD_CLAIMS = [
+  'birthdate',
+  'title',
+  'address.street_address',
+  'address.postal_code',
+  'address.locality',
+  'address.country',
+  'place_of_birth',
+  'nationalities',
+  'birth_family_name',
+  'also_known_as',
+] as const;
+export type ProfileFieldClaim = (typeof PROFILE_FIELD_CLAIMS)[number];
+
 const fieldName = z.string().regex(/^[a-z][A-Za-z0-9]{0,39}$/, 'must be camelCase letters and digits, starting with a lower-case letter');
 
 /**
@@ -25,6 +43,11 @@ export const profileFieldSchema = z
     pattern: z.string().max(500).optional(),
     /** select: the choices, in display order. */
     options: z.array(z.object({ value: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/), label: localizedText })).optional(),
+    /**
+     * The claim this field's value is released as (self-entered: basisregistrierung). Without one the value stays
+     * inside Kontor as `profile.<name>` and is never released.
+     */
+    claim: z.enum(PROFILE_FIELD_CLAIMS).optional(),
   })
   .superRefine((field, ctx) => {
     if (field.type === 'select' && !field.options?.length) ctx.addIssue({ code: 'custom', path: ['options'], message: 'a select field needs options' });
@@ -159,7 +182,17 @@ export const registrationSchema = z.object({
   /** A preset name, a preset with some fields changed, or a policy of the deployment's own. */
   // The refinement comes first: it is told apart by its "preset" field, which the full schema would strip.
   passwordPolicy: z.union([presetName, presetRefinementSchema, passwordPolicySchema]),
-  profileFields: z.array(profileFieldSchema).max(30),
+  profileFields: z
+    .array(profileFieldSchema)
+    .max(30)
+    .superRefine((fields, ctx) => {
+      const seen = new Set<string>();
+      fields.forEach((field, index) => {
+        if (field.claim && seen.has(field.claim))
+          ctx.addIssue({ code: 'custom', path: [index, 'claim'], message: `${field.claim} is supplied by another field` });
+        if (field.claim) seen.add(field.claim);
+      });
+    }),
   consents: z.array(consentSchema).min(1).max(10),
   /** Lifetime of the confirmation link; unconfirmed registrations are deleted when it has passed. */
   confirmationHours: z.number().int().min(1).max(72),

@@ -2,7 +2,7 @@ import type Provider from 'oidc-provider';
 import type { LoadedConfig } from '../config/index.ts';
 import { resolvePasswordPolicy, type PasswordPolicy } from '../config/registration.ts';
 import type { Database } from './db/orm.ts';
-import { AccountService, RegistrationService } from './accounts/index.ts';
+import { AccountAttributeReader, AccountService, RegistrationService } from './accounts/index.ts';
 import { AuditLog } from './audit/index.ts';
 import { ClientService } from './clients/index.ts';
 import { ClaimsComposer, type ReleaseRecorder } from './consent/index.ts';
@@ -88,11 +88,14 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
   const passwordPolicy = resolvePasswordPolicy(config.registration.passwordPolicy);
   const views = new Views(undefined, { timeZone: config.timeZone });
   const audit = new AuditLog();
-  const composer = new ClaimsComposer();
+  const composer = new ClaimsComposer({
+    account: new AccountAttributeReader(em, config.registration.profileFields),
+    clientMetadata: (clientId) => clients.findMetadata(clientId),
+  });
   // Every release goes to the release ledger; until it exists, nowhere.
   const releaseRecorder: ReleaseRecorder = { record: async () => {} };
   const live = await LiveProvider.create(
-    (jwks) => createProvider({ config, em, jwks, accounts, clients, views, audit, logger, clock, composer, releases: releaseRecorder }),
+    (jwks) => createProvider({ config, em, jwks, clients, views, audit, logger, clock, composer, releases: releaseRecorder }),
     keys,
   );
 

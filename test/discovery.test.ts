@@ -44,9 +44,28 @@ describe('discovery document', () => {
     ]);
     expect([...metadata.token_endpoint_auth_methods_supported].sort()).toEqual(['client_secret_basic', 'client_secret_post', 'none', 'private_key_jwt']);
     expect([...metadata.id_token_signing_alg_values_supported].sort()).toEqual(['ES256', 'EdDSA', 'RS256']);
+    // Only what this deployment can supply: no profile field maps to a birth date, an address or an identity
+    // claim here, so neither those claims nor the address and sk_identity scopes are promised.
     expect([...metadata.claims_supported].sort()).toEqual(
-      ['acr', 'amr', 'auth_time', 'email', 'email_verified', 'family_name', 'given_name', 'iss', 'locale', 'name', 'sid', 'sk_authn_means', 'sub'].sort(),
+      [
+        'acr',
+        'amr',
+        'auth_time',
+        'email',
+        'email_verified',
+        'family_name',
+        'gender',
+        'given_name',
+        'iss',
+        'locale',
+        'name',
+        'sid',
+        'sk_authn_means',
+        'sk_claim_trust',
+        'sub',
+      ].sort(),
     );
+    expect([...metadata.scopes_supported].sort()).toEqual(['email', 'offline_access', 'openid', 'profile']);
   });
 
   it('sends security headers with every response', async () => {

@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/sql';
 import { AppError } from '../shared/app-error.ts';
 import { Account } from './account.entity.ts';
 import { AccountRepository } from './account.repository.ts';
+import { enteredAttributes, upsertAttributes } from './attributes.ts';
 import { emailAddress, normalizeEmail } from './email.ts';
 
 export const operatorAccountInput = z.object({
@@ -16,16 +17,6 @@ export type OperatorAccountInput = z.input<typeof operatorAccountInput>;
 
 /** Sets a password inside the caller's transaction (the credentials domain owns that table). */
 export type PasswordSetter = (em: EntityManager, accountId: string, password: string) => Promise<void>;
-
-/** Claims about the account, in OIDC names. Filtering by scope and claims request is the provider's job. */
-export interface AccountClaims {
-  given_name: string;
-  family_name: string;
-  name: string;
-  email: string;
-  email_verified: boolean;
-  locale: string;
-}
 
 export class AccountService {
   private readonly em: EntityManager;
@@ -61,6 +52,9 @@ export class AccountService {
         updatedAt: new Date(),
       });
       await em.flush();
+      // The account's name and address columns stay for pages and mail greetings; the claims composer reads
+      // the attributes. Both are written here, in one transaction, so they never disagree.
+      await upsertAttributes(em, account.id, enteredAttributes({ ...data, emailVerified: true }, 'operator', new Date()));
       await setPassword(em, account.id, data.password);
       return account;
     });
@@ -78,18 +72,6 @@ export class AccountService {
   async displayName(id: string): Promise<string | undefined> {
     const account = await this.findById(id);
     if (!account) return undefined;
-    const { name, email } = this.claimsOf(account);
-    return name.trim() || email;
-  }
-
-  claimsOf(account: Account): AccountClaims {
-    return {
-      given_name: account.givenName,
-      family_name: account.familyName,
-      name: `${account.givenName} ${account.familyName}`,
-      email: account.email,
-      email_verified: account.emailVerified,
-      locale: account.locale,
-    };
+    return `${account.givenName} ${account.familyName}`.trim() || account.email;
   }
 }

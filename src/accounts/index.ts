@@ -1,9 +1,12 @@
 import { Account } from './account.entity.ts';
 import { AccountConsent } from './account-consent.entity.ts';
+import { AccountAttribute } from './account-attribute.entity.ts';
 // The entities stay private (no other domain queries this domain's tables); `entities` hands them to the ORM.
 export { ACCOUNT_STATUSES, SALUTATIONS } from './account.entity.ts';
 export { AccountRepository, loginFilter } from './account.repository.ts';
-export { AccountService, type AccountClaims, type OperatorAccountInput, type PasswordSetter } from './account.service.ts';
+export { AccountService, type OperatorAccountInput, type PasswordSetter } from './account.service.ts';
+export { ATTRIBUTE_SOURCES, type AttributeSource } from './account-attribute.entity.ts';
+export { AccountAttributeReader, type StoredAttribute } from './attribute.repository.ts';
 export { emailAddress, mailGreeting, NEUTRAL_GREETING, normalizeEmail } from './email.ts';
 export { freeTextProblem, NAME_PATTERN, type FreeTextProblem } from './free-text.ts';
 export { describePasswordPolicy, passwordViolations, type PasswordRule } from './password-policy.ts';
@@ -21,4 +24,4 @@ export {
 export { checkDraft, DraftInvalidError, personName, USERNAME_PATTERN, type DraftRules } from './registration-rules.ts';
 
 /** The tables this domain owns; the ORM configuration (config/mikro-orm.ts) collects every domain's list, so src/db knows none. */
-export const entities = [Account, AccountConsent];
+export const entities = [Account, AccountConsent, AccountAttribute];

@@ -9,6 +9,7 @@ import type { TokenSubject, VerificationService } from '../verification/index.ts
 import { Account, type SALUTATIONS } from './account.entity.ts';
 import { AccountRepository } from './account.repository.ts';
 import { AccountConsent } from './account-consent.entity.ts';
+import { enteredAttributes, profileAttributes, upsertAttributes } from './attributes.ts';
 import { mailGreeting, NEUTRAL_GREETING, normalizeEmail } from './email.ts';
 import type { ProfileValue } from './profile-fields.ts';
 import { checkDraft, type DraftRules } from './registration-rules.ts';
@@ -140,6 +141,11 @@ export class RegistrationService {
           updatedAt: now,
         });
         await tx.flush();
+        // The columns serve pages and mail greetings, the attributes the claims composer: written together.
+        await upsertAttributes(tx, account.id, [
+          ...enteredAttributes({ ...draft, emailVerified: false }, 'self_entered', now),
+          ...profileAttributes(this.deps.rules.profileFields, draft.profile),
+        ]);
         await this.deps.storePasswordHash(tx, account.id, draft.passwordHash);
         for (const consent of this.deps.consents) {
           tx.create(AccountConsent, { account: account.id, consentId: consent.id, version: consent.version, granted: granted.has(consent.id), decidedAt: now });
@@ -198,6 +204,12 @@ export class RegistrationService {
       if (!account) return null;
       account.status = account.status === 'pending' ? 'active' : account.status;
       account.emailVerified = true;
+      // The address is now confirmed: the same value from a stronger source (column and attribute together).
+      const now = (this.deps.clock ?? systemClock).now();
+      await upsertAttributes(tx, account.id, [
+        { name: 'email', value: account.email, level: 'basisregistrierung', source: 'email_confirmed', verifiedAt: now },
+        { name: 'email_verified', value: true, level: 'basisregistrierung', source: 'email_confirmed', verifiedAt: now },
+      ]);
       await verification.revokeOpen(tx, account.id, 'email_confirmation');
       audit.record(tx, { type: 'account.confirmed', accountId: account.id, ip: context.ip, clientId: subject.clientId, details: { proof: proof.kind } });
       return { ...subject, email: account.email };

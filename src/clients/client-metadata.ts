@@ -31,6 +31,8 @@ export function parseClientInput(input: CreateClientInput, requireHttps: boolean
       data.backchannelLogoutUri,
       data.clientUri,
       data.sectorIdentifierUri,
+      data.logoUri,
+      data.policyUri,
     ].filter((uri): uri is string => uri !== undefined && !tlsOrLoopback(uri));
     if (plain.length)
       throw new AppError(
@@ -50,9 +52,30 @@ export function parseClientInput(input: CreateClientInput, requireHttps: boolean
   return data;
 }
 
+/** What a client may receive and how consent is asked, in the metadata names oidc-provider reads (`sk_*`: Kontor's). */
+function claimMetadata(data: ParsedClientInput): Record<string, unknown> {
+  const codeFlow = data.grantTypes.includes('authorization_code');
+  // Refresh tokens need offline_access (OIDC Core §11); a client allowed them may ask for it.
+  const scopes = [...new Set([...(data.scopes ?? ['openid', 'profile', 'email']), ...(data.grantTypes.includes('refresh_token') ? ['offline_access'] : [])])];
+  return {
+    ...(codeFlow ? { scope: scopes.join(' ') } : {}),
+    ...(data.claims ? { sk_claims: [...new Set(data.claims)] } : {}),
+    ...(data.claimLevels?.length ? { sk_claim_levels: Object.fromEntries(data.claimLevels) } : {}),
+    sk_consent: data.consent === 'remembered' ? 'remembered' : 'every_time',
+    sk_first_party: data.firstParty,
+    sk_id_token_claims: data.idTokenClaims,
+    ...(data.organisation ? { sk_organisation: data.organisation } : {}),
+    ...(data.address ? { sk_address: data.address } : {}),
+    ...(data.purpose ? { sk_purpose: data.purpose } : {}),
+    ...(data.logoUri ? { logo_uri: data.logoUri } : {}),
+    ...(data.policyUri ? { policy_uri: data.policyUri } : {}),
+  };
+}
+
 /** The client's metadata in RFC 7591 / OpenID Connect Registration names, without the secret. */
 export function clientMetadata(clientId: string, data: ParsedClientInput): Record<string, unknown> {
   return {
+    ...claimMetadata(data),
     client_id: clientId,
     client_name: data.name,
     redirect_uris: data.redirectUris,

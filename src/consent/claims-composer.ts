@@ -1,4 +1,6 @@
-import type { AuthenticationLevel, TrustLevel } from '../trust/index.ts';
+import { lowerOf, meets, type AuthenticationLevel, type TrustLevel } from '../trust/index.ts';
+import { claimCatalogue, DERIVED_CLAIMS, formattedAddress, PROTOCOL_CLAIMS, SCOPE_CLAIMS, type ClaimCatalogue } from './claim-catalogue.ts';
+import { claimPolicyOf, type ClientClaimPolicy } from './client-claim-policy.ts';
 
 /** Why a claim was or was not released (TRUST-AND-CLAIMS.md, "Claims"). */
 export type ClaimStatus = 'released' | 'not_requested' | 'not_registered' | 'not_consented' | 'below_level' | 'missing';
@@ -54,10 +56,115 @@ export interface ReleaseRecorder {
   }): Promise<void>;
 }
 
+/** An attribute a contributor supplies: a claim name (or `address.<member>`) with its verified level. */
+export interface ContributedAttribute {
+  name: string;
+  value: unknown;
+  level: TrustLevel;
+}
+
+/**
+ * A source of attributes about a person: the account now; organisations and the eID later. `supplies` names
+ * what it can contribute on this deployment (it shapes `claims_supported`).
+ */
+export interface ClaimContributor {
+  readonly supplies: readonly string[];
+  /** The person's attributes; undefined when the account is not active (the account contributor decides that). */
+  attributesOf(accountId: string): Promise<ContributedAttribute[] | undefined>;
+}
+
+/** One person's attributes by name, loaded once per token or userinfo request. */
+export type Subject = ReadonlyMap<string, ContributedAttribute>;
+
+export interface ComposerDeps {
+  /** The account's own attributes: an inactive account has no claims at all. */
+  account: ClaimContributor;
+  /** Further contributors; of two values for one name the better verified wins. */
+  contributors?: ClaimContributor[];
+  /** The client's stored metadata (ClientService.findMetadata, cached). */
+  clientMetadata: (clientId: string) => Promise<Record<string, unknown> | undefined>;
+}
+
 /** Decides, claim by claim, what leaves Kontor for one client and one use. */
 export class ClaimsComposer {
-  /** The composition, or undefined when the account is not (or no longer) active. */
-  async compose(_input: ComposeInput): Promise<Composition | undefined> {
-    return undefined;
+  readonly catalogue: ClaimCatalogue;
+  private readonly deps: ComposerDeps;
+
+  constructor(deps: ComposerDeps) {
+    this.deps = deps;
+    this.catalogue = claimCatalogue([deps.account, ...(deps.contributors ?? [])].flatMap((contributor) => contributor.supplies));
   }
+
+  /** The composition, or undefined when the account is not (or no longer) active. */
+  async compose(input: ComposeInput): Promise<Composition | undefined> {
+    const subject = await this.subject(input.accountId);
+    return subject && this.decide(subject, input, await this.policyOf(input.clientId));
+  }
+
+  /** An active account's attributes (one statement for the account), or undefined. */
+  async subject(accountId: string): Promise<Subject | undefined> {
+    const own = await this.deps.account.attributesOf(accountId);
+    if (!own) return undefined;
+    const others = await Promise.all((this.deps.contributors ?? []).map((contributor) => contributor.attributesOf(accountId)));
+    const byName = new Map<string, ContributedAttribute>();
+    for (const attribute of [...own, ...others.flat()]) {
+      if (!attribute) continue;
+      const known = byName.get(attribute.name);
+      if (!known || !meets(known.level, attribute.level)) byName.set(attribute.name, attribute);
+    }
+    return byName;
+  }
+
+  /** What the client registered for (metadata `scope`, `sk_claims`, `sk_claim_levels`). */
+  async policyOf(clientId: string): Promise<ClientClaimPolicy> {
+    return claimPolicyOf(await this.deps.clientMetadata(clientId));
+  }
+
+  /**
+   * The release rule (TRUST-AND-CLAIMS.md): a claim leaves Kontor only if the scopes or the claims parameter ask
+   * for it, the client is registered for it, the person did not untick it, the attribute exists, and both the
+   * session's and the attribute's level meet the client's minimum for it.
+   */
+  decide(subject: Subject, input: ComposeInput, policy: ClientClaimPolicy): Composition {
+    const decisions = this.touched(input).map((name) => decideOne(name, subject, input, policy));
+    const released = decisions.filter((d) => d.status === 'released').map((d) => ({ name: d.name, level: d.level! }));
+    const claims: Record<string, unknown> = { sub: input.accountId };
+    for (const decision of decisions) if (decision.status === 'released') claims[decision.name] = decision.value;
+    if (released.length) claims.sk_claim_trust = Object.fromEntries(released.map((claim) => [claim.name, claim.level]));
+    return { claims, decisions, released };
+  }
+
+  /** The claims the scopes and the claims parameter name, in catalogue order; names of no scope are ignored. */
+  private touched(input: ComposeInput): string[] {
+    const asked = new Set([...input.scopes.flatMap((scope) => this.catalogue.scopes[scope] ?? []), ...Object.keys(input.requested)]);
+    return Object.values(SCOPE_CLAIMS)
+      .flat()
+      .filter((claim) => asked.has(claim) && !PROTOCOL_CLAIMS.has(claim));
+  }
+}
+
+function decideOne(name: string, subject: Subject, input: ComposeInput, policy: ClientClaimPolicy): ClaimDecision {
+  const essential = input.requested[name]?.essential === true;
+  const requiredLevel = policy.levels[name];
+  const base = { name, essential, ...(requiredLevel ? { requiredLevel } : {}) };
+  if (!policy.claims.has(name)) return { ...base, status: 'not_registered' };
+  const found = attributeValueOf(name, subject);
+  const known = found ? { level: found.level, value: found.value } : {};
+  if (input.rejected.includes(name)) return { ...base, ...known, status: 'not_consented' };
+  if (!found) return { ...base, status: 'missing' };
+  const required = requiredLevel ?? 'basisregistrierung';
+  if (!meets(input.sessionLevel, required) || !meets(found.level, required)) return { ...base, ...known, status: 'below_level' };
+  return { ...base, ...known, status: 'released' };
+}
+
+/** A claim's value and level: its attribute, or for a derived claim its parts (at the lowest of their levels). */
+function attributeValueOf(name: string, subject: Subject): { value: unknown; level: TrustLevel } | undefined {
+  const parts = DERIVED_CLAIMS[name];
+  if (!parts) return subject.get(name);
+  const present = parts.flatMap((part) => (subject.has(part) ? [subject.get(part)!] : []));
+  if (!present.length) return undefined;
+  const level = present.map((part) => part.level).reduce((a, b) => lowerOf(a, b));
+  if (name === 'name') return { value: present.map((part) => String(part.value)).join(' '), level };
+  const members = Object.fromEntries(present.map((part) => [part.name.slice('address.'.length), part.value]));
+  return { value: { ...members, formatted: formattedAddress(members) }, level };
 }

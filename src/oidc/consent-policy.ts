@@ -1,4 +1,4 @@
-import { errors, interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
+import { errors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { ClaimDecision, ClaimsComposer, ComposeInput } from '../consent/index.ts';
 import { levelOfAcr, type AuthenticationLevel } from '../trust/index.ts';
 
@@ -158,4 +158,12 @@ export async function loadExistingGrant(ctx: KoaContextWithOIDC) {
   if (claims.length) grant.addOIDCClaims(claims);
   await grant.save();
   return grant;
+}
+
+/** Puts the consent policy into a provider configuration: `loadExistingGrant` and the essential-claims check. */
+export function applyConsentPolicy(configuration: Configuration, composer: ClaimsComposer): void {
+  const policy = configuration.interactions?.policy;
+  if (!policy) throw new Error('the provider configuration has no interaction policy to add the consent checks to');
+  withConsentChecks(policy as ReturnType<typeof interactionPolicy.base>, composer);
+  configuration.loadExistingGrant = loadExistingGrant as NonNullable<Configuration['loadExistingGrant']>;
 }

@@ -1,6 +1,6 @@
 import { OidcPayload } from './oidc-payload.entity.ts';
 import { SigningKey } from './keys/signing-key.entity.ts';
-export { createProvider, metadataValidator, CLAIMS } from './provider.ts';
+export { createProvider, metadataValidator } from './provider.ts';
 export { MikroOrmAdapter, purgeExpiredPayloads } from './mikro-orm-adapter.ts';
 export { KeyService, type RotationResult } from './keys/key.service.ts';
 export { LiveProvider } from './live-provider.ts';

@@ -2,7 +2,6 @@ import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-prov
 import type { JWK } from 'jose';
 import type { EntityManager } from '@mikro-orm/sql';
 import type { LoadedConfig } from '../../config/index.ts';
-import type { AccountService } from '../accounts/index.ts';
 import type { AuditLog } from '../audit/index.ts';
 import type { ClaimsComposer, ReleaseRecorder } from '../consent/index.ts';
 import { ClientStoreAdapter, type ClientService } from '../clients/index.ts';
@@ -14,19 +13,19 @@ import { ArtifactIds } from './artifact-ids.ts';
 import { assertClientAssertion } from './client-assertions.ts';
 import { auditProviderEvents } from './provider-audit.ts';
 import { pairwiseSubject, sectorOf } from './pairwise.ts';
-import { acrValuesUpTo, authnMeansOf } from '../trust/index.ts';
+import { acrValuesUpTo } from '../trust/index.ts';
+import { accessTokenAcr, clientClaimMetadata, findAccountThroughComposer } from './claims-release.ts';
 import type { Clock } from '../shared/clock.ts';
 import { keepTrustInSessions, sessionLimitsOf } from './session-trust.ts';
 import { sessionTtl, trustPolicy } from './trust-policy.ts';
 import { introspectionAllowed, revocationAllowed } from './token-policies.ts';
-import { loadExistingGrant, withConsentChecks } from './consent-policy.ts';
+import { applyConsentPolicy } from './consent-policy.ts';
 import { logoutPage, loggedOutPage, errorPage, type PageRenderer } from './provider-pages.ts';
 
 export interface ProviderDeps {
   config: LoadedConfig;
   em: EntityManager;
   jwks: JWK[];
-  accounts: AccountService;
   clients: ClientService;
   views: PageRenderer;
   audit: AuditLog;
@@ -39,17 +38,9 @@ export interface ProviderDeps {
   releases: ReleaseRecorder;
 }
 
-export const CLAIMS = {
-  // acr/amr in the openid scope: every ID token states how the person logged in (OIDC Core §2, RFC 8176).
-  // sk_authn_means: how the person logged in, in the BundID interface's words (TRUST-AND-CLAIMS.md).
-  openid: ['sub', 'acr', 'amr', 'auth_time', 'sk_authn_means'],
-  profile: ['given_name', 'family_name', 'name', 'locale'],
-  email: ['email', 'email_verified'],
-};
-
 /** Builds the OIDC provider: every protocol decision of Kontor is in this one configuration. */
 export function createProvider(deps: ProviderDeps): Provider {
-  const { config, em, accounts, clients, views } = deps;
+  const { config, em, clients, views, composer } = deps;
   const https = usesHttps(config.issuer);
   const pairwise = pairwiseSubject(config.secret);
   const clientStore = new ClientStoreAdapter(clients);
@@ -71,8 +62,14 @@ export function createProvider(deps: ProviderDeps): Provider {
       long: { signed: true, httpOnly: true, sameSite: 'lax', secure: https },
       short: { signed: true, httpOnly: true, sameSite: 'lax', secure: https },
     },
-    claims: CLAIMS,
-    scopes: ['openid', 'offline_access', 'profile', 'email'],
+    // Only what this deployment's contributors can supply (claim-catalogue.ts): claims_supported and
+    // scopes_supported promise no claim that could never come.
+    claims: composer.catalogue.scopes,
+    scopes: ['openid', 'offline_access', ...Object.keys(composer.catalogue.scopes)],
+    // Applied per client in findAccount (claims-release.ts), not globally.
+    conformIdTokenClaims: false,
+    extraClientMetadata: clientClaimMetadata(composer.catalogue),
+    extraTokenClaims: accessTokenAcr,
     // Exactly the values a login can meet: password (niedrig) and password + second factor (its configured
     // level); hoch comes with the eID card.
     acrValues: acrValuesUpTo(config.secondFactor.level),
@@ -105,17 +102,8 @@ export function createProvider(deps: ProviderDeps): Provider {
     pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
     // Browser-based public clients may call the token endpoint only from their own redirect origins.
     clientBasedCORS: (_ctx, origin, client) => client.redirectUris?.some((uri) => new URL(uri).origin === origin) ?? false,
-    findAccount: async (_ctx, sub, token) => {
-      const account = await accounts.findById(sub);
-      if (account?.status !== 'active') return undefined;
-      // The code or refresh token carries the login's amr to the token endpoint; the ID token states it.
-      const amr = (token as { amr?: string[] } | undefined)?.amr;
-      return {
-        accountId: account.id,
-        claims: async (use) => ({ sub: account.id, ...accounts.claimsOf(account), ...(use === 'id_token' ? { sk_authn_means: authnMeansOf(amr) } : {}) }),
-      };
-    },
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}`, policy: withConsentChecks(trustPolicy(deps.clock, limits), deps.composer) },
+    findAccount: findAccountThroughComposer(composer, deps.releases, () => deps.clock.now()),
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}`, policy: trustPolicy(deps.clock, limits) },
     rotateRefreshToken: true,
     ttl: {
       AccessToken: config.tokens.accessTokenSeconds,
@@ -155,10 +143,11 @@ export function createProvider(deps: ProviderDeps): Provider {
       return fetch(url, options);
     },
     renderError: async (ctx, out, error) => errorPage(views, deps.logger, ctx as KoaContextWithOIDC, out, error),
-    // Issue 16 (consent-policy.ts): consent every time by default, remembered or first-party per client.
-    loadExistingGrant: loadExistingGrant as never,
   };
 
+  // Issue 16 (consent-policy.ts): consent every time by default, remembered or first-party per client, and
+  // essential claims that cannot be released stopped before any release.
+  applyConsentPolicy(configuration, deps.composer);
   const provider: Provider = new Provider(config.issuer, configuration);
   keepTrustInSessions(provider);
   registering.set(provider, new Set());

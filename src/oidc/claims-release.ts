@@ -1,0 +1,123 @@
+import { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import { claimPolicyOf, PROTOCOL_CLAIMS, type ClaimCatalogue, type ClaimsComposer, type ReleaseRecorder } from '../consent/index.ts';
+import { authnMeansOf, levelOfAcr, TRUST_LEVELS, type AuthenticationLevel } from '../trust/index.ts';
+
+/** The client metadata Kontor adds (i16 contract): what a portal may receive, how consent is asked, who it is. */
+export const KONTOR_CLIENT_METADATA = [
+  'sk_claims',
+  'sk_claim_levels',
+  'sk_consent',
+  'sk_first_party',
+  'sk_id_token_claims',
+  'sk_organisation',
+  'sk_address',
+  'sk_purpose',
+] as const;
+
+/**
+ * oidc-provider's `extraClientMetadata`: the properties and their validator, against what this deployment can
+ * supply (a client registered for a claim nobody here provides is a configuration mistake, told at once).
+ */
+export function clientClaimMetadata(catalogue: ClaimCatalogue): NonNullable<Configuration['extraClientMetadata']> {
+  const invalid = (message: string) => new errors.InvalidClientMetadata(message);
+  const releasable = (claim: unknown) => typeof claim === 'string' && catalogue.supported.has(claim) && !PROTOCOL_CLAIMS.has(claim);
+  return {
+    properties: [...KONTOR_CLIENT_METADATA],
+    validator: (_ctx, key, value) => {
+      if (value === undefined) return;
+      switch (key) {
+        case 'sk_claims':
+          if (!Array.isArray(value) || !value.every(releasable))
+            throw invalid(`sk_claims must list claims this deployment supplies (${[...catalogue.supported].filter(releasable).join(', ')})`);
+          return;
+        case 'sk_claim_levels':
+          if (
+            !value ||
+            typeof value !== 'object' ||
+            !Object.entries(value).every(([claim, level]) => releasable(claim) && (TRUST_LEVELS as readonly unknown[]).includes(level))
+          )
+            throw invalid('sk_claim_levels must map claims this deployment supplies to trust levels');
+          return;
+        case 'sk_consent':
+          if (value !== 'every_time' && value !== 'remembered') throw invalid('sk_consent must be every_time or remembered');
+          return;
+        case 'sk_first_party':
+        case 'sk_id_token_claims':
+          if (typeof value !== 'boolean') throw invalid(`${key} must be a boolean`);
+          return;
+        default:
+          if (typeof value !== 'string' || value.length > 1000) throw invalid(`${key} must be a string of at most 1000 characters`);
+      }
+    },
+  };
+}
+
+interface TokenLike {
+  kind?: string;
+  acr?: string;
+  amr?: string[];
+  extra?: { acr?: unknown };
+}
+
+/** The login's level for one release: the code or refresh token's acr, for userinfo the access token's copy. */
+function sessionLevelOf(token: TokenLike | undefined): AuthenticationLevel {
+  const acr = token?.acr ?? (typeof token?.extra?.acr === 'string' ? token.extra.acr : undefined);
+  // No acr known: the lowest login level, so a claim with a minimum is withheld rather than released.
+  return (acr && levelOfAcr(acr)) || 'niedrig';
+}
+
+/**
+ * `extraTokenClaims`: access tokens carry the acr of the login they came from (code or refresh token), so a
+ * userinfo request judges claim minimums by the same level as the ID token did (RFC 9470 §3 names `acr`).
+ */
+export const accessTokenAcr: NonNullable<Configuration['extraTokenClaims']> = async (ctx, token) => {
+  if (token.kind !== 'AccessToken') return undefined;
+  const { AuthorizationCode: code, RefreshToken: refresh } = (ctx as KoaContextWithOIDC).oidc.entities as {
+    AuthorizationCode?: TokenLike;
+    RefreshToken?: TokenLike;
+  };
+  const acr = code?.acr ?? refresh?.acr;
+  return acr ? { acr } : undefined;
+};
+
+/**
+ * `findAccount`: one statement loads the active account's attributes; `claims()` hands them to the composer
+ * for the client and the use, and tells the release recorder what left.
+ */
+export function findAccountThroughComposer(composer: ClaimsComposer, releases: ReleaseRecorder, now: () => Date): NonNullable<Configuration['findAccount']> {
+  return async (ctx, sub, token) => {
+    const subject = await composer.subject(sub);
+    if (!subject) return undefined;
+    const tokenLike = token as TokenLike | undefined;
+    return {
+      accountId: sub,
+      claims: async (use, scope, requested, rejected) => {
+        const client = (ctx as KoaContextWithOIDC).oidc.client;
+        if (!client || (use !== 'id_token' && use !== 'userinfo')) return { sub };
+        const metadata = client.metadata() as Record<string, unknown>;
+        // OIDC Core §5.4: with an access token, the scopes' claims come from userinfo and the ID token carries
+        // only what the claims parameter asks for it. oidc-provider's conformIdTokenClaims does this for every
+        // client alike, so it is off and done here per client: sk_id_token_claims puts the granted scopes'
+        // claims into the ID token too (for relying-party libraries that read only the ID token).
+        const scopes = use === 'id_token' && metadata.sk_id_token_claims !== true ? ['openid'] : scope.split(' ');
+        const composition = composer.decide(
+          subject,
+          {
+            accountId: sub,
+            clientId: client.clientId,
+            sessionLevel: sessionLevelOf(tokenLike),
+            scopes,
+            requested: (requested ?? {}) as Record<string, { essential?: boolean } | null>,
+            rejected: rejected ?? [],
+            use,
+          },
+          claimPolicyOf(metadata),
+        );
+        // The ledger decides what to keep; a release it cannot record does not happen.
+        await releases.record({ accountId: sub, clientId: client.clientId, use, claims: composition.released, at: now() });
+        const claims = { ...composition.claims, sub };
+        return use === 'id_token' ? { ...claims, sk_authn_means: authnMeansOf(tokenLike?.amr) } : claims;
+      },
+    };
+  };
+}
