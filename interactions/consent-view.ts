@@ -76,12 +76,15 @@ export function formatValue(t: Translate, locale: string, name: string, value: u
   return [String(value)];
 }
 
-/** The composer's decisions for the consent preview as the page's rows. */
-export function consentClaims(t: Translate, locale: string, decisions: ClaimDecision[]): ConsentClaims {
+/** The composer's decisions for the consent preview as the page's rows; `requested`: the claims the request named. */
+export function consentClaims(t: Translate, locale: string, decisions: ClaimDecision[], requested: ReadonlySet<string>): ConsentClaims {
   const released: ClaimRow[] = [];
   const withheld: WithheldRow[] = [];
   for (const decision of decisions) {
     if (PROTOCOL_CLAIMS.has(decision.name) || decision.status === 'not_requested') continue;
+    // A scope names every claim it could carry (OIDC Core §5.4): one the person has no data for is not news to
+    // them unless the portal asked for it by name.
+    if (decision.status === 'missing' && !requested.has(decision.name)) continue;
     const label = claimLabel(t, decision.name);
     if (decision.status === 'released') {
       released.push({

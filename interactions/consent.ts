@@ -54,7 +54,7 @@ async function previewOf(deps: InteractionDeps, details: InteractionDetails) {
   const composition = await deps.composer.compose(input);
   // No active account any more (deleted or locked meanwhile): this login cannot go on.
   if (!composition) throw new AppError('interaction.expired', 400);
-  return composition;
+  return { composition, input };
 }
 
 /** GET: names the person logged in, the portal and each claim it asks for with the value that would be sent. */
@@ -64,7 +64,8 @@ export async function showConsent(deps: InteractionDeps, ctx: Context, details: 
   const portal = await portalOf(deps, details.params.client_id);
   const t = deps.views.translator(ctx);
   const locale = (ctx.state.locale as string | undefined) ?? 'de';
-  const claims = consentClaims(t, locale, (await previewOf(deps, details)).decisions);
+  const { composition, input } = await previewOf(deps, details);
+  const claims = consentClaims(t, locale, composition.decisions, new Set(Object.keys(input.requested)));
   const offline = (consent.missingOIDCScope ?? []).includes('offline_access');
   deps.views.render(
     ctx,
@@ -98,7 +99,7 @@ export async function submitConsent(deps: InteractionDeps, ctx: Context, details
   const form = consentForm.safeParse(ctx.request.body ?? {});
   if (!form.success) throw new AppError('interaction.unexpected_step', 400);
   const ticked = new Set(form.data);
-  const optional = (await previewOf(deps, details)).decisions.filter((decision) => decision.status === 'released' && !decision.essential);
+  const optional = (await previewOf(deps, details)).composition.decisions.filter((decision) => decision.status === 'released' && !decision.essential);
   const unticked = optional.map((decision) => decision.name).filter((name) => !ticked.has(name));
   const Grant = deps.provider.Grant;
   const grant = details.grantId ? await Grant.find(details.grantId) : new Grant({ accountId, clientId });

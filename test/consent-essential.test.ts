@@ -53,9 +53,9 @@ describe('essential claims that cannot be released', () => {
     const config = await portal();
     const agent = new BrowserAgent(kontor.url);
     const page = await loginToConsent(agent, await authorizationRequest(config, { claims: essential('id_token', 'birthdate') }), user);
-    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
+    const csrf = /name="csrf_token" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
     const uid = /\/interaction\/([^/]+)\/abort/.exec(page.body)?.[1];
-    const forged = await agent.post(`${kontor.url}/interaction/${uid}/consent`, { _csrf: csrf });
+    const forged = await agent.post(`${kontor.url}/interaction/${uid}/consent`, { csrf_token: csrf });
     expect(forged.status).toBe(400);
   });
 
