@@ -40,9 +40,9 @@ describe('the consent screen', () => {
     expect(page.body).toMatch(/<table class="consent-claims">/);
     expect(page.body).toMatch(/<input type="checkbox" id="claim-given_name" name="share_given_name" value="1" checked/);
     expect(page.body).toMatch(/<label for="claim-given_name">Vorname/);
-    expect(page.body).toMatch(/id="claim-given_name-value">Erika<\/td>\s*<td>Basisregistrierung \(selbst eingegeben\)<\/td>/);
-    expect(page.body).toMatch(/id="claim-family_name-value">Mustermann<\/td>/);
-    expect(page.body).toContain(`id="claim-email-value">${user.email}</td>`);
+    expect(page.body).toMatch(/id="claim-given_name-value" class="value">Erika<\/td>\s*<td>Basisregistrierung \(selbst eingegeben\)<\/td>/);
+    expect(page.body).toMatch(/id="claim-family_name-value" class="value">Mustermann<\/td>/);
+    expect(page.body).toContain(`id="claim-email-value" class="value">${user.email}</td>`);
     expect(text).toContain('Zustimmen und fortfahren');
     expect(text).toContain('Ablehnen');
   });
