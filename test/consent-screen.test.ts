@@ -47,6 +47,18 @@ describe('the consent screen', () => {
     expect(text).toContain('Ablehnen');
   });
 
+  it('shows a requested claim the portal is not registered for as not sent, without a checkbox, and never sends it', async () => {
+    const agent = new BrowserAgent(kontor.url);
+    const request = await authorizationRequest(config, { claims: JSON.stringify({ userinfo: { address: null, birthdate: null } }) });
+    const page = await loginToConsent(agent, request, user);
+    const text = textOf(page);
+    expect(text).toContain('Anschrift: wird nicht übermittelt. Der Dienst ist für diese Angabe nicht zugelassen.');
+    expect(text).toContain('Geburtsdatum: wird nicht übermittelt. Diese Angabe ist in Ihrem Servicekonto nicht hinterlegt.');
+    expect(page.body).not.toContain('name="share_address"');
+    const { userinfo } = await redeem(config, request, callbackOf(await agree(agent, page)));
+    expect(userinfo).not.toHaveProperty('address');
+  });
+
   it('sends what the person agreed to: all ticked claims in userinfo', async () => {
     const agent = new BrowserAgent(kontor.url);
     const request = await authorizationRequest(config);
