@@ -76,6 +76,73 @@ describe('kontor CLI against PostgreSQL', () => {
     expect(unreachable.stderr).toContain('default_acr_values');
   });
 
+  it('registers what a portal may receive and what its consent page shows, and refuses unknown scopes, claims and levels', async () => {
+    const base = ['client', 'create', '--name', 'Wohngeld', '--redirect-uri', 'https://wohngeld.example/cb', '--json'];
+    const created = await kontor(
+      [
+        ...base,
+        '--scope',
+        'openid profile',
+        '--scope',
+        'email',
+        '--claim',
+        'given_name',
+        '--claim',
+        'family_name,email',
+        '--claim-level',
+        'given_name=substanziell',
+        '--consent',
+        'remembered',
+        '--id-token-claims',
+        '--organisation',
+        'Stadt Musterstadt, Amt für Wohnen',
+        '--address',
+        'Rathausplatz 1, 12345 Musterstadt',
+        '--purpose',
+        'Antrag auf Wohngeld',
+        '--logo-uri',
+        'https://wohngeld.example/logo.svg',
+        '--policy-uri',
+        'https://wohngeld.example/datenschutz',
+      ],
+      env,
+    );
+    expect(created.code).toBe(0);
+    expect(JSON.parse(created.stdout)).toMatchObject({
+      scope: 'openid profile email offline_access',
+      sk_claims: ['given_name', 'family_name', 'email'],
+      sk_claim_levels: { given_name: 'substanziell' },
+      sk_consent: 'remembered',
+      sk_first_party: false,
+      sk_id_token_claims: true,
+      sk_organisation: 'Stadt Musterstadt, Amt für Wohnen',
+      sk_address: 'Rathausplatz 1, 12345 Musterstadt',
+      sk_purpose: 'Antrag auf Wohngeld',
+      logo_uri: 'https://wohngeld.example/logo.svg',
+      policy_uri: 'https://wohngeld.example/datenschutz',
+    });
+    const defaults = JSON.parse((await kontor([...base, '--first-party'], env)).stdout);
+    expect(defaults).toMatchObject({ scope: 'openid profile email offline_access', sk_consent: 'every_time', sk_first_party: true, sk_id_token_claims: false });
+    expect(defaults.sk_claims).toBeUndefined();
+
+    const refusals: Array<[string[], string]> = [
+      [['--scope', 'openid', '--scope', 'banking'], 'unknown scope "banking"'],
+      [['--claim', 'shoe_size'], 'unknown claim "shoe_size"'],
+      [['--claim-level', 'given_name=mittel'], '"given_name=mittel" must be claim=level'],
+      [['--claim-level', 'given_name'], 'must be claim=level'],
+      [['--scope', 'openid', '--claim-level', 'email=niedrig'], 'email: the client is not registered for this claim'],
+      [['--consent', 'sometimes'], 'must be every-time or remembered'],
+      // Known claims and scopes this deployment has no source for: no profile field maps to them here.
+      [['--scope', 'openid', '--scope', 'address'], 'scope must only contain Authorization Server supported scope values'],
+      [['--claim', 'birthdate'], 'sk_claims must list claims this deployment supplies'],
+    ];
+    for (const [flags, message] of refusals) {
+      const refused = await kontor([...base, ...flags], env);
+      expect([flags, refused.code]).toEqual([flags, 64]);
+      expect(JSON.parse(refused.stderr).message).toContain(message);
+    }
+  });
+
   it('creates a confidential client, prints its secret once, and lists it without the secret', async () => {
     const created = await kontor(
       [

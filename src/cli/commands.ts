@@ -18,11 +18,20 @@ export const usage = `Usage: npm run kontor -- <command> [options] [--json]
                 [--grant-type G ...] [--id-token-alg RS256|ES256|EdDSA] [--jwks-uri U]
                 [--backchannel-logout-uri U] [--client-uri U] [--client-id ID] [--sector-identifier-uri U]
                 [--default-acr niedrig|substanziell|ACR ...]
+                [--scope openid|profile|email|address|sk_identity ...] [--claim C ...]
+                [--claim-level CLAIM=basisregistrierung|niedrig|substanziell|hoch ...]
+                [--consent every-time|remembered] [--first-party] [--id-token-claims]
+                [--organisation O] [--address A] [--purpose P] [--logo-uri U] [--policy-uri U]
                   registers a client; prints client_id and, once, client_secret
                   (--default-acr: the portal's floor; logins below it never reach the portal)
                   (--client-uri: the portal's home page, linked after e-mail confirmation;
                   --sector-identifier-uri: https URL answering with a JSON array of every redirect URI,
                   needed when they span several hosts or ports; its host name is the pairwise sector)
+                  (--scope: what it may ask for, default openid profile email, plus offline_access with
+                  refresh tokens; --claim: what it may receive, default every claim of its scopes;
+                  --claim-level: released only if login and attribute both reach the level;
+                  --id-token-claims: granted claims also in the ID token, not only from userinfo;
+                  --organisation/--address/--purpose/--logo-uri/--policy-uri: shown on the consent page)
   client list     lists registered clients
   user create --email E (--password P | --password-stdin) --given-name G --family-name F [--locale de|en]
                   creates an account whose e-mail counts as verified
@@ -84,6 +93,18 @@ export async function runCommand(positionals: string[], flags: Flags, config: Lo
           clientId: flags['client-id'] as string | undefined,
           sectorIdentifierUri: flags['sector-identifier-uri'] as string | undefined,
           defaultAcrValues: flags['default-acr'] ? list(flags['default-acr']) : undefined,
+          // --scope "openid profile" and --scope openid --scope profile mean the same.
+          scopes: flags.scope ? (list(flags.scope).flatMap((scope) => scope.split(/[\s,]+/).filter(Boolean)) as CreateClientInput['scopes']) : undefined,
+          claims: flags.claim ? list(flags.claim).flatMap((claim) => claim.split(/[\s,]+/).filter(Boolean)) : undefined,
+          claimLevels: flags['claim-level'] ? list(flags['claim-level']) : undefined,
+          consent: flags.consent as CreateClientInput['consent'],
+          firstParty: flags['first-party'] === true,
+          idTokenClaims: flags['id-token-claims'] === true,
+          organisation: flags.organisation as string | undefined,
+          address: flags.address as string | undefined,
+          purpose: flags.purpose as string | undefined,
+          logoUri: flags['logo-uri'] as string | undefined,
+          policyUri: flags['policy-uri'] as string | undefined,
         };
         const created = await container.clients.create(input, container.validateClientMetadata);
         // ClientService keeps its transaction to itself; the event follows right after (never the secret).

@@ -1,4 +1,4 @@
-import { lowerOf, meets, type AuthenticationLevel, type TrustLevel } from '../trust/index.ts';
+import { higherOf, lowerOf, meets, type AuthenticationLevel, type TrustLevel } from '../trust/index.ts';
 import { claimCatalogue, DERIVED_CLAIMS, formattedAddress, PROTOCOL_CLAIMS, SCOPE_CLAIMS, type ClaimCatalogue } from './claim-catalogue.ts';
 import { claimPolicyOf, type ClientClaimPolicy } from './client-claim-policy.ts';
 
@@ -145,12 +145,15 @@ export class ClaimsComposer {
 
 function decideOne(name: string, subject: Subject, input: ComposeInput, policy: ClientClaimPolicy): ClaimDecision {
   const essential = input.requested[name]?.essential === true;
-  const requiredLevel = policy.levels[name];
+  // A derived claim carries its parts (name contains family_name): it is held to their minimums and their
+  // consent too, or a withheld part would leave through it.
+  const governing = [name, ...(DERIVED_CLAIMS[name] ?? [])];
+  const requiredLevel = governing.flatMap((claim) => policy.levels[claim] ?? []).reduce<TrustLevel | undefined>((a, b) => (a ? higherOf(a, b) : b), undefined);
   const base = { name, essential, ...(requiredLevel ? { requiredLevel } : {}) };
   if (!policy.claims.has(name)) return { ...base, status: 'not_registered' };
   const found = attributeValueOf(name, subject);
   const known = found ? { level: found.level, value: found.value } : {};
-  if (input.rejected.includes(name)) return { ...base, ...known, status: 'not_consented' };
+  if (governing.some((claim) => input.rejected.includes(claim))) return { ...base, ...known, status: 'not_consented' };
   if (!found) return { ...base, status: 'missing' };
   const required = requiredLevel ?? 'basisregistrierung';
   if (!meets(input.sessionLevel, required) || !meets(found.level, required)) return { ...base, ...known, status: 'below_level' };
