@@ -5,8 +5,7 @@ import type { UnavailableClaim } from '../src/oidc/index.ts';
 import { claimLabel, withheldReason } from './consent-view.ts';
 
 /**
- * The page for essential claims that cannot be sent (missing, below the level the portal requires, or not
- * registered for it): it names each one and why, and offers one way on, back to the portal, which then
+ * The page for essential claims that cannot be sent (missing, or below the level the portal requires): it names each one and why, and offers one way on, back to the portal, which then
  * receives access_denied naming the claims (consent.ts abortInteraction). Nothing is released silently and
  * nothing incomplete is released (TRUST-AND-CLAIMS.md).
  */

@@ -49,6 +49,14 @@ describe('essential claims that cannot be released', () => {
     expect(callback.searchParams.get('error_description')).toBe('essential claims cannot be released: given_name (below_level)');
   });
 
+  it('withholds an essential claim the portal is not registered for like any other (its registration, not the person’s data)', async () => {
+    const config = await portal({ claims: ['given_name', 'email'] });
+    const agent = new BrowserAgent(kontor.url);
+    const page = await loginToConsent(agent, await authorizationRequest(config, { claims: essential('userinfo', 'family_name') }), user);
+    expect(textOf(page)).toContain('Familienname: wird nicht übermittelt. Der Dienst ist für diese Angabe nicht zugelassen.');
+    expect(page.body).toContain('/consent"');
+  });
+
   it('refuses a forged agreement on that page', async () => {
     const config = await portal();
     const agent = new BrowserAgent(kontor.url);

@@ -7,8 +7,12 @@ const { Check } = interactionPolicy;
 /** The consent prompt's reason when an essential claim cannot be released (the person is told, then access_denied). */
 export const ESSENTIAL_CLAIMS_UNAVAILABLE = 'essential_claims_unavailable';
 
-/** The statuses that mean a claim cannot leave Kontor whatever the person decides. */
-const UNAVAILABLE = new Set(['below_level', 'not_registered', 'missing']);
+/**
+ * The statuses that stop a request when the claim is essential (issue 16, TRUST-AND-CLAIMS.md: "missing or
+ * below the required level"). A claim the client is not registered for is never released either, but that
+ * is the portal's registration, not the person's data: it is withheld (and shown as not sent) like any other.
+ */
+const UNAVAILABLE = new Set(['below_level', 'missing']);
 
 /** How a client's consent is kept (client metadata `sk_consent`, `sk_first_party`). */
 export type ConsentMode = 'every_time' | 'remembered' | 'first_party';
@@ -22,7 +26,7 @@ export function consentModeOf(metadata: Record<string, unknown>): ConsentMode {
 /** An essential claim that cannot be released, as the consent prompt's details carry it (names, never values). */
 export interface UnavailableClaim {
   name: string;
-  status: 'below_level' | 'not_registered' | 'missing';
+  status: 'below_level' | 'missing';
   level?: string;
   requiredLevel?: string;
 }
@@ -87,8 +91,8 @@ export function unavailableDescription(claims: UnavailableClaim[]): string {
 const unavailableOf = Symbol('unavailableEssentials');
 
 /**
- * Adds the essential-claims check to the consent prompt, first: an essential requested claim that is missing,
- * below its level or not registered stops the request at the consent step, also for remembered and
+ * Adds the essential-claims check to the consent prompt, first: an essential requested claim that is missing
+ * or below its level stops the request at the consent step, also for remembered and
  * first-party consent (TRUST-AND-CLAIMS.md: "never silently"). The page tells the person and leads back to
  * the portal with access_denied; with prompt=none the portal gets access_denied at once (OIDC Core §3.1.2.6).
  */
