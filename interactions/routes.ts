@@ -12,6 +12,7 @@ import type { Logger } from '../src/shared/logger.ts';
 import { AppError } from '../src/shared/app-error.ts';
 import type { AuthenticationLevel, SessionLimits } from '../src/trust/index.ts';
 import type { Clock } from '../src/shared/clock.ts';
+import type { ClaimsComposer } from '../src/consent/index.ts';
 
 import { continueBelow, refuseLevel, showCurrentStep } from './login-steps.ts';
 import { readFlow, recordStep } from './login-flow.ts';
@@ -63,6 +64,8 @@ export interface InteractionDeps {
   loginNames: (accountId: string) => Promise<{ email: string; username: string | null } | undefined>;
   /** The second factor: what the account has, checking codes, enrolment. */
   secondFactors: SecondFactorService;
+  /** What would leave Kontor for this request: the consent page shows it (a preview, nothing recorded). */
+  composer: ClaimsComposer;
   /** The time steps are stamped and judged with (tests advance it). */
   clock: Clock;
   settings: JourneySettings;

@@ -68,6 +68,7 @@ export function createApp(container: Container): KontorApp {
       return account ? { email: account.email, username: account.username ?? null } : undefined;
     },
     secondFactors: container.secondFactors,
+    composer: container.composer,
     clock: container.clock,
     settings: {
       registration: config.registration,

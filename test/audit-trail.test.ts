@@ -79,7 +79,7 @@ describe('audit trail of logout and consent', () => {
 
     const events = (await eventsOf('consent.granted', user.accountId)).filter((event) => event.clientId === client.clientId);
     expect(events).toHaveLength(1);
-    expect(events[0]!.details).toEqual({ scopes: expect.arrayContaining(['openid', 'profile', 'email']), claims: expect.any(Array) });
+    expect(events[0]!.details).toEqual({ scopes: expect.arrayContaining(['openid', 'profile', 'email']), claims: expect.any(Array), rejected: [] });
     expect(JSON.stringify(events[0]!.details)).not.toContain(user.email);
   });
 

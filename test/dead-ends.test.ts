@@ -167,7 +167,8 @@ describe('consent page', () => {
     expect((await open(agent, (await authorizationRequest(config)).url)).body).toContain('name="password"');
 
     // Logged in before (at another portal): declining here ends nothing.
-    const second = await registerClient(kontor, { name: 'Zweitportal', clientId: 'second-portal' });
+    // Remembered consent: the session from before serves this portal again without a question (issue 16).
+    const second = await registerClient(kontor, { name: 'Zweitportal', clientId: 'second-portal', consent: 'remembered' });
     const secondConfig = await discover(kontor, second.clientId, second.clientSecret);
     await loginAndConsent(agent, await authorizationRequest(secondConfig), user);
     const askAgain = await open(agent, (await authorizationRequest(config)).url);

@@ -78,10 +78,13 @@ describe.each<Backend>(['postgres'])('authorization code flow with PKCE on %s', 
     expect(again.body).toContain('name="password"');
   });
 
-  it('serves a second login of the same session without asking again (SSO)', async () => {
+  it('serves a second login of the same session without asking again (SSO, consent remembered)', async () => {
+    // Consent every time (the default) would ask again; the login itself is not asked for again either way.
+    const client = await registerClient(kontor, { consent: 'remembered' });
+    const remembered = await discover(kontor, client.clientId, client.clientSecret);
     const agent = new BrowserAgent(kontor.url);
-    await loginAndConsent(agent, await authorizationRequest(config), user);
-    const second = await authorizationRequest(config);
+    await loginAndConsent(agent, await authorizationRequest(remembered), user);
+    const second = await authorizationRequest(remembered);
     const response = await open(agent, second.url);
     expect(response.status).toBe(303);
     expect(response.location).toMatch(new RegExp(`^${REDIRECT_URI}\\?code=`));

@@ -29,7 +29,8 @@ describe('password reset', () => {
   beforeAll(async () => {
     smtp = await SmtpSink.start();
     kontor = await startTestKontor('postgres', { SMTP_URL: smtp.url, KONTOR_CONFIG_FILE: configFile(ROOMY_RATE_LIMITS) });
-    const client = await registerClient(kontor);
+    // Remembered consent: these tests come back to the portal from the session without a consent page (issue 16).
+    const client = await registerClient(kontor, { consent: 'remembered' });
     config = await discover(kontor, client.clientId, client.clientSecret);
   });
   afterAll(async () => {

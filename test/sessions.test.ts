@@ -120,9 +120,10 @@ describe('login sessions', () => {
   beforeAll(async () => {
     receiver = await backchannelReceiver();
     kontor = await startTestKontor('postgres', { KONTOR_SESSION_IDLE_MINUTES: '20' });
-    const client = await registerClient(kontor);
+    // Remembered consent: a second authorization is served from the session without a question (issue 16).
+    const client = await registerClient(kontor, { consent: 'remembered' });
     config = await discover(kontor, client.clientId, client.clientSecret);
-    const backchannel = await registerClient(kontor, { name: 'Back-Channel-Portal', backchannelLogoutUri: receiver.url });
+    const backchannel = await registerClient(kontor, { name: 'Back-Channel-Portal', backchannelLogoutUri: receiver.url, consent: 'remembered' });
     backchannelClientId = backchannel.clientId;
     backchannelConfig = await discover(kontor, backchannel.clientId, backchannel.clientSecret);
   });

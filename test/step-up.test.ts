@@ -12,7 +12,8 @@ describe('step-up from a session at a lower level', () => {
   beforeAll(async () => {
     // niedrig idles after 60 min here, so the substanziell idle limit (30 min) runs out first.
     kontor = await startTestKontor('postgres', { KONTOR_CONFIG_FILE: configFile({ ...ROOMY_RATE_LIMITS, session: { idleMinutes: 60 } }) });
-    const client = await registerClient(kontor);
+    // Remembered consent: these tests come back to the portal from the session without a consent page (issue 16).
+    const client = await registerClient(kontor, { consent: 'remembered' });
     config = await discover(kontor, client.clientId, client.clientSecret);
   });
   afterAll(() => kontor?.stop());

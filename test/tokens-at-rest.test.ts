@@ -35,7 +35,8 @@ describe('oidc-provider artifacts at rest', () => {
 
   beforeAll(async () => {
     kontor = await startTestKontor('postgres');
-    const client = await registerClient(kontor);
+    // Remembered consent: these tests come back to the portal from the session without a consent page (issue 16).
+    const client = await registerClient(kontor, { consent: 'remembered' });
     config = await discover(kontor, client.clientId, client.clientSecret);
     user = await createUser(kontor);
   });

@@ -12,6 +12,8 @@ export interface PageOptions {
   status?: number;
   /** Translation key of the page title. */
   title: string;
+  /** Further origins images may come from (a portal's registered logo on the consent page). */
+  imageOrigins?: string[];
 }
 
 /**
@@ -56,7 +58,7 @@ export class Views {
     // policy stops injected markup from running, loading or framing anything.
     ctx.set(
       'Content-Security-Policy',
-      "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'",
+      `default-src 'none'; script-src 'self'; style-src 'self'; img-src ${["'self'", 'data:', ...(options.imageOrigins ?? [])].join(' ')}; frame-ancestors 'none'; base-uri 'none'`,
     );
     ctx.set('Cache-Control', 'no-store');
     ctx.body = this.layout({ ...root, body, titleKey: options.title, pageTitle: this.pageTitle(ctx, options.title, model) });

@@ -15,6 +15,15 @@ export {
   type LoginHandover,
 } from './session-trust.ts';
 export { LEVEL_BELOW_REQUIREMENT } from './trust-policy.ts';
+export {
+  ESSENTIAL_CLAIMS_UNAVAILABLE,
+  consentModeOf,
+  consentPreviewInput,
+  unavailableDescription,
+  unavailableEssentials,
+  type ConsentMode,
+  type UnavailableClaim,
+} from './consent-policy.ts';
 export { AccountSignOut, type SignOutReason } from './account-sign-out.ts';
 export { ArtifactIds } from './artifact-ids.ts';
 

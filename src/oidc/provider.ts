@@ -19,6 +19,7 @@ import type { Clock } from '../shared/clock.ts';
 import { keepTrustInSessions, sessionLimitsOf } from './session-trust.ts';
 import { sessionTtl, trustPolicy } from './trust-policy.ts';
 import { introspectionAllowed, revocationAllowed } from './token-policies.ts';
+import { applyConsentPolicy } from './consent-policy.ts';
 import { logoutPage, loggedOutPage, errorPage, type PageRenderer } from './provider-pages.ts';
 
 export interface ProviderDeps {
@@ -144,6 +145,9 @@ export function createProvider(deps: ProviderDeps): Provider {
     renderError: async (ctx, out, error) => errorPage(views, deps.logger, ctx as KoaContextWithOIDC, out, error),
   };
 
+  // Issue 16 (consent-policy.ts): consent every time by default, remembered or first-party per client, and
+  // essential claims that cannot be released stopped before any release.
+  applyConsentPolicy(configuration, deps.composer);
   const provider: Provider = new Provider(config.issuer, configuration);
   keepTrustInSessions(provider);
   registering.set(provider, new Set());

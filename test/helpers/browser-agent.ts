@@ -95,15 +95,19 @@ export interface ParsedForm {
   fields: Record<string, string>;
 }
 
-/** Every form on the page with its hidden fields (enough for our server-rendered pages). */
+/** Every form on the page with its hidden fields and ticked checkboxes (enough for our server-rendered pages). */
 export function parseForms(html: string): ParsedForm[] {
   return [...html.matchAll(/<form\b([^>]*)>([\s\S]*?)<\/form>/g)].map((match) => {
     const action = decodeEntities(/action="([^"]*)"/.exec(match[1]!)?.[1] ?? '');
     const fields: Record<string, string> = {};
     for (const input of match[2]!.matchAll(/<input\b([^>]*)>/g)) {
       const name = /name="([^"]*)"/.exec(input[1]!)?.[1];
-      const value = /value="([^"]*)"/.exec(input[1]!)?.[1] ?? '';
-      if (name && /type="hidden"/.test(input[1]!)) fields[decodeEntities(name)] = decodeEntities(value);
+      const checkbox = /type="checkbox"/.test(input[1]!);
+      // A checkbox without a value is sent as "on" (HTML §4.10.5.1.15), like a browser does.
+      const value = /value="([^"]*)"/.exec(input[1]!)?.[1] ?? (checkbox ? 'on' : '');
+      // As a browser submits: hidden fields, and checkboxes that are ticked (the consent page's optional claims).
+      const submitted = /type="hidden"/.test(input[1]!) || (checkbox && /\schecked\b/.test(input[1]!));
+      if (name && submitted) fields[decodeEntities(name)] = decodeEntities(value);
     }
     return { action, fields };
   });
