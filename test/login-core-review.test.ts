@@ -26,9 +26,10 @@ describe('login core under review', () => {
       session: { idleMinutes: 60 },
     };
     kontor = await startTestKontor('postgres', { KONTOR_CONFIG_FILE: configFile(settings) });
-    const client = await registerClient(kontor);
+    // Remembered consent: these tests reuse the session for further authorizations (SSO without a page).
+    const client = await registerClient(kontor, { consent: 'remembered' });
     config = await discover(kontor, client.clientId, client.clientSecret);
-    const withFloor = await registerClient(kontor, { defaultAcrValues: [BSI_ACR.substanziell] });
+    const withFloor = await registerClient(kontor, { defaultAcrValues: [BSI_ACR.substanziell], consent: 'remembered' });
     floored = await discover(kontor, withFloor.clientId, withFloor.clientSecret);
   });
   afterAll(() => kontor?.stop());
