@@ -47,7 +47,14 @@ export async function runCleanups(cleanups: Set<Cleanup>, log: (message: string)
 /** The benchmark's client and person, made exactly as test/helpers/relying-party.ts makes them. */
 export async function seedBenchRelyingParty(container: Container): Promise<{ clientId: string; clientSecret: string; password: string }> {
   const client = await container.clients.create(
-    { name: 'Benchmark RP', redirectUris: [REDIRECT_URI], authMethod: 'client_secret_basic', grantTypes: ['authorization_code', 'refresh_token'] },
+    // Remembered consent: run.ts mints its codes by single sign-on on one session, as before consent every time.
+    {
+      name: 'Benchmark RP',
+      redirectUris: [REDIRECT_URI],
+      authMethod: 'client_secret_basic',
+      grantTypes: ['authorization_code', 'refresh_token'],
+      consent: 'remembered',
+    },
     container.validateClientMetadata,
   );
   if (!client.clientSecret) throw new Error('Kontor did not return a client secret');
