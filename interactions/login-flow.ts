@@ -95,17 +95,26 @@ export async function nextStep(deps: InteractionDeps, details: InteractionDetail
     return { kind: 'unreachable', requirement, asked: requirement.asked, essential: requirement.essential };
   }
   if (!flow.accountId) return { kind: 'password' };
-  const factors = await deps.secondFactors.factorsOf(flow.accountId);
-  const hasFactor = factors.totp || factors.emailCode;
   const secondDone = flow.steps.some((step) => step.amr.includes('mfa'));
-  // Always asked in a fresh login; a session's own level is not asked again once the person went on below.
-  if (hasFactor && !secondDone && !(flow.fromSession && flow.acceptedBelow && !requirement)) return { kind: 'second_factor', factors, requirement };
-  const level = strongestStep(deps, flow)?.level;
-  if (requirement && !(level && meets(level, requirement.level))) {
-    if (!hasFactor && !secondDone) return { kind: 'enrol', requirement };
+  // Which factors the account has matters only while none has been used in this login (one query saved
+  // on the step after the second factor, the hot one).
+  if (!secondDone) {
+    const factors = await deps.secondFactors.factorsOf(flow.accountId);
+    const hasFactor = factors.totp || factors.emailCode;
+    // Always asked in a fresh login; a session's own level is not asked again once the person went on below.
+    if (hasFactor && !(flow.fromSession && flow.acceptedBelow && !requirement)) return { kind: 'second_factor', factors, requirement };
+    if (!hasFactor && requirement && !meetsRequirement(deps, flow, requirement)) return { kind: 'enrol', requirement };
+  }
+  if (requirement && !meetsRequirement(deps, flow, requirement)) {
     return { kind: 'unreachable', requirement, asked: requirement.asked, essential: requirement.essential };
   }
   return { kind: 'finish' };
+}
+
+/** Whether the strongest step that holds reaches the requirement. */
+function meetsRequirement(deps: InteractionDeps, flow: LoginFlow, requirement: LevelRequirement): boolean {
+  const level = strongestStep(deps, flow)?.level;
+  return level !== undefined && meets(level, requirement.level);
 }
 
 /**
