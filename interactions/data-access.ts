@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { ReleaseLedger, LedgerRow } from '../src/consent/index.ts';
-import type { AccountSignOut } from '../src/oidc/index.ts';
+import { consentModeOf, type AccountSignOut } from '../src/oidc/index.ts';
 import type { Views } from '../src/http/views.ts';
 import type { Translate } from '../src/i18n/index.ts';
 import { AppError } from '../src/shared/app-error.ts';
@@ -57,11 +57,16 @@ export async function showDataAccess(deps: DataAccessDeps, ctx: Context): Promis
   const views = await Promise.all(
     clientIds.map(async (clientId) => {
       const releases = services.find((service) => service.clientId === clientId)?.releases ?? [];
+      const client = await clientOf(deps.provider, clientId);
+      // A grant of an every-time portal is not a remembered consent, but its tokens may still fetch data:
+      // the same withdrawal ends them, under words that fit (no "ohne erneute Nachfrage").
+      const remembered = granted.includes(clientId) && client?.mode !== 'every_time';
       return {
         clientId,
-        name: await nameOf(deps.provider, clientId),
+        name: client?.name ?? clientId,
         purpose: releases[0]?.purpose ?? undefined,
-        remembered: granted.includes(clientId),
+        remembered,
+        tokensOnly: granted.includes(clientId) && !remembered,
         releases: releases.map((row) => releaseView(t, format, row)),
       };
     }),
@@ -90,6 +95,12 @@ export async function submitRevoke(deps: DataAccessDeps, ctx: Context): Promise<
 }
 
 async function nameOf(provider: Provider, clientId: string): Promise<string> {
+  return (await clientOf(provider, clientId))?.name ?? clientId;
+}
+
+/** The portal's name and how its consent is kept. */
+async function clientOf(provider: Provider, clientId: string): Promise<{ name: string; mode: ReturnType<typeof consentModeOf> } | undefined> {
   const client = await provider.Client.find(clientId).catch(() => undefined);
-  return client?.clientName ?? clientId;
+  if (!client) return undefined;
+  return { name: client.clientName ?? clientId, mode: consentModeOf(client.metadata() as Record<string, unknown>) };
 }

@@ -85,6 +85,9 @@ describe('release ledger and "Datenzugriff verwalten"', () => {
     expect(hundesteuer).toBeGreaterThan(wohngeld);
     const section = text.slice(wohngeld, hundesteuer);
     expect(section).toContain('Wohngeld beantragen');
+    // An every-time portal holds no remembered consent, but its tokens may still fetch data: they can be ended.
+    expect(section).toContain('Zugriff von „Wohngeldportal“ beenden');
+    expect(section).not.toContain('ohne erneute Nachfrage');
     expect(section.indexOf('Vorname (Vertrauensniveau: Basisregistrierung')).toBeLessThan(section.indexOf('Familienname (Vertrauensniveau'));
     expect(section).toContain('auf Abruf des Online-Dienstes');
     expect(section).toContain('bei der Anmeldung (ID-Token)');

@@ -25,7 +25,8 @@ const WORDS = {
     login: 'Anmelden',
     consent: 'Zustimmen und fortfahren',
     heading: 'Datenzugriff verwalten',
-    revoke: 'Zustimmung für „Online-Dienste Musterstadt“ widerrufen',
+    // The demo portal asks for consent every time: what can be ended is the access its tokens still have.
+    revoke: 'Zugriff von „Online-Dienste Musterstadt“ beenden',
     revoked: 'Ihre Zustimmung für „Online-Dienste Musterstadt“ ist widerrufen.',
     claim: 'Vorname (Vertrauensniveau: Basisregistrierung (selbst eingegeben))',
   },
@@ -33,7 +34,7 @@ const WORDS = {
     login: 'Log in',
     consent: 'Agree and continue',
     heading: 'Manage data access',
-    revoke: 'Withdraw consent for “Online-Dienste Musterstadt”',
+    revoke: 'End the access of “Online-Dienste Musterstadt”',
     revoked: 'Your consent for “Online-Dienste Musterstadt” has been withdrawn.',
     claim: 'given_name',
   },
