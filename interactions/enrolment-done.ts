@@ -1,19 +1,17 @@
 import type { Context } from 'koa';
 import type { InteractionDeps } from './routes.ts';
 import type { InteractionDetails } from './interaction-context.ts';
-import { continueFlow, nowSeconds, readFlow, recordStep, saveFlow, strongestStep, type LoginFlow } from './login-flow.ts';
+import { continueFlow, readFlow, recordStep, saveFlow, withStep, type LoginFlow } from './login-flow.ts';
 import type { EnrolmentOutcome } from '../src/credentials/index.ts';
 import { AppError } from '../src/shared/app-error.ts';
-import { combineSteps, type AuthenticatorResult } from '../src/trust/index.ts';
+import type { AuthenticatorResult } from '../src/trust/index.ts';
 
 /**
  * The flow with the enrolled factor as its step, stored in the interaction without finishing (what
  * `recordStep` does before it continues): the recovery-code page in between must not lose the step.
  */
 export async function holdStep(deps: InteractionDeps, ctx: Context, flow: LoginFlow, result: AuthenticatorResult): Promise<LoginFlow> {
-  const step = combineSteps(flow.accountId === result.accountId ? strongestStep(deps, flow) : undefined, result, nowSeconds(deps));
-  const base = flow.accountId === result.accountId ? flow.steps : [];
-  const updated: LoginFlow = { ...flow, accountId: result.accountId, steps: [...base.filter((kept) => kept.level !== step.level), step] };
+  const updated = withStep(deps, flow, result);
   await saveFlow(deps, ctx, updated);
   return updated;
 }

@@ -128,11 +128,20 @@ export async function recordStep(
   flow: LoginFlow,
   result: AuthenticatorResult,
 ): Promise<void> {
-  const base = flow.accountId === result.accountId ? flow.steps : [];
-  const step = combineSteps(flow.accountId === result.accountId ? strongestStep(deps, flow) : undefined, result, nowSeconds(deps));
-  const fromSession = flow.accountId === result.accountId ? flow.fromSession : undefined;
-  const updated: LoginFlow = { ...flow, accountId: result.accountId, fromSession, steps: [...base.filter((kept) => kept.level !== step.level), step] };
-  await continueFlow(deps, ctx, details, updated);
+  await continueFlow(deps, ctx, details, withStep(deps, flow, result));
+}
+
+/** The flow with a method's success joined in (another account's first factor starts it over). */
+export function withStep(deps: InteractionDeps, flow: LoginFlow, result: AuthenticatorResult): LoginFlow {
+  const same = flow.accountId === result.accountId;
+  const step = combineSteps(same ? strongestStep(deps, flow) : undefined, result, nowSeconds(deps));
+  const base = same ? flow.steps : [];
+  return {
+    ...flow,
+    accountId: result.accountId,
+    fromSession: same ? flow.fromSession : undefined,
+    steps: [...base.filter((kept) => kept.level !== step.level), step],
+  };
 }
 
 /** Finishes when nothing is missing, else stores the flow and shows the next step. */

@@ -2,11 +2,10 @@
  * The operator-branded base pages (start page, 404/405, footer, language switch), the logout choices and
  * the demo portal's error page (issue 14, items 5 and 6). Through HTTP, against PostgreSQL.
  */
-import type { Server } from 'node:http';
 import * as oidc from 'openid-client';
 import { startTestKontor, type TestKontor } from './helpers/kontor.ts';
 import { configFile, ROOMY_RATE_LIMITS } from './helpers/config-file.ts';
-import { startDemoPortal } from './helpers/demo-portal.ts';
+import { startDemoPortal, type RunningDemoPortal } from './helpers/demo-portal.ts';
 import {
   BrowserAgent,
   authorizationRequest,
@@ -157,10 +156,13 @@ describe('logout', () => {
 });
 
 describe('demo portal', () => {
-  let portal: Server;
+  let portal: RunningDemoPortal;
   let portalUrl: string;
-  beforeAll(async () => ({ server: portal, url: portalUrl } = await startDemoPortal(kontor)));
-  afterAll(() => new Promise<void>((resolve) => portal.close(() => resolve())));
+  beforeAll(async () => {
+    portal = await startDemoPortal(kontor);
+    portalUrl = portal.url;
+  });
+  afterAll(() => portal?.stop());
 
   it('shows access_denied and other login errors as a page, not as text or a stack', async () => {
     const agent = new BrowserAgent(portalUrl);

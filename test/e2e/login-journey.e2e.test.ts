@@ -5,11 +5,10 @@
  *
  * Needs PostgreSQL at 127.0.0.1:5432 and /usr/bin/chromium (apt-get install chromium).
  */
-import type { Server } from 'node:http';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestKontor, type TestKontor } from '../helpers/kontor.ts';
 import { checkPage, expectAccessible, formatViolations, launchBrowser, type PageCheck } from '../helpers/browser.ts';
-import { startDemoPortal } from '../helpers/demo-portal.ts';
+import { startDemoPortal, type RunningDemoPortal } from '../helpers/demo-portal.ts';
 
 const CITIZEN = {
   email: 'erika.e2e@example.org',
@@ -22,7 +21,7 @@ const CITIZEN = {
 const STEP_TIMEOUT_MS = 15_000;
 
 let kontor: TestKontor;
-let portal: Server;
+let portal: RunningDemoPortal;
 let portalUrl: string;
 let browser: Browser;
 let endSessionEndpoint: string;
@@ -55,7 +54,8 @@ async function logInThroughPortal(page: Page): Promise<void> {
 beforeAll(async () => {
   kontor = await startTestKontor('postgres', { KONTOR_DEV_FEATURES: 'false' });
   await kontor.container.accounts.createVerified(CITIZEN, (email, accountId, password) => kontor.container.passwords.setPassword(email, accountId, password));
-  ({ server: portal, url: portalUrl } = await startDemoPortal(kontor));
+  portal = await startDemoPortal(kontor);
+  portalUrl = portal.url;
   const discovery = (await (await fetch(`${kontor.url}/.well-known/openid-configuration`)).json()) as { end_session_endpoint: string };
   endSessionEndpoint = discovery.end_session_endpoint;
   browser = await launchBrowser();
@@ -63,10 +63,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  if (portal) {
-    await new Promise<void>((resolve) => portal.close(() => resolve()));
-    portal.closeAllConnections();
-  }
+  await portal?.stop();
   await kontor?.stop();
   for (const check of portalChecks) if (check.violations.length) console.warn(`demo portal (not a Kontor page): ${formatViolations(check)}`);
 });

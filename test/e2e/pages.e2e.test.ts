@@ -7,12 +7,11 @@
  *
  * Needs PostgreSQL at 127.0.0.1:5432 and /usr/bin/chromium.
  */
-import type { Server } from 'node:http';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestKontor, type TestKontor } from '../helpers/kontor.ts';
 import { configFile, ROOMY_RATE_LIMITS } from '../helpers/config-file.ts';
 import { expectAccessible, launchBrowser } from '../helpers/browser.ts';
-import { startDemoPortal } from '../helpers/demo-portal.ts';
+import { startDemoPortal, type RunningDemoPortal } from '../helpers/demo-portal.ts';
 
 const CITIZEN = { email: 'erika.pages@example.org', password: 'Musterstadt-Pages-2026', givenName: 'Erika', familyName: 'Mustermann' } as const;
 const OTHER = { email: 'max.pages@example.org', password: 'Musterstadt-Pages-2027', givenName: 'Max', familyName: 'Mustermann' } as const;
@@ -65,7 +64,7 @@ const TEXT = {
 } as const;
 
 let kontor: TestKontor;
-let portal: Server;
+let portal: RunningDemoPortal;
 let portalUrl: string;
 let browser: Browser;
 
@@ -73,13 +72,13 @@ beforeAll(async () => {
   kontor = await startTestKontor('postgres', { KONTOR_CONFIG_FILE: configFile({ ...ROOMY_RATE_LIMITS, operator: OPERATOR }) });
   for (const person of [CITIZEN, OTHER])
     await kontor.container.accounts.createVerified(person, (email, accountId, password) => kontor.container.passwords.setPassword(email, accountId, password));
-  ({ server: portal, url: portalUrl } = await startDemoPortal(kontor));
+  portal = await startDemoPortal(kontor);
+  portalUrl = portal.url;
   browser = await launchBrowser();
 });
 afterAll(async () => {
   await browser?.close();
-  if (portal) await new Promise<void>((resolve) => portal.close(() => resolve()));
-  portal?.closeAllConnections();
+  await portal?.stop();
   await kontor?.stop();
 });
 

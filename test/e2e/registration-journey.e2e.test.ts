@@ -7,12 +7,11 @@
  *
  * Needs PostgreSQL at 127.0.0.1:5432 and /usr/bin/chromium (apt-get install chromium).
  */
-import type { Server } from 'node:http';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestKontor, type TestKontor } from '../helpers/kontor.ts';
 import { SmtpSink } from '../helpers/smtp-sink.ts';
 import { checkPage, expectAccessible, formatViolations, launchBrowser, type PageCheck } from '../helpers/browser.ts';
-import { startDemoPortal } from '../helpers/demo-portal.ts';
+import { startDemoPortal, type RunningDemoPortal } from '../helpers/demo-portal.ts';
 
 /** Meets the default (Sachsen-Anhalt) policy: 8–40 characters, two of three groups. */
 const PASSWORD = 'Musterstadt-2026';
@@ -24,7 +23,7 @@ const STEP_TIMEOUT_MS = 15_000;
 
 let kontor: TestKontor;
 let smtp: SmtpSink;
-let portal: Server;
+let portal: RunningDemoPortal;
 let portalUrl: string;
 let browser: Browser;
 /** axe results of the demo portal's own pages: reported, not asserted (the portal is not part of Kontor). */
@@ -66,16 +65,14 @@ async function reviewRows(page: Page): Promise<string[][]> {
 beforeAll(async () => {
   smtp = await SmtpSink.start();
   kontor = await startTestKontor('postgres', { SMTP_URL: smtp.url });
-  ({ server: portal, url: portalUrl } = await startDemoPortal(kontor));
+  portal = await startDemoPortal(kontor);
+  portalUrl = portal.url;
   browser = await launchBrowser();
 });
 
 afterAll(async () => {
   await browser?.close();
-  if (portal) {
-    await new Promise<void>((resolve) => portal.close(() => resolve()));
-    portal.closeAllConnections();
-  }
+  await portal?.stop();
   await kontor?.stop();
   await smtp?.stop();
   for (const check of portalChecks) if (check.violations.length) console.warn(`demo portal (not a Kontor page): ${formatViolations(check)}`);

@@ -7,18 +7,17 @@
  *
  * Needs PostgreSQL at 127.0.0.1:5432 and /usr/bin/chromium (apt-get install chromium).
  */
-import type { Server } from 'node:http';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { generate } from 'otplib';
 import { startTestKontor, type TestKontor } from '../helpers/kontor.ts';
 import { expectAccessible, launchBrowser } from '../helpers/browser.ts';
-import { startDemoPortal } from '../helpers/demo-portal.ts';
+import { startDemoPortal, type RunningDemoPortal } from '../helpers/demo-portal.ts';
 
 const STEP_TIMEOUT_MS = 15_000;
 const PASSWORD = 'Musterstadt-E2E-2026';
 
 let kontor: TestKontor;
-let portal: Server;
+let portal: RunningDemoPortal;
 let portalUrl: string;
 let browser: Browser;
 
@@ -65,16 +64,14 @@ async function throughConsent(page: Page, lang: 'de' | 'en', target: string): Pr
 
 beforeAll(async () => {
   kontor = await startTestKontor('postgres', { KONTOR_DEV_FEATURES: 'false' });
-  ({ server: portal, url: portalUrl } = await startDemoPortal(kontor));
+  portal = await startDemoPortal(kontor);
+  portalUrl = portal.url;
   browser = await launchBrowser();
 });
 
 afterAll(async () => {
   await browser?.close();
-  if (portal) {
-    await new Promise<void>((resolve) => portal.close(() => resolve()));
-    portal.closeAllConnections();
-  }
+  await portal?.stop();
   await kontor?.stop();
 });
 

@@ -7,7 +7,14 @@ import { createDemoPortal } from '../../src/demo-portal/app.ts';
  * Runs the demo relying portal ("Online-Dienste Musterstadt") for browser tests: listens on loopback first
  * (to learn the port), registers it as a client of `kontor`, then hands requests to the portal app.
  */
-export async function startDemoPortal(kontor: TestKontor): Promise<{ server: Server; url: string }> {
+export interface RunningDemoPortal {
+  server: Server;
+  url: string;
+  /** Stops listening and ends open (keep-alive) connections, as every suite's afterAll needs. */
+  stop(): Promise<void>;
+}
+
+export async function startDemoPortal(kontor: TestKontor): Promise<RunningDemoPortal> {
   const server = createServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -30,5 +37,9 @@ export async function startDemoPortal(kontor: TestKontor): Promise<{ server: Ser
   if (!clientSecret) throw new Error('a client_secret_basic client must come with a secret');
   const app = await createDemoPortal({ issuer: kontor.url, clientId, clientSecret, baseUrl: url });
   server.on('request', app.callback());
-  return { server, url };
+  const stop = async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
+  };
+  return { server, url, stop };
 }
