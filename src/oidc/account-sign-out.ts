@@ -4,6 +4,7 @@ import type { AuditLog } from '../audit/index.ts';
 import type { Logger } from '../shared/logger.ts';
 
 interface SessionRow {
+  uid?: string | null;
   payload: { authorizations?: Record<string, { sid?: string }> } | string;
 }
 
@@ -14,7 +15,9 @@ interface BackchannelClient {
 }
 
 /** Why everything of an account ends; recorded with the audit event. */
-export type SignOutReason = 'password_reset';
+export type SignOutReason = 'password_reset' | 'password_changed' | 'ended_by_user' | 'account_locked' | 'account_deleted' | 'upstream_logout';
+
+const LIVE_SESSIONS = `select uid, payload from oidc_payload where account_id = ? and kind = 'Session' and (expires_at is null or expires_at > now())`;
 
 /**
  * Ends everything an account holds at Kontor, outside a logout request (after a password reset; later
@@ -41,11 +44,7 @@ export class AccountSignOut {
   /** Returns the number of login sessions that ended. */
   async endEverything(accountId: string, reason: SignOutReason): Promise<number> {
     const em = this.em.fork();
-    const sessions = await em.execute<SessionRow[]>(
-      `select payload from oidc_payload where account_id = ? and kind = 'Session' and (expires_at is null or expires_at > now())`,
-      [accountId],
-      'all',
-    );
+    const sessions = await em.execute<SessionRow[]>(LIVE_SESSIONS, [accountId], 'all');
     const deliveries = sessions.flatMap((row) => this.notifyPortals(accountId, row));
     await em.transactional(async (tx) => {
       await tx.execute('delete from oidc_payload where account_id = ?', [accountId], 'run');
@@ -53,6 +52,30 @@ export class AccountSignOut {
     });
     await Promise.all(deliveries);
     return sessions.length;
+  }
+
+  /**
+   * Ends the account's login sessions whose uid (oidc-provider's `session.uid`, the stable id the session
+   * list and an upstream's logout name) is in `uids`, or every session but `keepUid`: the portals that
+   * logged in through them are told by back-channel logout (OIDC Back-Channel Logout 1.0 §2.5), the
+   * session rows are deleted with a `session.ended` audit event each. Grants stay (other sessions may use
+   * them); refresh tokens bound to an ended session stop working with it (oidc-provider's
+   * `expiresWithSession`). A uid of another account is never touched. Returns the sessions that ended.
+   */
+  async endSessions(accountId: string, which: { uids: string[] } | { keepUid: string | undefined }, reason: SignOutReason): Promise<number> {
+    const em = this.em.fork();
+    const live = await em.execute<SessionRow[]>(LIVE_SESSIONS, [accountId], 'all');
+    const chosen = live.filter((row) => ('uids' in which ? which.uids.includes(row.uid ?? '') : row.uid !== which.keepUid));
+    if (!chosen.length) return 0;
+    const deliveries = chosen.flatMap((row) => this.notifyPortals(accountId, row));
+    await em.transactional(async (tx) => {
+      for (const row of chosen) {
+        await tx.execute(`delete from oidc_payload where kind = 'Session' and account_id = ? and uid = ?`, [accountId, row.uid], 'run');
+        this.audit.record(tx, { type: 'session.ended', accountId, details: { reason } });
+      }
+    });
+    await Promise.all(deliveries);
+    return chosen.length;
   }
 
   /** The clients this account has a stored grant (a remembered consent) with, found by the account index. */
@@ -77,11 +100,7 @@ export class AccountSignOut {
    */
   async revokeClient(accountId: string, clientId: string, ip?: string | null): Promise<number> {
     const em = this.em.fork();
-    const sessions = await em.execute<SessionRow[]>(
-      `select payload from oidc_payload where account_id = ? and kind = 'Session' and (expires_at is null or expires_at > now())`,
-      [accountId],
-      'all',
-    );
+    const sessions = await em.execute<SessionRow[]>(LIVE_SESSIONS, [accountId], 'all');
     const deliveries = sessions.flatMap((row) => this.notifyPortals(accountId, row, clientId));
     const grants = await em.transactional(async (tx) => {
       const deleted = await tx.execute<Array<{ kind: string }>>(
