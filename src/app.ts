@@ -98,7 +98,14 @@ export function createApp(container: Container): KontorApp {
     signOut: container.signOut,
     releases: container.releases,
     clientName: (clientId) => container.clients.displayName(clientId),
-    settings: { issuer: config.issuer, secureCookies: https, reauthMinutes: config.account.reauthMinutes, timeZone: config.timeZone },
+    settings: {
+      issuer: config.issuer,
+      secureCookies: https,
+      reauthMinutes: config.account.reauthMinutes,
+      // Half the shortest idle limit of a login session (niedrig's): well before the IdP session would end.
+      refreshAfterSeconds: (config.session.idleMinutes * 60) / 2,
+      timeZone: config.timeZone,
+    },
   };
   // Every router of ours goes in this list: the CSRF guard covers exactly these, and so does its test.
   const routers: Router[] = [

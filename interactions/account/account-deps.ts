@@ -34,6 +34,11 @@ export interface AccountAreaDeps {
     secureCookies: boolean;
     /** config `account.reauthMinutes`: how old a login may be for a change. */
     reauthMinutes: number;
+    /**
+     * After this long without an authorization request (the IdP session's last use), a page load passes
+     * through the login again so the IdP session's idle limit (`session.idleMinutes`) starts anew.
+     */
+    refreshAfterSeconds: number;
     /** IANA zone of times on the pages (config `timeZone`). */
     timeZone: string;
   };

@@ -18,7 +18,9 @@ export function toAccountLogin(ctx: Context, page: string, reauth = false): void
  * The guard of every page under /account: an account-area session (its cookie, not idle, not expired),
  * an active account, and a live IdP login session whose authorization of the account client carries this
  * session's `sid` (issue 17 item 1: the area ends with the IdP session, e.g. a logout at any portal).
- * Otherwise the row is deleted and the person goes to /account/login, which comes back here. Sets
+ * Otherwise the row is deleted and the person goes to /account/login, which comes back here. A page load
+ * after `settings.refreshAfterSeconds` without an authorization request also goes through the login (which
+ * passes silently while the IdP session holds), so the IdP session's idle limit does not end a busy area. Sets
  * `ctx.state.account` ({@link AccountAreaContext}).
  */
 export function requireAccount(deps: AccountAreaDeps): Middleware {
@@ -32,6 +34,10 @@ export function requireAccount(deps: AccountAreaDeps): Middleware {
       clearAccountCookie(ctx, cookieName, deps.settings.secureCookies);
       return toAccountLogin(ctx, pageOf(ctx));
     }
+    // The IdP session's idle time runs only at the authorization endpoint: a person busy in the area passes
+    // through it again (silently: the IdP session holds, no prompt) before it runs out, on a page load.
+    const now = Math.floor(deps.clock.now().getTime() / 1000);
+    if (ctx.method === 'GET' && now - idp.lastActiveAt > deps.settings.refreshAfterSeconds) return toAccountLogin(ctx, pageOf(ctx));
     const factors = await deps.secondFactors.factorsOf(row.accountId);
     const context: AccountAreaContext = {
       accountId: row.accountId,
@@ -43,13 +49,16 @@ export function requireAccount(deps: AccountAreaDeps): Middleware {
   };
 }
 
+/** What the freshness check needs of the area's deps (an AccountAreaDeps is one). */
+export type FreshnessDeps = Pick<AccountAreaDeps, 'clock'> & { settings: Pick<AccountAreaDeps['settings'], 'reauthMinutes'> };
+
 /**
  * Step-up before a change (issue 17 item 2): behind `requireAccount`, on the GET of a change page and on
  * every POST of a change. When the login is older than `account.reauthMinutes`, or lacks the second factor
  * the account has, the request changes nothing and goes to /account/login?reauth=1 (which says why, then
  * asks Kontor for `max_age=0`) and comes back to `page` (default: the page of this request).
  */
-export function requireFreshLogin(deps: AccountAreaDeps, page?: string): Middleware {
+export function requireFreshLogin(deps: FreshnessDeps, page?: string): Middleware {
   return async (ctx: Context, next: Next) => {
     const account = ctx.state.account as AccountAreaContext;
     const now = Math.floor(deps.clock.now().getTime() / 1000);

@@ -24,12 +24,18 @@ function deviceLabel(t: Translate, userAgent: string | undefined): string {
 export async function showSessions(deps: AccountAreaDeps, ctx: Context): Promise<void> {
   const account = ctx.state.account as AccountAreaContext;
   const t = deps.views.translator(ctx);
-  const format = new Intl.DateTimeFormat(ctx.state.locale === 'en' ? 'en-GB' : 'de-DE', { dateStyle: 'medium', timeStyle: 'short', timeZone: deps.settings.timeZone });
+  const format = new Intl.DateTimeFormat(ctx.state.locale === 'en' ? 'en-GB' : 'de-DE', {
+    dateStyle: 'medium',
+    timeStyle: 'short',
+    timeZone: deps.settings.timeZone,
+  });
   const sessions = await deps.loginSessions.list(account.accountId);
   const rows = await Promise.all(
     sessions.map(async (session) => {
       const services = await Promise.all(
-        session.authorizations.map(async ({ clientId }) => (clientId === ACCOUNT_CLIENT_ID ? ACCOUNT_CLIENT_NAME : ((await deps.clientName(clientId)) ?? clientId))),
+        session.authorizations.map(async ({ clientId }) =>
+          clientId === ACCOUNT_CLIENT_ID ? ACCOUNT_CLIENT_NAME : ((await deps.clientName(clientId)) ?? clientId),
+        ),
       );
       const lastActive = new Date(session.lastActiveAt * 1000);
       return {

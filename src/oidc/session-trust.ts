@@ -43,7 +43,7 @@ export const sessionTrustSchema = z.object({
 
 /** The user agent as a session keeps it: enough to tell browsers and systems apart, no control characters. */
 export function deviceOf(userAgent: string | undefined): string | undefined {
-  const cleaned = userAgent?.replace(/[\u0000-\u001f\u007f]/g, '').trim();
+  const cleaned = userAgent?.replace(/\p{Cc}/gu, '').trim();
   return cleaned ? cleaned.slice(0, DEVICE_MAX_LENGTH) : undefined;
 }
 

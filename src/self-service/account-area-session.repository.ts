@@ -40,9 +40,7 @@ export class AccountAreaSessionRepository {
 
   /** The session with this id that has neither expired nor been idle since `idleSince`. */
   async findLive(id: string, now: Date, idleSince: Date): Promise<AccountAreaSessionRow | undefined> {
-    const row = await this.em
-      .fork()
-      .findOne(AccountAreaSession, { id, expiresAt: { $gt: now }, lastSeenAt: { $gt: idleSince } }, { disableIdentityMap: true });
+    const row = await this.em.fork().findOne(AccountAreaSession, { id, expiresAt: { $gt: now }, lastSeenAt: { $gt: idleSince } }, { disableIdentityMap: true });
     if (!row) return undefined;
     return {
       id: row.id,

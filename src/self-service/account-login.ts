@@ -33,7 +33,7 @@ const SEAL_CONTEXT = 'account-area-login';
 /** Only paths of the account area are followed after a login (no open redirect, CWE-601); anything else → /account. */
 export function safeReturnPath(value: unknown): string {
   if (typeof value !== 'string' || value.length > 500) return '/account';
-  if (!/^\/account(?:[/?#]|$)/.test(value) || value.includes('\\') || /[\u0000-\u001f]/.test(value)) return '/account';
+  if (!/^\/account(?:[/?#]|$)/.test(value) || value.includes('\\') || /\p{Cc}/u.test(value)) return '/account';
   // A resolved path that stays under /account (no "/account/../x", no "//host").
   const resolved = new URL(value, 'http://kontor.invalid');
   return resolved.origin === 'http://kontor.invalid' && /^\/account(?:\/|$)/.test(resolved.pathname) ? `${resolved.pathname}${resolved.search}` : '/account';
