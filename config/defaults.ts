@@ -39,6 +39,7 @@ export function defaultsFor(env: Env, port: number, demoPort: number): Omit<Conf
       confirmationHours: 24,
       resetMinutes: 60,
     },
+    federation: { upstreams: [] },
     rateLimits: {
       loginPerIp: { limit: 60, windowSeconds: 900 },
       registrationPerIp: { limit: 10, windowSeconds: 3600 },

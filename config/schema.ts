@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { registrationSchema } from './registration.ts';
+import { federationSchema } from './federation.ts';
 
 const window = z.object({ limit: z.number().int().min(1), windowSeconds: z.number().int().min(1) });
 
@@ -148,6 +149,8 @@ export const configSchema = z.object({
   }),
   operator: operatorSchema,
   registration: registrationSchema,
+  /** Other states' service accounts a person may log in with (config/federation.ts, docs/federation.md). */
+  federation: federationSchema,
   /**
    * Abuse protection; counters live in PostgreSQL so every instance sees the same. Per-IP windows answer
    * 429; per-account limits on mail-sending forms silently stop sending (the page must not reveal accounts).
