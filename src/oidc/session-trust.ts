@@ -28,6 +28,12 @@ export const authenticationStepSchema = z.object({
   amr: z.array(z.string().min(1).max(20)).min(1).max(10),
   level: z.enum(AUTHENTICATION_LEVELS),
   at: z.number().int().nonnegative(),
+  /** A federated step's upstream (config id) and its session id (OIDC Back-Channel Logout 1.0 §2.1 `sid`). */
+  upstream: z
+    .string()
+    .regex(/^[a-z0-9-]{1,40}$/)
+    .optional(),
+  sid: z.string().min(1).max(255).optional(),
 });
 
 export const sessionTrustSchema = z.object({ steps: z.array(authenticationStepSchema).max(20), lastActiveAt: z.number().int().nonnegative() });
