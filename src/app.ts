@@ -16,6 +16,8 @@ import { interactionRoutes, type InteractionDeps } from '../interactions/routes.
 import { publicRoutes } from '../interactions/public-routes.ts';
 import { dataAccessRoutes } from '../interactions/data-access.routes.ts';
 import { registrationCookie } from '../interactions/registration-cookie.ts';
+import { federationPublicRoutes } from '../interactions/federation-public.ts';
+import { linkPending } from '../interactions/federation-link.ts';
 import { usesHttps } from './shared/urls.ts';
 import { sessionLimitsOf } from './oidc/index.ts';
 
@@ -69,6 +71,7 @@ export function createApp(container: Container): KontorApp {
     },
     secondFactors: container.secondFactors,
     composer: container.composer,
+    federation: container.federation && { ...container.federation, linkPending: linkPending({ ...container.federation, secureCookies: https }) },
     clock: container.clock,
     settings: {
       registration: config.registration,
@@ -91,6 +94,15 @@ export function createApp(container: Container): KontorApp {
     publicRoutes(deps, pageMiddleware),
     dataAccessRoutes({ provider: deps.provider, views, releases: container.releases, signOut: container.signOut, timeZone: config.timeZone }, pageMiddleware),
   ];
+  const federation = container.federation;
+  if (federation && deps.federation) {
+    const backchannelLogout = async (upstreamId: string, token: string) => {
+      const outcome = await federation.backchannel.receive(upstreamId, token);
+      if (outcome) await deps.audit({ type: 'federation.logout_received', details: { upstream: upstreamId, sessions: outcome.ended } });
+      return outcome !== undefined;
+    };
+    routers.push(federationPublicRoutes({ deps, federation: deps.federation, backchannelLogout }, pageMiddleware));
+  }
   if (config.env === 'development' && config.devFeatures) routers.push(devMailRoutes(container.outbox, views, pageMiddleware));
   app.use(csrf.guard(routers, errorResponder(logger, views)));
   for (const router of routers) {
