@@ -2,8 +2,9 @@
 // (`npm run deps`): interactions → src/<domain> (via its index.ts) → src/db, src/shared.
 //
 // Domain code is every folder of src/ except the plumbing (http), the base (db, shared), the entry points
-// (cli, dev, demo-portal) and the composition files at src/ itself (app.ts, container.ts, main.ts, server.ts).
-const NOT_DOMAIN = '(?:http|db|shared|cli|dev|demo-portal)';
+// (cli, dev, demo-portal, example-upstream: the example upstream OpenID provider of issue 18) and the
+// composition files at src/ itself (app.ts, container.ts, main.ts, server.ts).
+const NOT_DOMAIN = '(?:http|db|shared|cli|dev|demo-portal|example-upstream)';
 const DOMAIN_CODE = `^src/(?!${NOT_DOMAIN}/)[^/]+/`;
 const ENTITY = '\\.entity\\.ts$';
 const INDEX = '^src/[^/]+/index\\.ts$';
