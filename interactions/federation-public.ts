@@ -5,6 +5,7 @@ import { browserToken, federationCookieName, type FederationDeps } from './feder
 import { upstreamParams } from './federation.schemas.ts';
 import { showFederationError } from './federation-errors.ts';
 import { csrfExempt } from '../src/http/csrf.ts';
+import { takeReturn } from './federation-logout.ts';
 
 export interface FederationPublicDeps {
   deps: InteractionDeps;
@@ -43,6 +44,11 @@ export function federationPublicRoutes(input: FederationPublicDeps, pageMiddlewa
   router.get('/:id/logged-out', ...pageMiddleware, async (ctx) => {
     ctx.cookies.set(federationCookieName(secure), null, { path: '/', secure });
     ctx.set('Cache-Control', 'no-store');
+    const next = takeReturn(ctx, secure);
+    if (next) {
+      ctx.status = 303;
+      return ctx.redirect(next);
+    }
     deps.views.render(ctx, 'federation/logged-out', {}, { title: 'federation.logged_out_title' });
   });
 

@@ -18,6 +18,7 @@ import { dataAccessRoutes } from '../interactions/data-access.routes.ts';
 import { registrationCookie } from '../interactions/registration-cookie.ts';
 import { federationPublicRoutes } from '../interactions/federation-public.ts';
 import { linkPending } from '../interactions/federation-link.ts';
+import { upstreamLogout } from '../interactions/federation-logout.ts';
 import { usesHttps } from './shared/urls.ts';
 import { sessionLimitsOf } from './oidc/index.ts';
 
@@ -110,6 +111,10 @@ export function createApp(container: Container): KontorApp {
     app.use(router.allowedMethods());
   }
 
+  if (deps.federation) {
+    const sessionCookie = https ? '__Host-kontor.session' : '_session';
+    app.use(upstreamLogout({ provider: () => container.provider, federation: deps.federation, issuer: config.issuer, sessionCookie, secure: https, logger }));
+  }
   app.use(sharedCaching(config.keys.reloadSeconds));
   app.use(container.live.middleware);
   return Object.assign(app, { routers });
