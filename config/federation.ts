@@ -74,16 +74,8 @@ export const upstreamSchema = z.object({
 });
 export type UpstreamConfig = z.infer<typeof upstreamSchema>;
 
-export const federationSchema = z.object({ upstreams: z.array(upstreamSchema).max(100).default([]) }).superRefine((federation, ctx) => {
-  const ids = new Set<string>();
-  const issuers = new Set<string>();
-  federation.upstreams.forEach((upstream, index) => {
-    if (ids.has(upstream.id)) ctx.addIssue({ code: 'custom', path: ['upstreams', index, 'id'], message: `"${upstream.id}" is used twice` });
-    if (issuers.has(upstream.issuer)) ctx.addIssue({ code: 'custom', path: ['upstreams', index, 'issuer'], message: `${upstream.issuer} is configured twice` });
-    ids.add(upstream.id);
-    issuers.add(upstream.issuer);
-  });
-});
+/** Unique ids and issuers are checked in load.ts on the raw values, so they are reported with every other problem. */
+export const federationSchema = z.object({ upstreams: z.array(upstreamSchema).max(100).default([]) });
 export type FederationConfig = z.infer<typeof federationSchema>;
 
 /** The environment variable that may carry an upstream's client secret (id `nord-land` → `KONTOR_FEDERATION_NORD_LAND_CLIENT_SECRET`). */

@@ -121,11 +121,20 @@ function withUpstreamSecrets(tree: Tree, env: Env): Tree {
 }
 
 /**
- * What the schema cannot see about upstreams: in production every issuer is https (an ID token over plain
+ * What the schema cannot see about upstreams: ids and issuers used once; in production every issuer is https (an ID token over plain
  * HTTP can be swapped on the way); a private_key_jwt key file must hold a PKCS#8 private key Kontor can read.
  */
 function upstreamProblems(config: Partial<Config>, production: boolean): string[] {
   const problems: string[] = [];
+  const ids = new Set<unknown>();
+  const issuers = new Set<unknown>();
+  (config.federation?.upstreams ?? []).forEach((upstream, index) => {
+    if (!upstream || typeof upstream !== 'object') return;
+    if (ids.has(upstream.id)) problems.push(`federation.upstreams.${index}.id: "${upstream.id}" is used twice`);
+    if (issuers.has(upstream.issuer)) problems.push(`federation.upstreams.${index}.issuer: ${upstream.issuer} is configured twice`);
+    ids.add(upstream.id);
+    issuers.add(upstream.issuer);
+  });
   for (const upstream of config.federation?.upstreams ?? []) {
     if (!upstream || typeof upstream !== 'object') continue;
     const issuer = typeof upstream.issuer === 'string' && URL.canParse(upstream.issuer) ? new URL(upstream.issuer) : undefined;
