@@ -179,6 +179,7 @@ function fromEnv(env: Env): Tree {
   set('logLevel', env.KONTOR_LOG_LEVEL);
   set('demoPortal.port', env.KONTOR_DEMO_PORT);
   set('demoPortal.url', env.KONTOR_DEMO_URL);
+  set('demoPortal.upstreamPort', env.KONTOR_DEMO_UPSTREAM_PORT);
   set('keys.reloadSeconds', env.KONTOR_KEY_RELOAD_SECONDS);
   set('session.idleMinutes', env.KONTOR_SESSION_IDLE_MINUTES);
   set('secondFactor.level', env.KONTOR_SECOND_FACTOR_LEVEL);

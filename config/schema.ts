@@ -106,6 +106,8 @@ export const configSchema = z.object({
   demoPortal: z.object({
     port: z.coerce.number().int().min(0).max(65535),
     url: z.url(),
+    /** `npm start`'s example federal states listen here and on the next port (Nordland, Südland). */
+    upstreamPort: z.coerce.number().int().min(1).max(65534),
   }),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   /** IANA time zone of clock times on pages ("ab 10:42 Uhr"); an unknown zone fails at start. */
