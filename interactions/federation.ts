@@ -50,7 +50,8 @@ export async function showChooser(deps: FederatedDeps, ctx: Context, details: In
       noMatch: matches.length === 0,
       searchable: all.length > 6,
       errors: error ? { upstream: t(error) } : {},
-      errorList: error ? [{ field: 'upstream', id: `upstream-${matches.find((choice) => choice.reaches)?.id ?? ''}`, text: t(error) }] : [],
+      // The summary links to the first radio button of the group (GOV.UK error summary for radios).
+      errorList: error ? [{ field: `upstream-${matches.find((choice) => choice.reaches)?.id ?? ''}`, text: t(error) }] : [],
     },
     { title: 'federation.chooser_title', status },
   );
