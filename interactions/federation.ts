@@ -113,6 +113,8 @@ async function recordFederatedStep(
     details: { upstream: identity.upstreamId, level: identity.level, acr: identity.acr ?? null },
   });
   const flow = await readFlow(deps, details);
+  // An upstream without SSO: the step counts only for this portal (session-trust.ts stepsForClient).
+  const bound = deps.federation.directory.get(identity.upstreamId)?.sso === false && clientId ? { client: clientId } : {};
   await recordStep(deps, ctx, details, flow, {
     accountId,
     method: 'federated',
@@ -120,6 +122,7 @@ async function recordFederatedStep(
     level: identity.level,
     upstream: identity.upstreamId,
     sid: identity.sid,
+    ...bound,
   });
 }
 

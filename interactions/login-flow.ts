@@ -68,7 +68,8 @@ export async function readFlow(deps: InteractionDeps, details: InteractionDetail
   const stored = loginFlowSchema.safeParse((details.result as Record<string, unknown> | undefined)?.[FLOW_KEY]);
   if (stored.success) return stored.data;
   if (!details.prompt.reasons.some((reason) => FRESH_LOGIN_REASONS.has(reason))) {
-    const session = await sessionAuthentication(deps.provider, details.session?.cookie, nowSeconds(deps), deps.settings.sessionLimits);
+    const clientId = typeof details.params.client_id === 'string' ? details.params.client_id : undefined;
+    const session = await sessionAuthentication(deps.provider, details.session?.cookie, nowSeconds(deps), deps.settings.sessionLimits, clientId);
     if (session) return { accountId: session.accountId, steps: session.steps, fromSession: true };
   }
   return { steps: [] };

@@ -265,6 +265,45 @@ describe("login with another state's service account", () => {
   });
 });
 
+describe('single sign-on into other portals', () => {
+  const sofie = person('sofie', EIDAS.substantial, { given_name: 'Sofie', family_name: 'Solo', email: 'sofie@example.org' });
+
+  /** A federated login at one portal, then the same browser at a second portal: the page Kontor shows there. */
+  const secondPortal = async (setup: FederationSetup) => {
+    const first = await portal(setup.kontor);
+    const agent = new BrowserAgent(setup.issuer);
+    const trip = await toUpstream(agent, first.config);
+    const page = await submitForm(agent, await atUpstream(agent, trip.upstreamLogin, sofie), '/federation/welcome', { consent_privacy: 'on' });
+    expect(page.status).toBe(200); // Kontor's consent page for the first portal
+    await submitForm(agent, page, '/consent');
+    const second = await portal(setup.kontor);
+    const { authorizationRequest } = await import('./helpers/relying-party.ts');
+    return followAll(agent, await agent.get((await authorizationRequest(second.config)).url.href));
+  };
+
+  it('gives SSO by default: the second portal asks only for consent', async () => {
+    const setup = await startFederation([sofie]);
+    try {
+      const page = await secondPortal(setup);
+      expect(page.body).toContain('/consent');
+      expect(page.body).not.toContain('name="password"');
+    } finally {
+      await setup.stop();
+    }
+  });
+
+  it('gives none with sso false: the second portal sends the person to the login again', async () => {
+    const setup = await startFederation([sofie], { sso: false });
+    try {
+      const page = await secondPortal(setup);
+      expect(page.body).toContain('name="password"');
+      expect(page.body).toContain('/federation');
+    } finally {
+      await setup.stop();
+    }
+  });
+});
+
 describe('logout from Kontor', () => {
   it('ends the upstream session too (RP-initiated logout there) and returns to the portal', async () => {
     const setup = await startFederation([paul]);

@@ -34,6 +34,8 @@ export const authenticationStepSchema = z.object({
     .regex(/^[a-z0-9-]{1,40}$/)
     .optional(),
   sid: z.string().min(1).max(255).optional(),
+  /** Set for an upstream configured with `sso: false`: the step counts only for this portal. */
+  client: z.string().min(1).max(255).optional(),
 });
 
 export const sessionTrustSchema = z.object({ steps: z.array(authenticationStepSchema).max(20), lastActiveAt: z.number().int().nonnegative() });
@@ -64,6 +66,14 @@ export function keepTrustInSessions(provider: Provider): void {
   Object.defineProperty(Session, 'IN_PAYLOAD', { configurable: true, get: () => [...fields, 'kontor'] });
 }
 
+/**
+ * The steps that count for a request of `clientId`: a step bound to one portal (federated login from an
+ * upstream with `sso: false`) gives no single sign-on into the others, which send the person upstream anew.
+ */
+export function stepsForClient<T extends { client?: string }>(steps: T[], clientId: string | undefined): T[] {
+  return steps.filter((step) => !step.client || step.client === clientId);
+}
+
 /** The per-level limits of the configuration, in seconds. */
 export function sessionLimitsOf(session: Config['session']): SessionLimits {
   return {
@@ -89,11 +99,13 @@ export async function sessionAuthentication(
   sessionId: string | undefined,
   now: number,
   limits: SessionLimits,
+  clientId?: string,
 ): Promise<SessionAuthentication | undefined> {
   if (!sessionId) return undefined;
   const session = (await provider.Session.find(sessionId)) as ({ accountId?: string; kontor?: unknown } & object) | undefined;
   if (!session?.accountId) return undefined;
-  const trust = trustOf(session);
+  const stored = trustOf(session);
+  const trust = stored && { ...stored, steps: stepsForClient(stored.steps, clientId) };
   if (!trust) return undefined;
   const current = currentAuthentication(trust.steps, trust.lastActiveAt, now, limits);
   if (!current) return undefined;

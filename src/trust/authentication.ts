@@ -16,6 +16,8 @@ export interface AuthenticatorResult {
   /** For a federated login: the upstream's id in the configuration, and its session id (back-channel logout names it). */
   upstream?: string;
   sid?: string;
+  /** For an upstream configured with `sso: false`: the one portal this login counts for. */
+  client?: string;
 }
 
 /**
@@ -24,7 +26,9 @@ export interface AuthenticatorResult {
  * (RFC 8176 §2), the level the higher of both.
  */
 export function combineSteps(previous: AuthenticationStep | undefined, result: AuthenticatorResult, at: number): AuthenticationStep {
-  const origin = result.upstream ? { upstream: result.upstream, ...(result.sid ? { sid: result.sid } : {}) } : {};
+  const origin = result.upstream
+    ? { upstream: result.upstream, ...(result.sid ? { sid: result.sid } : {}), ...(result.client ? { client: result.client } : {}) }
+    : {};
   if (!previous) return { method: result.method, amr: [...result.amr], level: result.level, at, ...origin };
   const factors = [...new Set([...previous.amr, ...result.amr].filter((value) => value !== 'mfa'))];
   const amr = factors.length >= 2 || previous.amr.includes('mfa') || result.amr.includes('mfa') ? [...factors, 'mfa'] : factors;

@@ -36,7 +36,8 @@ export interface FederationSetup {
  */
 export async function startFederation(
   accounts: NonNullable<UpstreamBehaviour['accounts']>,
-  trust: Record<string, unknown> = { acr: { [EIDAS.low]: 'niedrig', [EIDAS.substantial]: 'substanziell', [EIDAS.high]: 'hoch' }, ceiling: 'substanziell' },
+  /** Settings of the upstream's entry in Kontor's configuration that differ from the test default. */
+  overrides: Record<string, unknown> = {},
 ): Promise<FederationSetup> {
   const port = await freePort();
   const issuer = `http://localhost:${port}`;
@@ -64,7 +65,8 @@ export async function startFederation(
           clientId: 'kontor',
           clientAuth: { method: 'client_secret_basic', secret: UPSTREAM_SECRET },
           scopes: ['openid', 'profile', 'email', 'address'],
-          trust,
+          trust: { acr: { [EIDAS.low]: 'niedrig', [EIDAS.substantial]: 'substanziell', [EIDAS.high]: 'hoch' }, ceiling: 'substanziell' },
+          ...overrides,
         },
       ],
     },
