@@ -25,7 +25,7 @@ export function defaultsFor(env: Env, port: number, demoPort: number): Omit<Conf
       perRecipient: { limit: 5, windowSeconds: 3600 },
     },
     devFeatures: env === 'development',
-    demoPortal: { port: demoPort, url: `http://localhost:${demoPort}` },
+    demoPortal: { port: demoPort, url: `http://localhost:${demoPort}`, upstreamPort: 3002 },
     logLevel: 'info',
     timeZone: 'Europe/Berlin',
     session: { maxHours: 12, idleMinutes: 20, substanziell: { maxMinutes: 120, idleMinutes: 30 }, hoch: { maxMinutes: 30, idleMinutes: 5 } },
@@ -39,6 +39,7 @@ export function defaultsFor(env: Env, port: number, demoPort: number): Omit<Conf
       confirmationHours: 24,
       resetMinutes: 60,
     },
+    federation: { upstreams: [] },
     rateLimits: {
       loginPerIp: { limit: 60, windowSeconds: 900 },
       registrationPerIp: { limit: 10, windowSeconds: 3600 },

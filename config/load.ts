@@ -1,6 +1,8 @@
+import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { configSchema, type Config } from './schema.ts';
 import { defaultsFor } from './defaults.ts';
+import { secretVariableOf } from './federation.ts';
 import { isLoopbackHost } from '../src/shared/urls.ts';
 
 /** Used only in development when KONTOR_SECRET is unset; production refuses to start without a real secret. */
@@ -35,7 +37,7 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
   const port = Number(env.PORT ?? (fileTree.port as number | undefined) ?? 3000);
   const demoPort = Number(env.KONTOR_DEMO_PORT ?? ((fileTree.demoPortal as Tree | undefined)?.port as number | undefined) ?? 3001);
   const defaults = defaultsFor(kontorEnv, Number.isFinite(port) ? port : 3000, Number.isFinite(demoPort) ? demoPort : 3001);
-  const merged = deepMerge(deepMerge(defaults as Tree, fileTree), fromEnv(env));
+  const merged = withUpstreamSecrets(deepMerge(deepMerge(defaults as Tree, fileTree), fromEnv(env)), env);
 
   const parsed = configSchema.safeParse(merged);
   if (!parsed.success) {
@@ -74,8 +76,10 @@ function safetyProblems(config: Partial<Config>): string[] {
     if (publicIssuer && config.devFeatures)
       problems.push(`KONTOR_DEV_FEATURES (demo account with a published password) must be off for the public issuer ${config.issuer}`);
     if (publicIssuer && !config.secret) problems.push(`KONTOR_SECRET must be set for the public issuer ${config.issuer} (the development secret is published)`);
+    problems.push(...upstreamProblems(config, false));
     return problems;
   }
+  problems.push(...upstreamProblems(config, true));
   const secret = config.secret?.trim() ?? '';
   if (!config.secret) problems.push('KONTOR_SECRET is required in production (encrypts keys and secrets at rest)');
   else if (secret.length < 32) problems.push('KONTOR_SECRET must be at least 32 characters long (not counting spaces)');
@@ -95,6 +99,56 @@ function safetyProblems(config: Partial<Config>): string[] {
       problems.push(
         `registration consent "${consent.id}" is required but has no url: set registration.consents[].url${consent.id === 'privacy' ? ' or operator.links.privacy' : ''} in KONTOR_CONFIG_FILE`,
       );
+    }
+  }
+  return problems;
+}
+
+/**
+ * An upstream's client secret may come from `KONTOR_FEDERATION_<ID>_CLIENT_SECRET` (config/ is the only
+ * reader of the environment), so the config file can be shared without it. The variable wins over the file.
+ */
+function withUpstreamSecrets(tree: Tree, env: Env): Tree {
+  const federation = tree.federation as Tree | undefined;
+  if (!Array.isArray(federation?.upstreams)) return tree;
+  const upstreams = federation.upstreams.map((upstream: unknown) => {
+    if (!isTree(upstream) || typeof upstream.id !== 'string' || !isTree(upstream.clientAuth)) return upstream;
+    const secret = env[secretVariableOf(upstream.id)];
+    if (!secret || upstream.clientAuth.method !== 'client_secret_basic') return upstream;
+    return { ...upstream, clientAuth: { ...upstream.clientAuth, secret } };
+  });
+  return { ...tree, federation: { ...federation, upstreams } };
+}
+
+/**
+ * What the schema cannot see about upstreams: ids and issuers used once; in production every issuer is https (an ID token over plain
+ * HTTP can be swapped on the way); a private_key_jwt key file must hold a PKCS#8 private key Kontor can read.
+ */
+function upstreamProblems(config: Partial<Config>, production: boolean): string[] {
+  const problems: string[] = [];
+  const ids = new Set<unknown>();
+  const issuers = new Set<unknown>();
+  (config.federation?.upstreams ?? []).forEach((upstream, index) => {
+    if (!upstream || typeof upstream !== 'object') return;
+    if (ids.has(upstream.id)) problems.push(`federation.upstreams.${index}.id: "${upstream.id}" is used twice`);
+    if (issuers.has(upstream.issuer)) problems.push(`federation.upstreams.${index}.issuer: ${upstream.issuer} is configured twice`);
+    ids.add(upstream.id);
+    issuers.add(upstream.issuer);
+  });
+  for (const upstream of config.federation?.upstreams ?? []) {
+    if (!upstream || typeof upstream !== 'object') continue;
+    const issuer = typeof upstream.issuer === 'string' && URL.canParse(upstream.issuer) ? new URL(upstream.issuer) : undefined;
+    if (production && issuer && issuer.protocol !== 'https:')
+      problems.push(`federation upstream "${upstream.id}": issuer must use https in production (got ${upstream.issuer})`);
+    if (upstream.clientAuth?.method === 'private_key_jwt' && typeof upstream.clientAuth.keyFile === 'string') {
+      try {
+        const key = createPrivateKey({ key: readFileSync(upstream.clientAuth.keyFile, 'utf8'), format: 'pem' });
+        if (key.type !== 'private') throw new Error('not a private key');
+      } catch (error) {
+        problems.push(
+          `federation upstream "${upstream.id}": clientAuth.keyFile ${upstream.clientAuth.keyFile} is not a readable PEM private key (${(error as Error).message})`,
+        );
+      }
     }
   }
   return problems;
@@ -125,6 +179,7 @@ function fromEnv(env: Env): Tree {
   set('logLevel', env.KONTOR_LOG_LEVEL);
   set('demoPortal.port', env.KONTOR_DEMO_PORT);
   set('demoPortal.url', env.KONTOR_DEMO_URL);
+  set('demoPortal.upstreamPort', env.KONTOR_DEMO_UPSTREAM_PORT);
   set('keys.reloadSeconds', env.KONTOR_KEY_RELOAD_SECONDS);
   set('session.idleMinutes', env.KONTOR_SESSION_IDLE_MINUTES);
   set('secondFactor.level', env.KONTOR_SECOND_FACTOR_LEVEL);

@@ -6,6 +6,7 @@ import { PgliteDriver } from '@mikro-orm/pglite';
 import * as accounts from '../src/accounts/index.ts';
 import * as audit from '../src/audit/index.ts';
 import * as clients from '../src/clients/index.ts';
+import * as federation from '../src/federation/index.ts';
 import * as consent from '../src/consent/index.ts';
 import * as credentials from '../src/credentials/index.ts';
 import * as mail from '../src/mail/index.ts';
@@ -21,7 +22,7 @@ import type { Config } from './schema.ts';
  * (ARCHITECTURE.md: db/shared are the bottom layer). A new domain adds one line.
  */
 type EntityList = NonNullable<Options['entities']>;
-export const entities: EntityList = [oidc, accounts, credentials, clients, verification, mail, audit, rateLimits, consent, selfService].flatMap(
+export const entities: EntityList = [oidc, accounts, credentials, clients, verification, mail, audit, rateLimits, consent, selfService, federation].flatMap(
   (domain): EntityList => domain.entities,
 );
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { registrationSchema } from './registration.ts';
+import { federationSchema } from './federation.ts';
 
 const window = z.object({ limit: z.number().int().min(1), windowSeconds: z.number().int().min(1) });
 
@@ -105,6 +106,8 @@ export const configSchema = z.object({
   demoPortal: z.object({
     port: z.coerce.number().int().min(0).max(65535),
     url: z.url(),
+    /** `npm start`'s example federal states listen here and on the next port (Nordland, Südland). */
+    upstreamPort: z.coerce.number().int().min(1).max(65534),
   }),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   /** IANA time zone of clock times on pages ("ab 10:42 Uhr"); an unknown zone fails at start. */
@@ -148,6 +151,8 @@ export const configSchema = z.object({
   }),
   operator: operatorSchema,
   registration: registrationSchema,
+  /** Other states' service accounts a person may log in with (config/federation.ts, docs/federation.md). */
+  federation: federationSchema,
   /**
    * Abuse protection; counters live in PostgreSQL so every instance sees the same. Per-IP windows answer
    * 429; per-account limits on mail-sending forms silently stop sending (the page must not reveal accounts).

@@ -31,6 +31,11 @@ export const loginFlowSchema = z.object({
    * voluntary level finishes there instead of asking for the account's second factor anew.
    */
   fromSession: z.boolean().optional(),
+  /**
+   * The verified upstream request (src/federation) whose identity the person chose to link to the account
+   * they are logging in to now: linked at the finish, after that account's own login is complete.
+   */
+  federationLink: z.uuid().optional(),
 });
 export type LoginFlow = z.infer<typeof loginFlowSchema>;
 
@@ -63,7 +68,8 @@ export async function readFlow(deps: InteractionDeps, details: InteractionDetail
   const stored = loginFlowSchema.safeParse((details.result as Record<string, unknown> | undefined)?.[FLOW_KEY]);
   if (stored.success) return stored.data;
   if (!details.prompt.reasons.some((reason) => FRESH_LOGIN_REASONS.has(reason))) {
-    const session = await sessionAuthentication(deps.provider, details.session?.cookie, nowSeconds(deps), deps.settings.sessionLimits);
+    const clientId = typeof details.params.client_id === 'string' ? details.params.client_id : undefined;
+    const session = await sessionAuthentication(deps.provider, details.session?.cookie, nowSeconds(deps), deps.settings.sessionLimits, clientId);
     if (session) return { accountId: session.accountId, steps: session.steps, fromSession: true };
   }
   return { steps: [] };
@@ -98,7 +104,10 @@ export async function nextStep(deps: InteractionDeps, details: InteractionDetail
   const secondDone = flow.steps.some((step) => step.amr.includes('mfa'));
   // Which factors the account has matters only while none has been used in this login (one query saved
   // on the step after the second factor, the hot one).
-  if (!secondDone) {
+  // Another state's account stands on its own: its level is the upstream's (mapped and capped), the
+  // account's second factor belongs to the logins at Kontor.
+  const federated = flow.steps.some((step) => step.method === 'federated');
+  if (!secondDone && !federated) {
     const factors = await deps.secondFactors.factorsOf(flow.accountId);
     const hasFactor = factors.totp || factors.emailCode;
     // Always asked in a fresh login; a session's own level is not asked again once the person went on below.
@@ -160,6 +169,8 @@ export async function continueFlow(deps: InteractionDeps, ctx: Context, details:
 export async function finishLogin(deps: InteractionDeps, ctx: Context, flow: LoginFlow): Promise<void> {
   const strongest = strongestStep(deps, flow);
   if (!flow.accountId || !strongest) throw new Error('finishLogin without a completed step');
+  // "Link my account": the account's own login is complete now (password, and its second factor if any).
+  if (flow.federationLink) await deps.federation?.linkPending?.(ctx, flow.federationLink, flow.accountId);
   await finishInteraction(deps.provider, ctx, {
     // remember: false → a browser-session cookie: closing the browser on a shared computer ends the login.
     login: { accountId: flow.accountId, acr: BSI_ACR[strongest.level], amr: strongest.amr, ts: strongest.at, remember: false },

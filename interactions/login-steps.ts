@@ -14,7 +14,7 @@ export async function showCurrentStep(deps: InteractionDeps, ctx: Context, detai
   const next = await nextStep(deps, details, flow);
   switch (next.kind) {
     case 'password':
-      return showLogin(deps, ctx, details);
+      return showLogin(deps, ctx, details, flow.federationLink ? { notice: 'federation.link_notice' } : {});
     case 'second_factor':
       return showSecondFactor(deps, ctx, details, flow, next);
     case 'enrol':

@@ -69,6 +69,8 @@ export async function showLogin(deps: InteractionDeps, ctx: Context, details: In
       passwordCleared: errorList.length > 0,
       registerUrl: `/interaction/${details.uid}/register`,
       forgotUrl: `/password/forgot?interaction=${details.uid}`,
+      // "Mit anderem Servicekonto" only when upstreams are configured (issue 18).
+      federationUrl: deps.federation?.directory.any ? `/interaction/${details.uid}/federation` : undefined,
     },
     { title: 'login.title', status },
   );

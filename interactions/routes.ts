@@ -13,6 +13,8 @@ import { AppError } from '../src/shared/app-error.ts';
 import type { AuthenticationLevel, SessionLimits } from '../src/trust/index.ts';
 import type { Clock } from '../src/shared/clock.ts';
 import type { ClaimsComposer } from '../src/consent/index.ts';
+import type { FederationDeps } from './federation-context.ts';
+import { registerFederationRoutes } from './federation-routes.ts';
 
 import { continueBelow, refuseLevel, showCurrentStep } from './login-steps.ts';
 import { readFlow, recordStep } from './login-flow.ts';
@@ -66,6 +68,8 @@ export interface InteractionDeps {
   secondFactors: SecondFactorService;
   /** What would leave Kontor for this request: the consent page shows it (a preview, nothing recorded). */
   composer: ClaimsComposer;
+  /** Login with another state's service account; absent when no upstream is configured. */
+  federation?: FederationDeps;
   /** The time steps are stamped and judged with (tests advance it). */
   clock: Clock;
   settings: JourneySettings;
@@ -177,6 +181,7 @@ export function interactionRoutes(deps: InteractionDeps, pageMiddleware: Middlew
   });
 
   registerEnrolmentRoutes(router, deps, load);
+  registerFederationRoutes(router, deps, load);
 
   router.post('/:uid/consent', async (ctx) => {
     const details = await load(ctx);

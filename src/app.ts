@@ -17,6 +17,9 @@ import { publicRoutes } from '../interactions/public-routes.ts';
 import { accountAreaRoutes } from '../interactions/account/routes.ts';
 import type { AccountAreaDeps } from '../interactions/account/account-deps.ts';
 import { registrationCookie } from '../interactions/registration-cookie.ts';
+import { federationPublicRoutes } from '../interactions/federation-public.ts';
+import { linkPending } from '../interactions/federation-link.ts';
+import { upstreamLogout } from '../interactions/federation-logout.ts';
 import { usesHttps } from './shared/urls.ts';
 import { sessionLimitsOf } from './oidc/index.ts';
 
@@ -70,6 +73,7 @@ export function createApp(container: Container): KontorApp {
     },
     secondFactors: container.secondFactors,
     composer: container.composer,
+    federation: container.federation && { ...container.federation, linkPending: linkPending({ ...container.federation, secureCookies: https }) },
     clock: container.clock,
     settings: {
       registration: config.registration,
@@ -116,6 +120,15 @@ export function createApp(container: Container): KontorApp {
     publicRoutes(deps, pageMiddleware),
     accountAreaRoutes(accountDeps, pageMiddleware),
   ];
+  const federation = container.federation;
+  if (federation && deps.federation) {
+    const backchannelLogout = async (upstreamId: string, token: string) => {
+      const outcome = await federation.backchannel.receive(upstreamId, token);
+      if (outcome) await deps.audit({ type: 'federation.logout_received', details: { upstream: upstreamId, sessions: outcome.ended } });
+      return outcome !== undefined;
+    };
+    routers.push(federationPublicRoutes({ deps, federation: deps.federation, backchannelLogout }, pageMiddleware));
+  }
   if (config.env === 'development' && config.devFeatures) routers.push(devMailRoutes(container.outbox, views, pageMiddleware));
   app.use(csrf.guard(routers, errorResponder(logger, views)));
   for (const router of routers) {
@@ -123,6 +136,10 @@ export function createApp(container: Container): KontorApp {
     app.use(router.allowedMethods());
   }
 
+  if (deps.federation) {
+    const sessionCookie = https ? '__Host-kontor.session' : '_session';
+    app.use(upstreamLogout({ provider: () => container.provider, federation: deps.federation, issuer: config.issuer, sessionCookie, secure: https, logger }));
+  }
   app.use(sharedCaching(config.keys.reloadSeconds));
   app.use(container.live.middleware);
   return Object.assign(app, { routers });

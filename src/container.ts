@@ -22,6 +22,7 @@ import { AccountSessions, AccountSignOut, createProvider, KeyService, LiveProvid
 import { LoginThrottleService, RateLimiter } from './rate-limits/index.ts';
 import { AccountAreaSessions, AccountLogin } from './self-service/index.ts';
 import { VerificationService } from './verification/index.ts';
+import { FederatedAccounts, FederationService, UpstreamBackchannelLogout, UpstreamDirectory } from './federation/index.ts';
 import { Views } from './http/views.ts';
 import { systemClock, type Clock } from './shared/clock.ts';
 import type { Logger } from './shared/logger.ts';
@@ -69,6 +70,54 @@ export interface Container {
   accountLogin: AccountLogin;
   /** An account's live login sessions (the IdP's), for the account area's guard and sessions list. */
   accountSessions: AccountSessions;
+  /** Login with another state's service account; absent when no upstream is configured and enabled. */
+  federation?: FederationParts;
+}
+
+export interface FederationParts {
+  directory: UpstreamDirectory;
+  service: FederationService;
+  accounts: FederatedAccounts;
+  backchannel: UpstreamBackchannelLogout;
+}
+
+/** The federation services, when the configuration names enabled upstreams. */
+function federationParts(
+  config: LoadedConfig,
+  deps: {
+    em: Database['orm']['em'];
+    clock: Clock;
+    logger: Logger;
+    audit: AuditLog;
+    accounts: AccountService;
+    credentials: CredentialService;
+    signOut: AccountSignOut;
+    rateLimiter: RateLimiter;
+  },
+): FederationParts | undefined {
+  // Plain http to upstreams on this machine only outside production (the demo providers, tests).
+  const directory = new UpstreamDirectory(config.federation.upstreams, { allowLoopbackHttp: config.env !== 'production' });
+  if (!directory.any) return undefined;
+  const service = new FederationService({ em: deps.em, directory, issuer: config.issuer, secret: config.secret, clock: deps.clock, logger: deps.logger });
+  const accounts = new FederatedAccounts({
+    em: deps.em,
+    accounts: deps.accounts,
+    credentials: deps.credentials,
+    audit: deps.audit,
+    consents: config.registration.consents,
+    finishRequest: (tx, requestId) => service.finish(tx, requestId),
+  });
+  const backchannel = new UpstreamBackchannelLogout({
+    directory,
+    clock: deps.clock,
+    logger: deps.logger,
+    accountOf: (issuer, subject) => deps.credentials.accountOfFederated(issuer, subject),
+    endSessions: (input) => deps.signOut.endUpstreamSessions(input),
+    // One hit per token id within the window: the rate-limit counters double as the jti replay cache.
+    rememberJti: async (upstreamId, jti) =>
+      (await deps.rateLimiter.hit('federation-logout-jti', `${upstreamId} ${jti}`, { limit: 1, windowSeconds: 3600 })).allowed,
+  });
+  return { directory, service, accounts, backchannel };
 }
 
 /**
@@ -194,8 +243,10 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
   const accountAreaSessions = new AccountAreaSessions(em, config.secret, clock, { idleMinutes: config.session.idleMinutes, maxHours: config.session.maxHours });
   const accountLogin = new AccountLogin(config.issuer, config.secret, clock);
   const accountSessions = new AccountSessions(em, clock, sessionLimitsOf(config.session));
+  const federation = federationParts(config, { em, clock, logger, audit, accounts, credentials, signOut, rateLimiter });
 
   return {
+    federation,
     config,
     logger,
     db,

@@ -5,6 +5,8 @@ import { listen, PortUnavailable } from './shared/listen.ts';
 import { startKontor } from './server.ts';
 import { createDemoPortal } from './demo-portal/app.ts';
 import { DEMO_CLIENT_ID, DEMO_ACCOUNT, demoClientSecret } from './dev/seed.ts';
+import { demoUpstreamConfig } from './dev/demo-upstreams.ts';
+import { startDevUpstreams } from './example-upstream/dev-upstreams.ts';
 
 /** Entry point: config → database → container → app → listen; SIGTERM/SIGINT shut down gracefully. */
 async function main(): Promise<void> {
@@ -42,6 +44,20 @@ async function main(): Promise<void> {
   if (portalServer) {
     await listen(portalServer, config.demoPortal.port, config.host, 'KONTOR_DEMO_PORT', 'demo portal');
     closers.push(() => new Promise((resolve) => portalServer.close(() => resolve())));
+  }
+
+  // The example federal states (issue 18) start before Kontor, which offers them on its login page.
+  if (withDemo) {
+    const states = await startDevUpstreams({
+      kontorIssuer: config.issuer,
+      basePort: config.demoPortal.upstreamPort,
+      host: config.host,
+      secret: config.secret,
+      logger,
+    });
+    closers.push(states.close);
+    config = { ...config, federation: { upstreams: [...config.federation.upstreams, ...states.upstreams.map(demoUpstreamConfig)] } };
+    logger.info({ states: states.upstreams.map((state) => ({ name: state.name.de, issuer: state.issuer })) }, 'example federal states are listening');
   }
 
   // A signal during start-up waits for it to finish (migrations, lock file) and then closes cleanly.

@@ -115,7 +115,7 @@ export async function reloadKeys(container: Container, logger: Logger): Promise<
 /**
  * Deletes what has outlived its purpose: expired protocol artifacts, retired keys, unconfirmed
  * registrations past their period, old link tokens, ended rate-limit windows, TOTP enrolments abandoned
- * a day ago, old sent mail, release-ledger rows past `ledger.retentionDays` and ended account-area sessions.
+ * a day ago, old sent mail, release-ledger rows past `ledger.retentionDays` ended account-area sessions and expired trips to upstreams.
  */
 export async function purge(container: Container, logger: Logger): Promise<void> {
   try {
@@ -130,6 +130,7 @@ export async function purge(container: Container, logger: Logger): Promise<void>
       sentMail: await container.outbox.purgeSent(container.config.mail.keepSentDays),
       ledgerRows: await container.releases.purge(),
       accountAreaSessions: await container.accountAreaSessions.purge(),
+      federationRequests: (await container.federation?.service.purge()) ?? 0,
     };
     if (Object.values(counts).some((count) => count > 0)) logger.info(counts, 'purged expired records');
   } catch (error) {

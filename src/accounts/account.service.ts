@@ -3,7 +3,8 @@ import type { EntityManager } from '@mikro-orm/sql';
 import { AppError } from '../shared/app-error.ts';
 import { Account } from './account.entity.ts';
 import { AccountRepository } from './account.repository.ts';
-import { enteredAttributes, upsertAttributes } from './attributes.ts';
+import { enteredAttributes, upsertAttributes, type AttributeWrite } from './attributes.ts';
+import { AccountConsent } from './account-consent.entity.ts';
 import { emailAddress, normalizeEmail } from './email.ts';
 
 export const operatorAccountInput = z.object({
@@ -17,6 +18,17 @@ export type OperatorAccountInput = z.input<typeof operatorAccountInput>;
 
 /** Sets a password inside the caller's transaction (the credentials domain owns that table). */
 export type PasswordSetter = (em: EntityManager, accountId: string, password: string) => Promise<void>;
+
+/** What a federated first arrival creates (see {@link AccountService.createFederated}). */
+export interface FederatedAccountInput {
+  email: string;
+  emailVerified: boolean;
+  givenName: string;
+  familyName: string;
+  locale: 'de' | 'en';
+  attributes: AttributeWrite[];
+  consents: { id: string; version: string; granted: boolean }[];
+}
 
 export class AccountService {
   private readonly em: EntityManager;
@@ -58,6 +70,35 @@ export class AccountService {
       await setPassword(em, account.id, data.password);
       return account;
     });
+  }
+
+  /**
+   * Creates the account of a person who arrived from another state's service account, in the caller's
+   * transaction: names and address from the upstream's claims, each attribute at the level the upstream's
+   * trust mapping gives it, and the deployment's consents as the person decided them on the first-arrival
+   * page. An address already used by an account here is refused (`federation.email_taken`): Kontor never
+   * links by e-mail, and one address names one account.
+   */
+  async createFederated(tx: EntityManager, input: FederatedAccountInput): Promise<string> {
+    if (await new AccountRepository(tx).findByEmail(input.email)) throw new AppError('federation.email_taken', 409);
+    const now = new Date();
+    const account = tx.create(Account, {
+      email: input.email,
+      emailNormalized: normalizeEmail(input.email),
+      emailVerified: input.emailVerified,
+      givenName: input.givenName.slice(0, 100),
+      familyName: input.familyName.slice(0, 100),
+      locale: input.locale,
+      status: 'active',
+      createdAt: now,
+      updatedAt: now,
+    });
+    for (const consent of input.consents) {
+      tx.create(AccountConsent, { account: account.id, consentId: consent.id, version: consent.version, granted: consent.granted, decidedAt: now });
+    }
+    await tx.flush();
+    await upsertAttributes(tx, account.id, input.attributes);
+    return account.id;
   }
 
   findById(id: string): Promise<Account | null> {

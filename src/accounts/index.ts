@@ -4,7 +4,8 @@ import { AccountAttribute } from './account-attribute.entity.ts';
 // The entities stay private (no other domain queries this domain's tables); `entities` hands them to the ORM.
 export { ACCOUNT_STATUSES, SALUTATIONS } from './account.entity.ts';
 export { AccountRepository, loginFilter } from './account.repository.ts';
-export { AccountService, type OperatorAccountInput, type PasswordSetter } from './account.service.ts';
+export { AccountService, type FederatedAccountInput, type OperatorAccountInput, type PasswordSetter } from './account.service.ts';
+export type { AttributeWrite } from './attributes.ts';
 export { ATTRIBUTE_SOURCES, type AttributeSource } from './account-attribute.entity.ts';
 export { AccountAttributeReader, type StoredAttribute } from './attribute.repository.ts';
 export { emailAddress, mailGreeting, NEUTRAL_GREETING, normalizeEmail } from './email.ts';

@@ -26,6 +26,11 @@ export const AUDIT_TYPES = [
   'recovery_codes.created',
   'recovery_code.used',
   'credential.removed',
+  'login.federated_succeeded',
+  'login.federated_failed',
+  'federation.account_created',
+  'federation.linked',
+  'federation.logout_received',
 ] as const;
 export type AuditType = (typeof AUDIT_TYPES)[number];
 

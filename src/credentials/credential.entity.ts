@@ -6,7 +6,7 @@ import { Account } from '../accounts/account.entity.ts';
  * The kinds of credential an account can hold. A new login means (eID card pseudonym, another state's
  * account, passkey) adds its name here and a migration widens the check constraint.
  */
-export const CREDENTIAL_TYPES = ['password', 'totp', 'email_code', 'recovery_code'] as const;
+export const CREDENTIAL_TYPES = ['password', 'totp', 'email_code', 'recovery_code', 'federated'] as const;
 export type CredentialType = (typeof CREDENTIAL_TYPES)[number];
 
 /**
@@ -14,7 +14,8 @@ export type CredentialType = (typeof CREDENTIAL_TYPES)[number];
  * - `secretHash`: what is verified without being stored (the password as argon2id PHC, a recovery code as
  *   HMAC-SHA256 under a key derived from KONTOR_SECRET).
  * - `secretEncrypted`: what must be read back (the TOTP secret, AES-256-GCM bound to the row id).
- * - `identifier`: who the credential names upstream (later: card pseudonym, issuer + subject).
+ * - `identifier`: who the credential names upstream: for `federated`, the upstream's issuer and subject
+ *   (`federatedIdentifier`), unique, so one upstream identity belongs to one account (later: card pseudonym).
  * - `lastUsedStep`: the newest RFC 6238 time step accepted, so a TOTP code never counts twice.
  * - `confirmedAt`: null while a TOTP enrolment waits for its first code.
  * - `lastUsedAt`: for a recovery code, the moment it was spent (it never works again).
@@ -48,8 +49,15 @@ export const CredentialSchema = defineEntity({
     { name: 'credential_one_totp', properties: ['account'], where: "type = 'totp' and confirmed_at is not null" },
     { name: 'credential_one_pending_totp', properties: ['account'], where: "type = 'totp' and confirmed_at is null" },
     { name: 'credential_one_email_code', properties: ['account'], where: "type = 'email_code'" },
+    // OIDC Core §2: iss + sub is the only stable key of an upstream identity; never an e-mail or a name.
+    { name: 'credential_federated_identity', properties: ['identifier'], where: "type = 'federated'" },
   ],
 });
 
 export class Credential extends CredentialSchema.class {}
 CredentialSchema.setClass(Credential);
+
+/** The identifier of an upstream identity: issuer and subject (OIDC Core §5.7: `sub` is unique only within its issuer). */
+export function federatedIdentifier(issuer: string, subject: string): string {
+  return `${issuer} ${subject}`;
+}

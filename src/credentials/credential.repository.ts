@@ -23,6 +23,11 @@ export class CredentialRepository {
     return this.em.findOne(Credential, { type: 'password', account: loginFilter(identifier) }, { populate: ['account'], strategy: 'joined' });
   }
 
+  /** The federated credential with this issuer + subject identifier, with its account's id. */
+  federated(identifier: string): Promise<Credential | null> {
+    return this.em.findOne(Credential, { type: 'federated', identifier });
+  }
+
   passwordOf(accountId: string): Promise<Credential | null> {
     return this.em.findOne(Credential, { type: 'password', account: accountId });
   }

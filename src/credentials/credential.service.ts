@@ -1,14 +1,14 @@
 import type { EntityManager } from '@mikro-orm/sql';
 import type { AuditLog } from '../audit/index.ts';
 import { AppError } from '../shared/app-error.ts';
-import type { CredentialType } from './credential.entity.ts';
+import { federatedIdentifier, type CredentialType } from './credential.entity.ts';
 import { CredentialRepository, type CredentialSummary } from './credential.repository.ts';
 
 /**
  * The credentials a login can start with. Today only the password; the eID card pseudonym, another state's
  * account and the passkey join this list when they arrive.
  */
-const FIRST_FACTORS: readonly CredentialType[] = ['password'];
+const FIRST_FACTORS: readonly CredentialType[] = ['password', 'federated'];
 
 /** A second factor the login asks for after the first; recovery codes only stand in for one. */
 function isSecondFactor(credential: CredentialSummary): boolean {
@@ -23,6 +23,24 @@ export class CredentialService {
   constructor(em: EntityManager, audit: AuditLog) {
     this.em = em;
     this.audit = audit;
+  }
+
+  /** The account an upstream identity (issuer + subject) belongs to, if any. */
+  async accountOfFederated(issuer: string, subject: string): Promise<string | undefined> {
+    const row = await new CredentialRepository(this.em.fork()).federated(federatedIdentifier(issuer, subject));
+    return row ? row.account.id : undefined;
+  }
+
+  /**
+   * Adds an upstream identity to an account in the caller's transaction. The unique index refuses a second
+   * account for the same identity (`federation.identity_taken`), so two concurrent first arrivals cannot both win.
+   */
+  async addFederated(tx: EntityManager, accountId: string, issuer: string, subject: string): Promise<void> {
+    const repository = new CredentialRepository(tx);
+    const identifier = federatedIdentifier(issuer, subject);
+    if (await repository.federated(identifier)) throw new AppError('federation.identity_taken', 409);
+    repository.create(accountId, 'federated', { identifier, confirmedAt: new Date() });
+    await tx.flush();
   }
 
   /** The account's credentials without their secrets (the account area). */

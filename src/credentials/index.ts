@@ -3,7 +3,7 @@ export { PasswordHasher, type Argon2Parameters } from './password-hasher.ts';
 export { PasswordService, type AuthenticationResult, type PasswordCheck } from './password.service.ts';
 export { LoginService, type LoginAttempt, type LoginOutcome } from './login.service.ts';
 export { PasswordResetService, type ResetRequest } from './password-reset.service.ts';
-export { CREDENTIAL_TYPES, type CredentialType } from './credential.entity.ts';
+export { CREDENTIAL_TYPES, federatedIdentifier, type CredentialType } from './credential.entity.ts';
 export type { CredentialSummary } from './credential.repository.ts';
 export { CredentialService } from './credential.service.ts';
 export { TotpCredentials, type TotpEnrolment } from './totp.service.ts';

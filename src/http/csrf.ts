@@ -19,7 +19,7 @@ export function csrfCookieName(secureCookies: boolean): string {
 /**
  * The explicit opt-out: put it first in a route's middleware, with the reason, for a route that must
  * accept cross-site requests and authenticates them by other means (a bearer token, a signed request).
- * No route of ours needs it today.
+ * The first use: upstream back-channel logout (interactions/federation-public.ts).
  */
 export function csrfExempt(reason: string): Middleware {
   const passThrough: Middleware = (_ctx, next) => next();

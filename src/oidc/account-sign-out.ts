@@ -78,6 +78,26 @@ export class AccountSignOut {
     return chosen.length;
   }
 
+  /**
+   * Ends the sessions that stand on a login at upstream `upstreamId` (a federated step in the session's
+   * `kontor` steps): the one with the upstream's session id `sid`, or, with `sub` only, every such session
+   * of `accountId` (OIDC Back-Channel Logout 1.0 §2.7). Returns the sessions that ended.
+   */
+  async endUpstreamSessions(input: { upstreamId: string; sid?: string; accountId?: string }): Promise<number> {
+    const step = JSON.stringify([{ upstream: input.upstreamId, ...(input.sid ? { sid: input.sid } : {}) }]);
+    const rows = await this.em.fork().execute<Array<{ uid: string; account_id: string }>>(
+      `select uid, account_id from oidc_payload where kind = 'Session' and account_id is not null and (expires_at is null or expires_at > now())
+           and payload->'kontor'->'steps' @> ?::jsonb ${input.accountId ? 'and account_id = ?' : ''}`,
+      input.accountId ? [step, input.accountId] : [step],
+      'all',
+    );
+    const byAccount = new Map<string, string[]>();
+    for (const row of rows) byAccount.set(row.account_id, [...(byAccount.get(row.account_id) ?? []), row.uid]);
+    let ended = 0;
+    for (const [accountId, uids] of byAccount) ended += await this.endSessions(accountId, { uids }, 'upstream_logout');
+    return ended;
+  }
+
   /** The clients this account has a stored grant (a remembered consent) with, found by the account index. */
   async grantedClients(accountId: string): Promise<string[]> {
     const rows = await this.em

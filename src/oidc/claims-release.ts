@@ -1,6 +1,7 @@
 import { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { claimPolicyOf, PROTOCOL_CLAIMS, type ClaimCatalogue, type ClaimsComposer, type ReleaseRecorder } from '../consent/index.ts';
 import { authnMeansOf, levelOfAcr, TRUST_LEVELS, type AuthenticationLevel } from '../trust/index.ts';
+import { trustOf } from './session-trust.ts';
 
 /** The client metadata Kontor adds (i16 contract): what a portal may receive, how consent is asked, who it is. */
 export const KONTOR_CLIENT_METADATA = [
@@ -56,6 +57,7 @@ interface TokenLike {
   kind?: string;
   acr?: string;
   amr?: string[];
+  sessionUid?: string;
   extra?: { acr?: unknown };
 }
 
@@ -64,6 +66,20 @@ function sessionLevelOf(token: TokenLike | undefined): AuthenticationLevel {
   const acr = token?.acr ?? (typeof token?.extra?.acr === 'string' ? token.extra.acr : undefined);
   // No acr known: the lowest login level, so a claim with a minimum is withheld rather than released.
   return (acr && levelOfAcr(acr)) || 'niedrig';
+}
+
+/**
+ * The method of the login step a token stands on (its session's step at the token's level), for
+ * `sk_authn_means`: a federated login's amr is the upstream's own and does not name the means. Undefined
+ * when the session is gone (then amr decides).
+ */
+async function loginMethodOf(ctx: KoaContextWithOIDC, token: TokenLike | undefined): Promise<string | undefined> {
+  const session = ctx.oidc.session?.accountId ? ctx.oidc.session : token?.sessionUid ? await ctx.oidc.provider.Session.findByUid(token.sessionUid) : undefined;
+  const trust = session ? trustOf(session as { kontor?: unknown }) : undefined;
+  if (!trust) return undefined;
+  const level = sessionLevelOf(token);
+  const steps = trust.steps.filter((step) => step.level === level);
+  return steps.at(-1)?.method;
 }
 
 /**
@@ -118,7 +134,9 @@ export function findAccountThroughComposer(composer: ClaimsComposer, releases: R
         const purpose = typeof metadata.sk_purpose === 'string' ? metadata.sk_purpose : null;
         await releases.record({ accountId: sub, clientId: client.clientId, use, claims: composition.released, at: now(), purpose });
         const claims = { ...composition.claims, sub };
-        return use === 'id_token' ? { ...claims, sk_authn_means: authnMeansOf(tokenLike?.amr) } : claims;
+        return use === 'id_token'
+          ? { ...claims, sk_authn_means: authnMeansOf(tokenLike?.amr, await loginMethodOf(ctx as KoaContextWithOIDC, tokenLike)) }
+          : claims;
       },
     };
   };

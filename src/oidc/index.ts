@@ -7,6 +7,7 @@ export { LiveProvider } from './live-provider.ts';
 export { SIGNING_ALGORITHMS, type SigningAlgorithm } from './keys/signing-key.entity.ts';
 export {
   sessionAuthentication,
+  trustOf,
   authenticationStepSchema,
   sessionLimitsOf,
   acrRequestOf,

@@ -33,6 +33,14 @@ export const authenticationStepSchema = z.object({
   amr: z.array(z.string().min(1).max(20)).min(1).max(10),
   level: z.enum(AUTHENTICATION_LEVELS),
   at: z.number().int().nonnegative(),
+  /** A federated step's upstream (config id) and its session id (OIDC Back-Channel Logout 1.0 §2.1 `sid`). */
+  upstream: z
+    .string()
+    .regex(/^[a-z0-9-]{1,40}$/)
+    .optional(),
+  sid: z.string().min(1).max(255).optional(),
+  /** Set for an upstream configured with `sso: false`: the step counts only for this portal. */
+  client: z.string().min(1).max(255).optional(),
 });
 
 export const sessionTrustSchema = z.object({
@@ -73,6 +81,14 @@ export function keepTrustInSessions(provider: Provider): void {
   Object.defineProperty(Session, 'IN_PAYLOAD', { configurable: true, get: () => [...fields, 'kontor'] });
 }
 
+/**
+ * The steps that count for a request of `clientId`: a step bound to one portal (federated login from an
+ * upstream with `sso: false`) gives no single sign-on into the others, which send the person upstream anew.
+ */
+export function stepsForClient<T extends { client?: string }>(steps: T[], clientId: string | undefined): T[] {
+  return steps.filter((step) => !step.client || step.client === clientId);
+}
+
 /** The per-level limits of the configuration, in seconds. */
 export function sessionLimitsOf(session: Config['session']): SessionLimits {
   return {
@@ -98,11 +114,13 @@ export async function sessionAuthentication(
   sessionId: string | undefined,
   now: number,
   limits: SessionLimits,
+  clientId?: string,
 ): Promise<SessionAuthentication | undefined> {
   if (!sessionId) return undefined;
   const session = (await provider.Session.find(sessionId)) as ({ accountId?: string; kontor?: unknown } & object) | undefined;
   if (!session?.accountId) return undefined;
-  const trust = trustOf(session);
+  const stored = trustOf(session);
+  const trust = stored && { ...stored, steps: stepsForClient(stored.steps, clientId) };
   if (!trust) return undefined;
   const current = currentAuthentication(trust.steps, trust.lastActiveAt, now, limits);
   if (!current) return undefined;

@@ -13,6 +13,11 @@ export interface AuthenticatorResult {
   method: string;
   amr: string[];
   level: AuthenticationLevel;
+  /** For a federated login: the upstream's id in the configuration, and its session id (back-channel logout names it). */
+  upstream?: string;
+  sid?: string;
+  /** For an upstream configured with `sso: false`: the one portal this login counts for. */
+  client?: string;
 }
 
 /**
@@ -21,18 +26,23 @@ export interface AuthenticatorResult {
  * (RFC 8176 §2), the level the higher of both.
  */
 export function combineSteps(previous: AuthenticationStep | undefined, result: AuthenticatorResult, at: number): AuthenticationStep {
-  if (!previous) return { method: result.method, amr: [...result.amr], level: result.level, at };
+  const origin = result.upstream
+    ? { upstream: result.upstream, ...(result.sid ? { sid: result.sid } : {}), ...(result.client ? { client: result.client } : {}) }
+    : {};
+  if (!previous) return { method: result.method, amr: [...result.amr], level: result.level, at, ...origin };
   const factors = [...new Set([...previous.amr, ...result.amr].filter((value) => value !== 'mfa'))];
   const amr = factors.length >= 2 || previous.amr.includes('mfa') || result.amr.includes('mfa') ? [...factors, 'mfa'] : factors;
-  return { method: result.method, amr, level: higherOf(previous.level, result.level), at };
+  return { method: result.method, amr, level: higherOf(previous.level, result.level), at, ...origin };
 }
 
 /**
  * `sk_authn_means` (TRUST-AND-CLAIMS.md): how the person logged in, in the words of the BundID interface.
- * Derived from `amr` because that is what a code or refresh token carries to the token endpoint: a smart
- * card with PIN is the eID card; everything else so far is the service account's own username login.
+ * From the login step's method when it is known: another state's account is `FINK` whatever amr its
+ * upstream reported. Otherwise from `amr`, which is what a code or refresh token carries to the token
+ * endpoint: a smart card with PIN is the eID card; everything else is the service account's own username login.
  */
-export function authnMeansOf(amr: readonly string[] | undefined): string {
+export function authnMeansOf(amr: readonly string[] | undefined, method?: string): string {
+  if (method === 'federated') return 'FINK';
   if (amr?.includes('sc')) return 'eID';
   return 'Benutzername';
 }

@@ -10,6 +10,11 @@ export interface AuthenticationStep {
   amr: string[];
   level: AuthenticationLevel;
   at: number;
+  /** A federated step: the upstream it came from and that upstream's session id (for logout both ways). */
+  upstream?: string;
+  sid?: string;
+  /** Counts only for this portal (a federated login from an upstream without SSO). */
+  client?: string;
 }
 
 /** How long a session keeps a level (TR-03160-1): from the step that reached it, and since the last use. */
