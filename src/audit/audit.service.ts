@@ -26,6 +26,9 @@ export const AUDIT_TYPES = [
   'recovery_codes.created',
   'recovery_code.used',
   'credential.removed',
+  'profile.changed',
+  'email.change_requested',
+  'email.changed',
 ] as const;
 export type AuditType = (typeof AUDIT_TYPES)[number];
 
