@@ -15,6 +15,9 @@ import {
 import type * as oidc from 'openid-client';
 import { AuditEvent } from '../src/audit/audit-event.entity.ts';
 import { AccountAttributeReader } from '../src/accounts/index.ts';
+import { openAccountArea, reauthenticate, formEndingWith } from './helpers/account-area.ts';
+import { decodeEntities, type AgentResponse } from './helpers/browser-agent.ts';
+import { fieldError } from './helpers/registration.ts';
 
 const LINK = '/account/email/confirm?token=';
 
@@ -147,6 +150,84 @@ describe('e-mail change (seed 001 "E-Mail-Adresse ändern")', () => {
     await expect(request(user, 'müller@example.org')).rejects.toMatchObject({ code: 'account.email_ascii_only' });
     await expect(request(user, user.email.toUpperCase())).rejects.toMatchObject({ code: 'account.email_change_same' });
   });
+  describe('the pages /account/email and the link', () => {
+    /** The visible text of a page without its markup (and the CSRF token, which differs per response). */
+    const visible = (page: AgentResponse) => decodeEntities(page.body.replace(/<input type="hidden"[^>]*>/g, '').replace(/<[^>]+>/g, ' ')).replace(/\s+/g, ' ');
+
+    async function submit(agent: BrowserAgent, newEmail: string, newEmailConfirmation = newEmail): Promise<AgentResponse> {
+      const form = formEndingWith((await agent.get('/account/email')).body, '/account/email');
+      return agent.post(form.action, { ...form.fields, newEmail, newEmailConfirmation });
+    }
+
+    it('asks for the address twice, then confirms it by a button on the link page, without the area session', async () => {
+      const user = await createUser(kontor);
+      const { agent } = await openAccountArea(kontor, user);
+      const address = freshAddress();
+      const mismatch = await submit(agent, address, `x${address}`);
+      expect(mismatch.status).toBe(400);
+      expect(fieldError(mismatch, 'newEmailConfirmation')).toBe('Die beiden E-Mail-Adressen stimmen nicht überein.');
+      expect(mismatch.body).toContain(`value="${address}"`);
+      const same = await submit(agent, user.email);
+      expect(fieldError(same, 'newEmail')).toContain('bereits Ihre E-Mail-Adresse');
+
+      const sent = await submit(agent, address);
+      expect(sent.status).toBe(200);
+      expect(visible(sent)).toContain(`Wir haben Ihnen einen Link an die neue Adresse ${address} gesendet`);
+      const link = SmtpSink.linkIn((await smtp.waitFor(address))[0]!, `${kontor.url}${LINK}`);
+
+      // Another device, no session: a GET shows the button only (mail scanners prefetch links).
+      const elsewhere = new BrowserAgent(kontor.url);
+      const confirmPage = await elsewhere.get(link);
+      expect(confirmPage.status).toBe(200);
+      expect((await kontor.container.accounts.findById(user.accountId))?.email).toBe(user.email);
+      const button = formEndingWith(confirmPage.body, '/account/email/confirm');
+      const done = await elsewhere.post(button.action, button.fields);
+      expect(done.status).toBe(200);
+      expect(visible(done)).toContain('Ihre neue E-Mail-Adresse ist aktiviert');
+      expect((await kontor.container.accounts.findById(user.accountId))?.email).toBe(address);
+
+      const again = await elsewhere.post(button.action, button.fields);
+      expect(again.status).toBe(410);
+      expect(visible(again)).toContain('Dieser Link gilt nicht mehr');
+      expect((await elsewhere.get(link)).status).toBe(410);
+    });
+
+    it('answers a taken address with the same status and page as a free one', async () => {
+      const user = await createUser(kontor);
+      const owner = await createUser(kontor);
+      const { agent } = await openAccountArea(kontor, user);
+      const free = freshAddress();
+      const taken = owner.email;
+      const started = Date.now();
+      const forFree = await submit(agent, free);
+      const freeMs = Date.now() - started;
+      const startedTaken = Date.now();
+      const forTaken = await submit(agent, taken);
+      const takenMs = Date.now() - startedTaken;
+      expect(forTaken.status).toBe(forFree.status);
+      expect(visible(forTaken).replace(taken, 'ADDRESS')).toBe(visible(forFree).replace(free, 'ADDRESS'));
+      // Both are padded to the same minimum (250 ms): neither answers faster than it.
+      expect(Math.min(freeMs, takenMs)).toBeGreaterThanOrEqual(250);
+      await smtp.waitFor(user.email, 2);
+      expect(smtp.to(taken).filter((mail) => mail.text.includes(LINK))).toHaveLength(0);
+    });
+
+    it('needs a fresh login for the form and for the request', async () => {
+      const user = await createUser(kontor);
+      const { agent } = await openAccountArea(kontor, user);
+      const form = formEndingWith((await agent.get('/account/email')).body, '/account/email');
+      kontor.clock.advance(6 * 60);
+      const before = smtp.mails.length;
+      const post = await agent.post(form.action, { ...form.fields, newEmail: freshAddress(), newEmailConfirmation: 'x' });
+      expect(post.location).toBe('/account/login?return=%2Faccount%2Femail&reauth=1');
+      const get = await agent.get('/account/email');
+      expect(get.location).toBe('/account/login?return=%2Faccount%2Femail&reauth=1');
+      const back = await reauthenticate(agent, await agent.follow(get), { password: user.password, username: user.email });
+      expect(back.url).toBe(`${kontor.url}/account/email`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(smtp.mails.slice(before).filter((mail) => mail.to.includes(user.email))).toHaveLength(0);
+    });
+  });
 });
 
 describe('e-mail change rate limits', () => {
@@ -176,5 +257,18 @@ describe('e-mail change rate limits', () => {
     const other = await createUser(kontor);
     expect(await changes.requestEmailChange(other.accountId, 'b1@example.net', context)).toMatchObject({ kind: 'limited' });
     expect((await changes.requestEmailChange(other.accountId, 'b1@example.net', { ...context, ip: '203.0.113.8' })).kind).toBe('requested');
+  });
+
+  it('answers the page with 429 and Retry-After once the requests of the account are used up', async () => {
+    const user = await createUser(kontor);
+    const { agent } = await openAccountArea(kontor, user);
+    const statuses: number[] = [];
+    for (const n of [1, 2, 3]) {
+      const form = formEndingWith((await agent.get('/account/email')).body, '/account/email');
+      const response = await agent.post(form.action, { ...form.fields, newEmail: `c${n}@example.net`, newEmailConfirmation: `c${n}@example.net` });
+      statuses.push(response.status);
+      if (response.status === 429) expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0);
+    }
+    expect(statuses).toEqual([200, 200, 429]);
   });
 });

@@ -4,6 +4,9 @@ import { createUser, type TestUser } from './helpers/relying-party.ts';
 import { AuditEvent } from '../src/audit/audit-event.entity.ts';
 import { AccountAttributeReader, ProfileInvalidError } from '../src/accounts/index.ts';
 import { upsertAttributes } from '../src/accounts/attributes.ts';
+import { openAccountArea, reauthenticate, formEndingWith } from './helpers/account-area.ts';
+import { decodeEntities } from './helpers/browser-agent.ts';
+import { fieldError, summaryErrors } from './helpers/registration.ts';
 
 const PROFILE_FIELDS = [
   { name: 'birthYear', type: 'integer', label: { de: 'Geburtsjahr', en: 'Year of birth' }, required: true, min: 1900, max: 'currentYear' },
@@ -93,5 +96,59 @@ describe('profile edit (seed 001 "Benutzerprofil bearbeiten", "Sperrfelder")', (
     expect((await kontor.container.profileUpdates.update(user.accountId, withoutLocked, context)).changed).not.toContain('familyName');
     expect(await attribute(user, 'family_name')).toMatchObject({ value: 'Mustermann', source: 'eid', level: 'hoch' });
     expect((await kontor.container.profileUpdates.update(user.accountId, { ...valid, givenName: 'Eri' }, context)).changed).toEqual(['givenName']);
+  });
+  describe('the page /account/profile', () => {
+    it('shows the current values, locked fields as text with their reason, and keeps the input on an error', async () => {
+      const user = await createUser(kontor);
+      await kontor.container.db.orm.em
+        .fork()
+        .transactional((tx) =>
+          upsertAttributes(tx, user.accountId, [{ name: 'family_name', value: 'Mustermann', level: 'hoch', source: 'eid', verifiedAt: new Date() }]),
+        );
+      const { agent } = await openAccountArea(kontor, user);
+      const page = await agent.get('/account/profile');
+      expect(page.status).toBe(200);
+      expect(page.headers.get('cache-control')).toBe('no-store');
+      const text = decodeEntities(page.body);
+      expect(text).toContain('Sperrfeld: vom Ausweis übernommen');
+      expect(page.body).not.toContain('name="familyName"');
+      expect(page.body).toMatch(/name="givenName"[^>]*value="Erika"/);
+      const form = formEndingWith(page.body, '/account/profile');
+      const refused = await agent.post(form.action, { ...form.fields, givenName: 'Erika1', birthYear: 'neunzehn', city: 'Berlin' });
+      expect(refused.status).toBe(400);
+      expect(fieldError(refused, 'givenName')).toBeDefined();
+      expect(fieldError(refused, 'profile-birthYear')).toContain('Geburtsjahr');
+      expect(summaryErrors(refused)).toHaveLength(2);
+      expect(refused.body).toMatch(/name="givenName"[^>]*value="Erika1"/);
+      expect(refused.body).toMatch(/name="city"[^>]*value="Berlin"/);
+      // The locked field posted anyway (not offered by the page): refused, nothing changes.
+      const locked = await agent.post(form.action, { ...form.fields, ...valid, familyName: 'Musterfrau' });
+      expect(locked.status).toBe(403);
+      const saved = await agent.post(form.action, { ...form.fields, givenName: 'Erika Maria', birthYear: '1964', city: 'Berlin', salutation: 'ms' });
+      expect(saved.status).toBe(303);
+      expect(saved.location).toBe('/account?done=profile');
+      expect(decodeEntities((await agent.get(saved.location!)).body)).toContain('Ihre persönlichen Daten wurden gespeichert.');
+      expect(await kontor.container.accounts.findById(user.accountId)).toMatchObject({ givenName: 'Erika Maria', familyName: 'Mustermann', salutation: 'ms' });
+    });
+
+    it('needs a fresh login for the page and for the change: a refused POST changes nothing', async () => {
+      const user = await createUser(kontor);
+      const { agent } = await openAccountArea(kontor, user);
+      const form = formEndingWith((await agent.get('/account/profile')).body, '/account/profile');
+      kontor.clock.advance(6 * 60);
+      const post = await agent.post(form.action, { ...form.fields, ...valid, givenName: 'Später' });
+      expect(post.status).toBe(303);
+      expect(post.location).toBe('/account/login?return=%2Faccount%2Fprofile&reauth=1');
+      expect((await kontor.container.accounts.findById(user.accountId))?.givenName).toBe('Erika');
+      const get = await agent.get('/account/profile');
+      expect(get.status).toBe(303);
+      expect(get.location).toBe('/account/login?return=%2Faccount%2Fprofile&reauth=1');
+      const back = await reauthenticate(agent, await agent.follow(get), { password: user.password, username: user.email });
+      expect(back.url).toBe(`${kontor.url}/account/profile`);
+      expect(back.status).toBe(200);
+      const fresh = formEndingWith(back.body, '/account/profile');
+      expect((await agent.post(fresh.action, { ...fresh.fields, ...valid, givenName: 'Später' })).status).toBe(303);
+      expect((await kontor.container.accounts.findById(user.accountId))?.givenName).toBe('Später');
+    });
   });
 });
