@@ -172,6 +172,9 @@ export const configSchema = z.object({
     passwordHashPerIp: window,
     /** Wrong passwords on one confirmation link before the link refuses further attempts. */
     confirmAttemptsPerLink: window,
+    /** E-mail change requests in the account area, per IP and per account (each sends mail). */
+    emailChangePerIp: window,
+    emailChangePerAccount: window,
     /** Second-factor code entries per IP (all accounts together). */
     secondFactorPerIp: window,
     /** Failed logins for one login name before delays start; each further failure doubles the delay. */

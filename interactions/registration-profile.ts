@@ -9,7 +9,8 @@ import { bodyOf, draftOrRestart, label, requireLoginPrompt, stepsOf, type Errors
 
 // Registration step 2: the deployment's extra profile fields (config registration.profileFields).
 
-function profileFieldViews(fields: ProfileField[], locale: Locale, values: Values, errors: Errors) {
+/** The configured fields as the `profile-field` partial shows them. */
+export function profileFieldViews(fields: ProfileField[], locale: Locale, values: Values, errors: Errors) {
   return fields.map((field) => ({
     name: field.name,
     id: `profile-${field.name}`,

@@ -101,6 +101,8 @@ export function createApp(container: Container): KontorApp {
     loginSessions: container.accountSessions,
     signOut: container.signOut,
     releases: container.releases,
+    profileUpdates: container.profileUpdates,
+    emailChanges: container.emailChanges,
     clientName: (clientId) => container.clients.displayName(clientId),
     settings: {
       issuer: config.issuer,
@@ -109,6 +111,9 @@ export function createApp(container: Container): KontorApp {
       // Half the shortest idle limit of a login session (niedrig's): well before the IdP session would end.
       refreshAfterSeconds: (config.session.idleMinutes * 60) / 2,
       timeZone: config.timeZone,
+      profileFields: config.registration.profileFields,
+      emailChangeHours: config.registration.confirmationHours,
+      minimumResponseMs: MINIMUM_RESPONSE_MS,
     },
   };
   // Every router of ours goes in this list: the CSRF guard covers exactly these, and so does its test.

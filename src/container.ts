@@ -2,7 +2,7 @@ import type Provider from 'oidc-provider';
 import type { LoadedConfig } from '../config/index.ts';
 import { resolvePasswordPolicy, type PasswordPolicy } from '../config/registration.ts';
 import type { Database } from './db/orm.ts';
-import { AccountAttributeReader, AccountService, RegistrationService } from './accounts/index.ts';
+import { AccountAttributeReader, AccountService, EmailChangeService, ProfileUpdateService, RegistrationService } from './accounts/index.ts';
 import { AuditLog } from './audit/index.ts';
 import { ClientService } from './clients/index.ts';
 import { ClaimsComposer, ReleaseLedger, type ReleaseRecorder } from './consent/index.ts';
@@ -51,6 +51,10 @@ export interface Container {
   logins: LoginService;
   registration: RegistrationService;
   passwordReset: PasswordResetService;
+  /** "Meine persönlichen Daten": names and profile fields edited with the registration's rules, locked fields kept. */
+  profileUpdates: ProfileUpdateService;
+  /** The login address changed through a link to the new address (seed 001 "E-Mail-Adresse ändern"). */
+  emailChanges: EmailChangeService;
   /** The account's credentials as a whole (list, remove without locking the person out). */
   credentials: CredentialService;
   /** The second factor at login and its enrolment (TOTP app, e-mailed code, recovery codes). */
@@ -239,6 +243,20 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
     endSessions: (accountId) => signOut.endEverything(accountId, 'password_reset'),
     portalName,
   });
+  const profileUpdates = new ProfileUpdateService({ em, audit, profileFields: config.registration.profileFields, clock });
+  const emailChanges = new EmailChangeService({
+    em,
+    verification,
+    outbox,
+    audit,
+    limiter: rateLimiter,
+    limits: { perIp: limits.emailChangePerIp, perAccount: limits.emailChangePerAccount },
+    issuer: config.issuer,
+    // The registration's confirmation period (24 h by default), as seed 001 gives the link.
+    hours: config.registration.confirmationHours,
+    timeZone: config.timeZone,
+    clock,
+  });
 
   const accountAreaSessions = new AccountAreaSessions(em, config.secret, clock, { idleMinutes: config.session.idleMinutes, maxHours: config.session.maxHours });
   const accountLogin = new AccountLogin(config.issuer, config.secret, clock);
@@ -267,6 +285,8 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
     logins,
     registration,
     passwordReset,
+    profileUpdates,
+    emailChanges,
     credentials,
     secondFactors,
     signOut,

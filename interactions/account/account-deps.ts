@@ -1,5 +1,6 @@
 import type Provider from 'oidc-provider';
-import type { AccountService } from '../../src/accounts/index.ts';
+import type { AccountService, EmailChangeService, ProfileUpdateService } from '../../src/accounts/index.ts';
+import type { ProfileField } from '../../config/registration.ts';
 import type { ReleaseLedger } from '../../src/consent/index.ts';
 import type { SecondFactorService } from '../../src/credentials/index.ts';
 import type { Views } from '../../src/http/views.ts';
@@ -27,6 +28,9 @@ export interface AccountAreaDeps {
   loginSessions: Pick<AccountSessions, 'list' | 'findByClientSid'>;
   signOut: Pick<AccountSignOut, 'endSessions' | 'grantedClients' | 'revokeClient'>;
   releases: Pick<ReleaseLedger, 'byService'>;
+  /** B: "Meine persönlichen Daten" and "E-Mail-Adresse ändern" (issue 17 items 3, 4). */
+  profileUpdates: Pick<ProfileUpdateService, 'view' | 'update'>;
+  emailChanges: Pick<EmailChangeService, 'requestEmailChange' | 'peek' | 'confirmEmailChange'>;
   /** A client's name as people see it. */
   clientName: (clientId: string) => Promise<string | undefined>;
   settings: {
@@ -41,6 +45,12 @@ export interface AccountAreaDeps {
     refreshAfterSeconds: number;
     /** IANA zone of times on the pages (config `timeZone`). */
     timeZone: string;
+    /** B: the deployment's profile fields (config `registration.profileFields`). */
+    profileFields: ProfileField[];
+    /** B: lifetime of the e-mail change link (config `registration.confirmationHours`). */
+    emailChangeHours: number;
+    /** B: the e-mail change request is padded to this (the same timing for a free and a taken address). */
+    minimumResponseMs: number;
   };
 }
 

@@ -7,7 +7,8 @@ import { finishAccountLogin, logoutOfAccountArea, showLoggedOut, startAccountLog
 import { showDashboard } from './dashboard.ts';
 import { endOneSession, endOtherSessions, showSessions } from './sessions.ts';
 // Stage 2 (issue 17): each area's module, imported here with its one line below.
-// import { registerProfileRoutes } from './profile.ts';
+import { registerProfileRoutes } from './profile.ts';
+import { EMAIL_CONFIRM_PATH } from './email-change.ts';
 // import { registerPasswordRoutes } from './password.ts';
 // import { registerSecondFactorRoutes } from './second-factor.ts';
 // import { registerLockRoutes } from './lock.ts';
@@ -15,7 +16,14 @@ import { endOneSession, endOtherSessions, showSessions } from './sessions.ts';
 // import { registerExportRoutes } from './export.ts';
 
 /** The account area's pages that work without its session: the login, its callback, the logout and its end. */
-const OPEN_PATHS = new Set(['/account/login', '/account/callback', '/account/logout', '/account/logged-out']);
+const OPEN_PATHS = new Set([
+  '/account/login',
+  '/account/callback',
+  '/account/logout',
+  '/account/logged-out',
+  // B: the e-mail change link may be opened on another device; the token alone authorises it.
+  EMAIL_CONFIRM_PATH,
+]);
 
 /** Every route under /account: the page middleware, `Cache-Control: no-store` and the guard in front. */
 function registerSessionRoutes(router: Router, deps: AccountAreaDeps): void {
@@ -49,7 +57,7 @@ export function accountAreaRoutes(deps: AccountAreaDeps, pageMiddleware: Middlew
   registerSessionRoutes(router, deps);
   registerDataAccessRoutes(router, deps);
   // Stage 2 (issue 17), one line each:
-  // registerProfileRoutes(router, deps); // B: /account/profile, /account/email (+ confirmation link)
+  registerProfileRoutes(router, deps); // B: /account/profile, /account/email (+ confirmation link)
   // registerPasswordRoutes(router, deps); // C: /account/password
   // registerSecondFactorRoutes(router, deps); // C: /account/second-factor/...
   // registerLockRoutes(router, deps); // D: /account/lock (+ unlock link)

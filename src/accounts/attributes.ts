@@ -83,3 +83,8 @@ function stronger(write: AttributeWrite, row: AccountAttribute): boolean {
   if (higherOf(write.level, row.level) !== row.level) return true;
   return write.level === row.level && ATTRIBUTE_SOURCES.indexOf(write.source) > ATTRIBUTE_SOURCES.indexOf(row.source);
 }
+
+/** Deletes attributes in the caller's transaction (a value the person cleared: no fact is left to keep). */
+export async function removeAttributes(tx: EntityManager, accountId: string, names: string[]): Promise<void> {
+  if (names.length) await tx.nativeDelete(AccountAttribute, { account: accountId, name: { $in: names } });
+}

@@ -8,6 +8,9 @@ export { AccountService, type FederatedAccountInput, type OperatorAccountInput, 
 export type { AttributeWrite } from './attributes.ts';
 export { ATTRIBUTE_SOURCES, type AttributeSource } from './account-attribute.entity.ts';
 export { AccountAttributeReader, type StoredAttribute } from './attribute.repository.ts';
+export { EmailChangeService, maskAddress, type EmailChangeDeps, type EmailChangeOutcome, type EmailChangeRequestOutcome } from './email-change.service.ts';
+export { lockReasonOf } from './profile-locks.ts';
+export { ProfileInvalidError, ProfileUpdateService, type ProfileView } from './profile-update.service.ts';
 export { emailAddress, mailGreeting, NEUTRAL_GREETING, normalizeEmail } from './email.ts';
 export { freeTextProblem, NAME_PATTERN, type FreeTextProblem } from './free-text.ts';
 export { describePasswordPolicy, passwordViolations, type PasswordRule } from './password-policy.ts';

@@ -31,6 +31,9 @@ export const AUDIT_TYPES = [
   'federation.account_created',
   'federation.linked',
   'federation.logout_received',
+  'profile.changed',
+  'email.change_requested',
+  'email.changed',
 ] as const;
 export type AuditType = (typeof AUDIT_TYPES)[number];
 

@@ -19,12 +19,15 @@ export interface TokenSubject {
   accountId: string;
   interactionUid: string | null;
   clientId: string | null;
+  /** The address the link was mailed to (for `email_change`: the new address it confirms). */
+  target: string | null;
 }
 
 interface TokenRow {
   account_id: string;
   interaction_uid: string | null;
   client_id: string | null;
+  target: string | null;
 }
 
 const TOKEN_FORMAT = /^[A-Za-z0-9_-]{43}$/;
@@ -82,7 +85,7 @@ export class VerificationService {
     const rows = await this.em
       .fork()
       .execute<TokenRow[]>(
-        'select account_id, interaction_uid, client_id from verification_token where token_hash = ? and purpose = ? and used_at is null and expires_at > ?',
+        'select account_id, interaction_uid, client_id, target from verification_token where token_hash = ? and purpose = ? and used_at is null and expires_at > ?',
         [sha256Hex(token), purpose, this.clock.now()],
         'all',
       );
@@ -95,7 +98,7 @@ export class VerificationService {
     const rows = await this.em
       .fork()
       .execute<TokenRow[]>(
-        'select account_id, interaction_uid, client_id from verification_token where token_hash = ? and purpose = ? and used_at is not null',
+        'select account_id, interaction_uid, client_id, target from verification_token where token_hash = ? and purpose = ? and used_at is not null',
         [sha256Hex(token), purpose],
         'all',
       );
@@ -109,7 +112,7 @@ export class VerificationService {
   async consume(em: EntityManager, token: string, purpose: VerificationPurpose): Promise<TokenSubject | null> {
     if (!TOKEN_FORMAT.test(token)) return null;
     const rows = await em.execute<TokenRow[]>(
-      'update verification_token set used_at = ? where token_hash = ? and purpose = ? and used_at is null and expires_at > ? returning account_id, interaction_uid, client_id',
+      'update verification_token set used_at = ? where token_hash = ? and purpose = ? and used_at is null and expires_at > ? returning account_id, interaction_uid, client_id, target',
       [this.clock.now(), sha256Hex(token), purpose, this.clock.now()],
       'all',
     );
@@ -140,5 +143,5 @@ export class VerificationService {
 }
 
 function subjectOf(row: TokenRow): TokenSubject {
-  return { accountId: row.account_id, interactionUid: row.interaction_uid, clientId: row.client_id };
+  return { accountId: row.account_id, interactionUid: row.interaction_uid, clientId: row.client_id, target: row.target };
 }

@@ -29,6 +29,8 @@ export const ROOMY_RATE_LIMITS = {
     resetPerAccount: wide,
     passwordHashPerIp: wide,
     confirmAttemptsPerLink: wide,
+    emailChangePerIp: wide,
+    emailChangePerAccount: wide,
     loginFailuresBeforeDelay: 100,
   },
 };
