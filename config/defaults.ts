@@ -49,6 +49,8 @@ export function defaultsFor(env: Env, port: number, demoPort: number): Omit<Conf
       passwordHashPerIp: { limit: 30, windowSeconds: 900 },
       confirmAttemptsPerLink: { limit: 5, windowSeconds: 86400 },
       secondFactorPerIp: { limit: 60, windowSeconds: 900 },
+      organisationInvitesPerOrganisation: { limit: 50, windowSeconds: 3600 },
+      organisationJoinRequestsPerAccount: { limit: 5, windowSeconds: 3600 },
       loginFailuresBeforeDelay: 5,
       loginDelayBaseSeconds: 30,
       loginDelayMaxSeconds: 900,
