@@ -184,8 +184,10 @@ export class ClientService {
     };
     if (merged.sk_org_approval === 'authority' && !merged.sk_authority_email)
       throw new AppError('client.invalid_input', 400, ['authorityEmail: approval by the authority needs --authority-email (who approves)']);
+    // The provider checks the metadata as a whole, the (encrypted) secret included.
+    const secret = row.encryptedSecret ? { client_secret: decrypt(this.secretKey, row.encryptedSecret, clientId) } : {};
     try {
-      await validate(merged);
+      await validate({ ...merged, ...secret });
     } catch (error) {
       const err = error as { error_description?: string; message: string };
       throw new AppError('client.invalid_metadata', 400, [err.error_description ?? err.message]);
