@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { AuditType } from '../../src/audit/index.ts';
 import type { CreateClientInput } from '../../src/clients/index.ts';
 import { localDate, type OrganisationInput } from '../../src/organisations/index.ts';
@@ -31,9 +32,9 @@ export function organisationInput(overrides: Partial<OrganisationInput> = {}): O
 export async function setBirthdate(kontor: TestKontor, accountId: string, birthdate: string): Promise<void> {
   await kontor.container.db.orm.em.fork().execute(
     `insert into account_attribute (id, account_id, name, value, level, source, verified_at, created_at, updated_at)
-     values (gen_random_uuid(), ?, 'birthdate', ?::jsonb, 'basisregistrierung', 'self_entered', null, now(), now())
+     values (?, ?, 'birthdate', ?::jsonb, 'basisregistrierung', 'self_entered', null, now(), now())
      on conflict (account_id, name) do update set value = excluded.value`,
-    [accountId, JSON.stringify(birthdate)],
+    [randomUUID(), accountId, JSON.stringify(birthdate)],
     'run',
   );
 }
