@@ -67,7 +67,11 @@ export class MembershipService {
    */
   async setRole(actorId: string, organisationId: string, memberId: string, role: MembershipRole): Promise<void> {
     requireIds('organisation.unknown_member', memberId);
-    if (role === 'admin') await requireOfAge(this.deps, memberId);
+    if (role === 'admin') {
+      // Who may ask comes first; the age check reads on its own connection, before the transaction.
+      await requireAdmin(this.deps.em.fork(), organisationId, actorId);
+      await requireOfAge(this.deps, memberId);
+    }
     await this.deps.em.fork().transactional(async (tx) => {
       await requireAdmin(tx, organisationId, actorId);
       const repository = new OrganisationRepository(tx);
