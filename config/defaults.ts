@@ -52,6 +52,8 @@ export function defaultsFor(env: Env, port: number, demoPort: number): Omit<Conf
       secondFactorPerIp: { limit: 60, windowSeconds: 900 },
       emailChangePerIp: { limit: 10, windowSeconds: 3600 },
       emailChangePerAccount: { limit: 3, windowSeconds: 3600 },
+      organisationInvitesPerOrganisation: { limit: 50, windowSeconds: 3600 },
+      organisationJoinRequestsPerAccount: { limit: 5, windowSeconds: 3600 },
       loginFailuresBeforeDelay: 5,
       loginDelayBaseSeconds: 30,
       loginDelayMaxSeconds: 900,

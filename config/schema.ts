@@ -177,6 +177,13 @@ export const configSchema = z.object({
     emailChangePerAccount: window,
     /** Second-factor code entries per IP (all accounts together). */
     secondFactorPerIp: window,
+    /** Invitations one organisation may send (each mails an address its admins typed in). */
+    organisationInvitesPerOrganisation: window,
+    /**
+     * Join requests one account may file: each compares what the person typed with the organisations'
+     * data, so an unlimited number would let someone probe which organisations exist.
+     */
+    organisationJoinRequestsPerAccount: window,
     /** Failed logins for one login name before delays start; each further failure doubles the delay. */
     loginFailuresBeforeDelay: z.number().int().min(1).max(100),
     loginDelayBaseSeconds: z.number().int().min(1).max(3600),

@@ -2,7 +2,7 @@ import type Provider from 'oidc-provider';
 import type { LoadedConfig } from '../config/index.ts';
 import { resolvePasswordPolicy, type PasswordPolicy } from '../config/registration.ts';
 import type { Database } from './db/orm.ts';
-import { AccountAttributeReader, AccountService, EmailChangeService, ProfileUpdateService, RegistrationService } from './accounts/index.ts';
+import { AccountAttributeReader, AccountRepository, AccountService, EmailChangeService, ProfileUpdateService, RegistrationService } from './accounts/index.ts';
 import { AuditLog } from './audit/index.ts';
 import { ClientService } from './clients/index.ts';
 import { ClaimsComposer, ReleaseLedger, type ReleaseRecorder } from './consent/index.ts';
@@ -19,6 +19,7 @@ import {
 } from './credentials/index.ts';
 import { MailDispatcher, MailRenderer, Outbox } from './mail/index.ts';
 import { AccountSessions, AccountSignOut, createProvider, KeyService, LiveProvider, metadataValidator, sessionLimitsOf } from './oidc/index.ts';
+import { createOrganisations, type Organisations, type PersonDirectory } from './organisations/index.ts';
 import { LoginThrottleService, RateLimiter } from './rate-limits/index.ts';
 import { AccountAreaSessions, AccountLogin } from './self-service/index.ts';
 import { VerificationService } from './verification/index.ts';
@@ -76,6 +77,8 @@ export interface Container {
   accountSessions: AccountSessions;
   /** Login with another state's service account; absent when no upstream is configured and enabled. */
   federation?: FederationParts;
+  /** Organisations: registration, members, invitations, requests, groups, services, roles, the login's access rule. */
+  organisations: Organisations;
 }
 
 export interface FederationParts {
@@ -132,6 +135,22 @@ function keyOverlapSeconds(config: LoadedConfig): number {
   return config.keys.overlapSeconds ?? Math.max(config.tokens.idTokenSeconds, config.tokens.accessTokenSeconds) + config.keys.reloadSeconds + 300;
 }
 
+/** What the organisations domain asks the accounts domain: the person (in the caller's transaction) and the birth date. */
+function personDirectory(attributes: AccountAttributeReader): PersonDirectory {
+  return {
+    async personOf(em, accountId) {
+      const account = await new AccountRepository(em).findById(accountId);
+      if (account?.status !== 'active') return undefined;
+      const { id, email, emailVerified, givenName, familyName, salutation } = account;
+      return { id, email, emailVerified, givenName, familyName, salutation: salutation ?? null, locale: account.locale === 'en' ? 'en' : 'de' };
+    },
+    async birthdateOf(accountId) {
+      const birthdate = (await attributes.attributesOf(accountId))?.find((attribute) => attribute.name === 'birthdate')?.value;
+      return typeof birthdate === 'string' ? birthdate : undefined;
+    },
+  };
+}
+
 /** The composition root: builds every service once, with narrow dependencies. */
 export async function createContainer(config: LoadedConfig, logger: Logger, db: Database, clock: Clock = systemClock): Promise<Container> {
   const em = db.orm.em;
@@ -150,8 +169,35 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
   const passwordPolicy = resolvePasswordPolicy(config.registration.passwordPolicy);
   const views = new Views(undefined, { timeZone: config.timeZone });
   const audit = new AuditLog();
+  const attributes = new AccountAttributeReader(em, config.registration.profileFields);
+  const verification = new VerificationService(em, config.secret, clock);
+  const rateLimiter = new RateLimiter(em, config.secret);
+  const outbox = new Outbox(em, new MailRenderer({ name: config.operator.name, contact: config.operator.contact }), config.secret, {
+    limiter: rateLimiter,
+    perRecipient: config.mail.perRecipient,
+    logger,
+  });
+  const organisations = createOrganisations({
+    em,
+    audit,
+    outbox,
+    verification,
+    limiter: rateLimiter,
+    people: personDirectory(attributes),
+    services: (clientId) => clients.serviceTerms(clientId),
+    clock,
+    timeZone: config.timeZone,
+    issuer: config.issuer,
+    limits: {
+      invitesPerOrganisation: config.rateLimits.organisationInvitesPerOrganisation,
+      joinRequestsPerAccount: config.rateLimits.organisationJoinRequestsPerAccount,
+    },
+    invitationHours: 24,
+  });
   const composer = new ClaimsComposer({
-    account: new AccountAttributeReader(em, config.registration.profileFields),
+    account: attributes,
+    // sk_org and sk_org_roles: the chosen organisation and the requesting client's roles there.
+    contributors: [organisations.access],
     clientMetadata: (clientId) => clients.findMetadata(clientId),
   });
   const releases = new ReleaseLedger(em, config.ledger, clock);
@@ -162,13 +208,6 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
     keys,
   );
 
-  const verification = new VerificationService(em, config.secret, clock);
-  const rateLimiter = new RateLimiter(em, config.secret);
-  const outbox = new Outbox(em, new MailRenderer({ name: config.operator.name, contact: config.operator.contact }), config.secret, {
-    limiter: rateLimiter,
-    perRecipient: config.mail.perRecipient,
-    logger,
-  });
   const mailDispatcher = new MailDispatcher(
     em,
     outbox,
@@ -296,6 +335,7 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
     accountAreaSessions,
     accountLogin,
     accountSessions,
+    organisations,
     get provider() {
       return live.current;
     },

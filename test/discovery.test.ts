@@ -45,7 +45,8 @@ describe('discovery document', () => {
     expect([...metadata.token_endpoint_auth_methods_supported].sort()).toEqual(['client_secret_basic', 'client_secret_post', 'none', 'private_key_jwt']);
     expect([...metadata.id_token_signing_alg_values_supported].sort()).toEqual(['ES256', 'EdDSA', 'RS256']);
     // Only what this deployment can supply: no profile field maps to a birth date, an address or an identity
-    // claim here, so neither those claims nor the address and sk_identity scopes are promised.
+    // claim here, so neither those claims nor the address and sk_identity scopes are promised. The
+    // organisations domain always supplies sk_org and sk_org_roles (scope sk_organisation).
     expect([...metadata.claims_supported].sort()).toEqual(
       [
         'acr',
@@ -62,10 +63,12 @@ describe('discovery document', () => {
         'sid',
         'sk_authn_means',
         'sk_claim_trust',
+        'sk_org',
+        'sk_org_roles',
         'sub',
       ].sort(),
     );
-    expect([...metadata.scopes_supported].sort()).toEqual(['email', 'offline_access', 'openid', 'profile']);
+    expect([...metadata.scopes_supported].sort()).toEqual(['email', 'offline_access', 'openid', 'profile', 'sk_organisation']);
   });
 
   it('sends security headers with every response', async () => {

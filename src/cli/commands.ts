@@ -8,6 +8,7 @@ import { AppError } from '../shared/app-error.ts';
 import type { Logger } from '../shared/logger.ts';
 import { list, type CommandOutput, type Flags } from './command-output.ts';
 import { runOperationsCommand } from './operations.commands.ts';
+import { organisationTermsFromFlags, runOrganisationCommand } from './organisation.commands.ts';
 
 export type { CommandOutput, Flags } from './command-output.ts';
 
@@ -22,6 +23,8 @@ export const usage = `Usage: npm run kontor -- <command> [options] [--json]
                 [--claim-level CLAIM=basisregistrierung|niedrig|substanziell|hoch ...]
                 [--consent every-time|remembered] [--first-party] [--id-token-claims]
                 [--organisation O] [--address A] [--purpose P] [--logo-uri U] [--policy-uri U]
+                [--role key="Label de|Label en[|Beschreibung|description]" ...]
+                [--org-approval automatic|authority] [--authority-email E]
                   registers a client; prints client_id and, once, client_secret
                   (--default-acr: the portal's floor; logins below it never reach the portal)
                   (--client-uri: the portal's home page, linked after e-mail confirmation;
@@ -31,8 +34,17 @@ export const usage = `Usage: npm run kontor -- <command> [options] [--json]
                   refresh tokens; --claim: what it may receive, default every claim of its scopes;
                   --claim-level: released only if login and attribute both reach the level;
                   --id-token-claims: granted claims also in the ID token, not only from userinfo;
-                  --organisation/--address/--purpose/--logo-uri/--policy-uri: shown on the consent page)
+                  --organisation/--address/--purpose/--logo-uri/--policy-uri: shown on the consent page;
+                  --role: the roles organisations give their members (sk_org_roles, scope sk_organisation);
+                  --org-approval authority: organisations use it only after the authority approved)
   client list     lists registered clients
+  client roles ID [--role key="Label de|Label en" ...] [--org-approval automatic|authority] [--authority-email E]
+                  shows or replaces the client's role catalogue and organisation approval rule
+  organisation list [--status pending|approved|rejected]
+                  lists organisations' service subscriptions (pending: waiting for the authority)
+  organisation approve --organisation ID --client ID
+  organisation reject --organisation ID --client ID
+                  records the responsible authority's decision; the organisation's admins get a mail
   user create --email E (--password P | --password-stdin) --given-name G --family-name F [--locale de|en]
                   creates an account whose e-mail counts as verified
   keys rotate [--alg RS256|ES256|EdDSA ...] [--activate-in SECONDS | --now]
@@ -105,6 +117,7 @@ export async function runCommand(positionals: string[], flags: Flags, config: Lo
           purpose: flags.purpose as string | undefined,
           logoUri: flags['logo-uri'] as string | undefined,
           policyUri: flags['policy-uri'] as string | undefined,
+          ...organisationTermsFromFlags(flags),
         };
         const created = await container.clients.create(input, container.validateClientMetadata);
         // ClientService keeps its transaction to itself; the event follows right after (never the secret).
@@ -196,6 +209,11 @@ export async function runCommand(positionals: string[], flags: Flags, config: Lo
         }));
         return { data, text: `${text}\nRunning instances pick the change up within ${config.keys.reloadSeconds} s; no restart needed.` };
       });
+    case 'client roles':
+    case 'organisation approve':
+    case 'organisation reject':
+    case 'organisation list':
+      return withContainer(config, logger, (container) => runOrganisationCommand(command, positionals, flags, container));
     case 'mail list':
     case 'mail retry':
     case 'audit list':

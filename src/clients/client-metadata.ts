@@ -69,6 +69,16 @@ function claimMetadata(data: ParsedClientInput): Record<string, unknown> {
     ...(data.purpose ? { sk_purpose: data.purpose } : {}),
     ...(data.logoUri ? { logo_uri: data.logoUri } : {}),
     ...(data.policyUri ? { policy_uri: data.policyUri } : {}),
+    ...organisationMetadata(data),
+  };
+}
+
+/** The organisation terms in metadata names: role catalogue, approval rule, the authority's address. */
+export function organisationMetadata(data: Pick<ParsedClientInput, 'roles' | 'orgApproval' | 'authorityEmail'>): Record<string, unknown> {
+  return {
+    ...(data.roles?.length ? { sk_roles: data.roles } : {}),
+    ...(data.orgApproval ? { sk_org_approval: data.orgApproval } : {}),
+    ...(data.authorityEmail ? { sk_authority_email: data.authorityEmail } : {}),
   };
 }
 

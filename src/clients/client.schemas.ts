@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { CLAIM_SCOPES, PROTOCOL_CLAIMS, SCOPE_CLAIMS } from '../consent/index.ts';
 import { BSI_ACR, levelNamed, levelOfAcr, TRUST_LEVELS } from '../trust/index.ts';
+import { emailAddress } from '../accounts/index.ts';
+import { ORG_APPROVAL_MODES, roleCatalogue } from './role-catalogue.ts';
 
 export const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const;
 export const ID_TOKEN_ALGORITHMS = ['RS256', 'ES256', 'EdDSA'] as const;
@@ -98,8 +100,16 @@ export const createClientInput = z
     purpose: z.string().trim().min(1).max(1000).optional(),
     logoUri: z.url({ protocol: /^https?$/ }).optional(),
     policyUri: z.url({ protocol: /^https?$/ }).optional(),
+    /** The roles organisations can give their members for this service (`sk_roles`, read from `sk_org_roles`). */
+    roles: roleCatalogue.optional(),
+    /** Whether an organisation's use needs the responsible authority's approval (`sk_org_approval`). */
+    orgApproval: z.enum(ORG_APPROVAL_MODES, { error: 'must be automatic or authority' }).optional(),
+    /** Where the authority hears of organisations waiting for approval (`sk_authority_email`). */
+    authorityEmail: emailAddress.optional(),
   })
   .superRefine((input, ctx) => {
+    if (input.orgApproval === 'authority' && !input.authorityEmail)
+      ctx.addIssue({ code: 'custom', path: ['authorityEmail'], message: '--org-approval authority needs --authority-email (who approves)' });
     const claims = new Set(
       input.claims ??
         (input.scopes ?? ['openid', 'profile', 'email']).flatMap((scope) =>

@@ -4,7 +4,8 @@ import { AppError } from '../shared/app-error.ts';
 import { decrypt, deriveKey, encrypt, randomToken } from '../shared/crypto.ts';
 import { OidcClient } from './client.entity.ts';
 import type { CreateClientInput } from './client.schemas.ts';
-import { clientMetadata, parseClientInput } from './client-metadata.ts';
+import { clientMetadata, organisationMetadata, parseClientInput } from './client-metadata.ts';
+import { organisationTermsInput, serviceTermsOf, type OrganisationTermsInput, type ServiceTerms } from './role-catalogue.ts';
 
 export interface CreatedClient {
   clientId: string;
@@ -149,6 +150,52 @@ export class ClientService {
     const metadata = { ...row.metadata, ...(row.encryptedSecret ? { client_secret: decrypt(this.secretKey, row.encryptedSecret, row.clientId) } : {}) };
     this.cache.set(clientId, { metadata, until: Date.now() + CLIENT_CACHE_MS });
     return metadata;
+  }
+
+  /** The client's role catalogue and approval rule for organisations; undefined for an unknown client. */
+  async serviceTerms(clientId: string): Promise<ServiceTerms | undefined> {
+    const metadata = await this.findMetadata(clientId);
+    return metadata && serviceTermsOf(metadata);
+  }
+
+  /**
+   * Replaces the client's organisation terms (`client roles`): the given parts replace the stored ones, the
+   * others stay. Checked like a new registration, then stored; returns the terms now in force.
+   */
+  async setOrganisationTerms(clientId: string, input: OrganisationTermsInput, validate: MetadataValidator): Promise<ServiceTerms> {
+    const parsed = organisationTermsInput.safeParse(input);
+    if (!parsed.success)
+      throw new AppError(
+        'client.invalid_input',
+        400,
+        parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`),
+      );
+    const em = this.em.fork();
+    const row = await em.findOne(OidcClient, { clientId });
+    if (!row) throw new AppError('client.not_found', 404, [`no client ${clientId}`]);
+    const { sk_roles: roles, sk_org_approval: approval, sk_authority_email: email, ...rest } = row.metadata;
+    const merged = {
+      ...rest,
+      ...organisationMetadata({
+        roles: parsed.data.roles ?? (roles as OrganisationTermsInput['roles']),
+        orgApproval: parsed.data.orgApproval ?? (approval as OrganisationTermsInput['orgApproval']),
+        authorityEmail: parsed.data.authorityEmail ?? (email as string | undefined),
+      }),
+    };
+    if (merged.sk_org_approval === 'authority' && !merged.sk_authority_email)
+      throw new AppError('client.invalid_input', 400, ['authorityEmail: approval by the authority needs --authority-email (who approves)']);
+    // The provider checks the metadata as a whole, the (encrypted) secret included.
+    const secret = row.encryptedSecret ? { client_secret: decrypt(this.secretKey, row.encryptedSecret, clientId) } : {};
+    try {
+      await validate({ ...merged, ...secret });
+    } catch (error) {
+      const err = error as { error_description?: string; message: string };
+      throw new AppError('client.invalid_metadata', 400, [err.error_description ?? err.message]);
+    }
+    row.metadata = merged;
+    await em.flush();
+    this.cache.delete(clientId);
+    return serviceTermsOf(merged);
   }
 
   /** Stores metadata the provider hands us (dynamic registration and its management API). */

@@ -10,6 +10,8 @@ export const SCOPE_CLAIMS = {
   email: ['email', 'email_verified'],
   address: ['address'],
   sk_identity: ['place_of_birth', 'nationalities', 'birth_family_name', 'also_known_as', 'sk_document_type'],
+  // The organisation the login chose and the person's roles there for the requesting client only (issue 19).
+  sk_organisation: ['sk_org', 'sk_org_roles'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type ClaimScope = keyof typeof SCOPE_CLAIMS;

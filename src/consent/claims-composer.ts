@@ -43,6 +43,8 @@ export interface ComposeInput {
   rejected: string[];
   /** 'consent': a preview, nothing is recorded. */
   use: 'id_token' | 'userinfo' | 'consent';
+  /** The organisation the login chose, if any (the organisations contributor's default otherwise). */
+  organisationId?: string;
 }
 
 /** Called by the provider wiring after every real release (use id_token or userinfo): the ledger decides. */
@@ -66,13 +68,22 @@ export interface ContributedAttribute {
 }
 
 /**
- * A source of attributes about a person: the account now; organisations and the eID later. `supplies` names
+ * For whom the attributes are read: some depend on the requesting client (an organisation's roles for that
+ * client only, TRUST-AND-CLAIMS.md) and on the organisation the login chose.
+ */
+export interface ContributionContext {
+  clientId?: string;
+  organisationId?: string;
+}
+
+/**
+ * A source of attributes about a person: the account, the organisations, later the eID. `supplies` names
  * what it can contribute on this deployment (it shapes `claims_supported`).
  */
 export interface ClaimContributor {
   readonly supplies: readonly string[];
   /** The person's attributes; undefined when the account is not active (the account contributor decides that). */
-  attributesOf(accountId: string): Promise<ContributedAttribute[] | undefined>;
+  attributesOf(accountId: string, context?: ContributionContext): Promise<ContributedAttribute[] | undefined>;
 }
 
 /** One person's attributes by name, loaded once per token or userinfo request. */
@@ -99,15 +110,15 @@ export class ClaimsComposer {
 
   /** The composition, or undefined when the account is not (or no longer) active. */
   async compose(input: ComposeInput): Promise<Composition | undefined> {
-    const subject = await this.subject(input.accountId);
+    const subject = await this.subject(input.accountId, { clientId: input.clientId, organisationId: input.organisationId });
     return subject && this.decide(subject, input, await this.policyOf(input.clientId));
   }
 
-  /** An active account's attributes (one statement for the account), or undefined. */
-  async subject(accountId: string): Promise<Subject | undefined> {
-    const own = await this.deps.account.attributesOf(accountId);
+  /** An active account's attributes (one statement for the account), or undefined; `context` for client-bound ones. */
+  async subject(accountId: string, context: ContributionContext = {}): Promise<Subject | undefined> {
+    const own = await this.deps.account.attributesOf(accountId, context);
     if (!own) return undefined;
-    const others = await Promise.all((this.deps.contributors ?? []).map((contributor) => contributor.attributesOf(accountId)));
+    const others = await Promise.all((this.deps.contributors ?? []).map((contributor) => contributor.attributesOf(accountId, context)));
     const byName = new Map<string, ContributedAttribute>();
     for (const attribute of [...own, ...others.flat()]) {
       if (!attribute) continue;

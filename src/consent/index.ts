@@ -9,6 +9,7 @@ export {
 export type {
   ClaimContributor,
   ContributedAttribute,
+  ContributionContext,
   ComposerDeps,
   Subject,
 } from './claims-composer.ts';

@@ -1,4 +1,6 @@
 import { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import { emailAddress } from '../accounts/index.ts';
+import { ORG_APPROVAL_MODES, roleCatalogue } from '../clients/index.ts';
 import { claimPolicyOf, PROTOCOL_CLAIMS, type ClaimCatalogue, type ClaimsComposer, type ReleaseRecorder } from '../consent/index.ts';
 import { authnMeansOf, levelOfAcr, TRUST_LEVELS, type AuthenticationLevel } from '../trust/index.ts';
 import { trustOf } from './session-trust.ts';
@@ -13,6 +15,10 @@ export const KONTOR_CLIENT_METADATA = [
   'sk_organisation',
   'sk_address',
   'sk_purpose',
+  // Organisations (issue 19): the role catalogue, whether an organisation's use needs approval, who approves.
+  'sk_roles',
+  'sk_org_approval',
+  'sk_authority_email',
 ] as const;
 
 /**
@@ -41,6 +47,17 @@ export function clientClaimMetadata(catalogue: ClaimCatalogue): NonNullable<Conf
           return;
         case 'sk_consent':
           if (value !== 'every_time' && value !== 'remembered') throw invalid('sk_consent must be every_time or remembered');
+          return;
+        case 'sk_roles': {
+          const roles = roleCatalogue.safeParse(value);
+          if (!roles.success) throw invalid(`sk_roles must be a list of {key, label: {de, en}, description?: {de, en}}: ${roles.error.issues[0]?.message}`);
+          return;
+        }
+        case 'sk_org_approval':
+          if (!(ORG_APPROVAL_MODES as readonly unknown[]).includes(value)) throw invalid('sk_org_approval must be automatic or authority');
+          return;
+        case 'sk_authority_email':
+          if (!emailAddress.safeParse(value).success) throw invalid('sk_authority_email must be one e-mail address');
           return;
         case 'sk_first_party':
         case 'sk_id_token_claims':
@@ -102,7 +119,8 @@ export const accessTokenAcr: NonNullable<Configuration['extraTokenClaims']> = as
  */
 export function findAccountThroughComposer(composer: ClaimsComposer, releases: ReleaseRecorder, now: () => Date): NonNullable<Configuration['findAccount']> {
   return async (ctx, sub, token) => {
-    const subject = await composer.subject(sub);
+    // The organisation claims depend on the client: its roles only (TRUST-AND-CLAIMS.md, sk_org_roles).
+    const subject = await composer.subject(sub, { clientId: (ctx as KoaContextWithOIDC).oidc.client?.clientId });
     if (!subject) return undefined;
     const tokenLike = token as TokenLike | undefined;
     return {

@@ -4,9 +4,10 @@ import { Account } from '../accounts/account.entity.ts';
 
 /**
  * Links (`email_confirmation`, `password_reset`, `email_change`: confirms a new address, which is the token's
- * `target`) and six-digit codes (`login_code`, `enrol_email_code`).
+ * `target`; `organisation_invitation`: addressed to an e-mail, possibly without an account yet) and six-digit
+ * codes (`login_code`, `enrol_email_code`).
  */
-export const VERIFICATION_PURPOSES = ['email_confirmation', 'password_reset', 'login_code', 'enrol_email_code', 'email_change'] as const;
+export const VERIFICATION_PURPOSES = ['email_confirmation', 'password_reset', 'login_code', 'enrol_email_code', 'email_change', 'organisation_invitation'] as const;
 export type VerificationPurpose = (typeof VERIFICATION_PURPOSES)[number];
 
 /**
@@ -15,6 +16,8 @@ export type VerificationPurpose = (typeof VERIFICATION_PURPOSES)[number];
  * KONTOR_SECRET, since a plain hash of six digits is reversed by trying all of them). `interactionUid` and
  * `clientId` remember where the person came from, to send them back; `target` is the address the link or
  * code went to (null on rows from before it was recorded); `attempts` counts wrong entries of a code.
+ * `account` is empty only for links to an address that may have no account yet (an organisation's
+ * invitation): such a link stands for its `target` address.
  */
 export const VerificationTokenSchema = defineEntity({
   name: 'VerificationToken',
@@ -25,7 +28,7 @@ export const VerificationTokenSchema = defineEntity({
       .primary()
       .onCreate(() => randomUUID()),
     purpose: p.enum(VERIFICATION_PURPOSES),
-    account: () => p.manyToOne(Account).deleteRule('cascade').index(),
+    account: () => p.manyToOne(Account).deleteRule('cascade').index().nullable(),
     tokenHash: p.string().length(64).unique(),
     expiresAt: p.datetime().index(),
     usedAt: p.datetime().nullable(),

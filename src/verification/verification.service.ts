@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/sql';
 import { systemClock, type Clock } from '../shared/clock.ts';
 import { randomToken, sha256Hex } from '../shared/crypto.ts';
@@ -12,6 +13,15 @@ export interface IssueInput {
   clientId?: string | null;
   /** The address the link is mailed to (kept with the token: a later change of address does not move it). */
   target?: string | null;
+}
+
+/** A link to an address rather than an account (purposes where the person may have no account yet). */
+export type AddressPurpose = 'organisation_invitation';
+
+/** What a valid address link stands for: its row (the caller's record refers to it) and the address. */
+export interface AddressLink {
+  id: string;
+  target: string;
 }
 
 /** What a valid token stands for. */
@@ -77,6 +87,59 @@ export class VerificationService {
       createdAt: now,
     });
     return token;
+  }
+
+  /**
+   * Creates a link for an address that may have no account (an invitation) in the caller's transaction; returns
+   * the row's id (the caller's record keeps it) and the token in the clear, once, for the mail.
+   */
+  issueForAddress(em: EntityManager, input: { purpose: AddressPurpose; target: string; ttlSeconds: number }): { id: string; token: string } {
+    const token = randomToken(32);
+    const now = this.clock.now();
+    const id = randomUUID();
+    em.create(VerificationToken, {
+      id,
+      purpose: input.purpose,
+      account: null,
+      tokenHash: sha256Hex(token),
+      expiresAt: new Date(now.getTime() + input.ttlSeconds * 1000),
+      usedAt: null,
+      interactionUid: null,
+      clientId: null,
+      target: input.target,
+      attempts: 0,
+      createdAt: now,
+    });
+    return { id, token };
+  }
+
+  /** An address link that is unused and unexpired, without using it. */
+  async peekAddressLink(token: string, purpose: AddressPurpose): Promise<AddressLink | null> {
+    if (!TOKEN_FORMAT.test(token)) return null;
+    const rows = await this.em
+      .fork()
+      .execute<Array<{ id: string; target: string }>>(
+        'select id, target from verification_token where token_hash = ? and purpose = ? and used_at is null and expires_at > ?',
+        [sha256Hex(token), purpose, this.clock.now()],
+        'all',
+      );
+    return rows[0] ?? null;
+  }
+
+  /** Uses an address link in the caller's transaction: of two concurrent uses exactly one gets it. */
+  async consumeAddressLink(em: EntityManager, token: string, purpose: AddressPurpose): Promise<AddressLink | null> {
+    if (!TOKEN_FORMAT.test(token)) return null;
+    const rows = await em.execute<Array<{ id: string; target: string }>>(
+      'update verification_token set used_at = ? where token_hash = ? and purpose = ? and used_at is null and expires_at > ? returning id, target',
+      [this.clock.now(), sha256Hex(token), purpose, this.clock.now()],
+      'all',
+    );
+    return rows[0] ?? null;
+  }
+
+  /** Voids address links by their ids (an invitation withdrawn, an organisation deleted). */
+  async voidAddressLinks(em: EntityManager, ids: string[]): Promise<void> {
+    if (ids.length) await em.nativeDelete(VerificationToken, { id: { $in: ids }, account: null });
   }
 
   /** Looks a token up without using it (the page that asks the person to confirm). */
