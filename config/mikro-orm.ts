@@ -23,9 +23,20 @@ import type { Config } from './schema.ts';
  * (ARCHITECTURE.md: db/shared are the bottom layer). A new domain adds one line.
  */
 type EntityList = NonNullable<Options['entities']>;
-export const entities: EntityList = [oidc, accounts, credentials, clients, verification, mail, audit, rateLimits, consent, selfService, federation, organisations].flatMap(
-  (domain): EntityList => domain.entities,
-);
+export const entities: EntityList = [
+  oidc,
+  accounts,
+  credentials,
+  clients,
+  verification,
+  mail,
+  audit,
+  rateLimits,
+  consent,
+  selfService,
+  federation,
+  organisations,
+].flatMap((domain): EntityList => domain.entities);
 
 const migrationsPath = fileURLToPath(new URL('../migrations', import.meta.url));
 

@@ -7,7 +7,14 @@ import { Account } from '../accounts/account.entity.ts';
  * `target`; `organisation_invitation`: addressed to an e-mail, possibly without an account yet) and six-digit
  * codes (`login_code`, `enrol_email_code`).
  */
-export const VERIFICATION_PURPOSES = ['email_confirmation', 'password_reset', 'login_code', 'enrol_email_code', 'email_change', 'organisation_invitation'] as const;
+export const VERIFICATION_PURPOSES = [
+  'email_confirmation',
+  'password_reset',
+  'login_code',
+  'enrol_email_code',
+  'email_change',
+  'organisation_invitation',
+] as const;
 export type VerificationPurpose = (typeof VERIFICATION_PURPOSES)[number];
 
 /**
