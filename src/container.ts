@@ -21,6 +21,7 @@ import { MailDispatcher, MailRenderer, Outbox } from './mail/index.ts';
 import { AccountSignOut, createProvider, KeyService, LiveProvider, metadataValidator } from './oidc/index.ts';
 import { LoginThrottleService, RateLimiter } from './rate-limits/index.ts';
 import { VerificationService } from './verification/index.ts';
+import { AccountDeletionService } from './self-service/index.ts';
 import { Views } from './http/views.ts';
 import { systemClock, type Clock } from './shared/clock.ts';
 import type { Logger } from './shared/logger.ts';
@@ -62,6 +63,8 @@ export interface Container {
   composer: ClaimsComposer;
   /** Where every release is recorded (the release ledger). */
   releaseRecorder: ReleaseRecorder;
+  /** Deletes an account at once, everything of it (issue 17 item 9); ledger and audit keep a pseudonym. */
+  accountDeletion: AccountDeletionService;
 }
 
 /**
@@ -184,6 +187,20 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
     portalName,
   });
 
+  const accountDeletion = new AccountDeletionService({
+    em,
+    secret: config.secret,
+    accounts,
+    credentials,
+    verification,
+    signOut,
+    loginThrottle,
+    rateLimiter,
+    outbox,
+    releases,
+    audit,
+  });
+
   return {
     config,
     logger,
@@ -211,6 +228,7 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
     releases,
     composer,
     releaseRecorder,
+    accountDeletion,
     get provider() {
       return live.current;
     },
