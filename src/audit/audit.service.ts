@@ -91,13 +91,16 @@ export class AuditLog {
     return rows.length;
   }
 
-  /** The newest events first, for operators (CLI) and tests. */
-  async list(em: EntityManager, filter: { accountId?: string; type?: AuditType } = {}, limit = 100): Promise<AuditEvent[]> {
+  /** The newest events first, for operators (CLI) and tests; several account ids: an account and its deletion pseudonym. */
+  async list(em: EntityManager, filter: { accountId?: string | string[]; type?: AuditType } = {}, limit = 100): Promise<AuditEvent[]> {
     return em
       .fork()
       .find(
         AuditEvent,
-        { ...(filter.accountId ? { accountId: filter.accountId } : {}), ...(filter.type ? { type: filter.type } : {}) },
+        {
+          ...(filter.accountId ? { accountId: Array.isArray(filter.accountId) ? { $in: filter.accountId } : filter.accountId } : {}),
+          ...(filter.type ? { type: filter.type } : {}),
+        },
         { orderBy: { createdAt: 'desc' }, limit },
       );
   }
