@@ -88,11 +88,11 @@ export class AccountDeletionService {
     return deletedAccountPseudonym(this.deps.secret, accountId);
   }
 
-  /** Deletes the account; returns its pseudonym. Throws `account.not_found` for an unknown id. */
+  /** Deletes the account; returns its pseudonym. Throws `account.delete.not_found` for an unknown id. */
   async delete(accountId: string, context: { ip?: string | null; clientId?: string | null } = {}): Promise<string> {
     const { em, accounts, signOut, outbox, audit } = this.deps;
     const found = await accounts.findById(accountId);
-    if (!found) throw new AppError('account.not_found', 404);
+    if (!found) throw new AppError('account.delete.not_found', 404);
     const account: DeletedAccount = {
       id: found.id,
       pseudonym: this.pseudonymOf(found.id),
