@@ -25,6 +25,7 @@ export {
   type UnavailableClaim,
 } from './consent-policy.ts';
 export { AccountSignOut, type SignOutReason } from './account-sign-out.ts';
+export { AccountSessions, type LoginSessionSummary } from './account-sessions.ts';
 export { forgetAccountArtifacts } from './account-forget.ts';
 export { ArtifactIds } from './artifact-ids.ts';
 
