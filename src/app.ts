@@ -98,6 +98,7 @@ export function createApp(container: Container): KontorApp {
     signOut: container.signOut,
     releases: container.releases,
     clientName: (clientId) => container.clients.displayName(clientId),
+    accountDeletion: container.accountDeletion,
     settings: {
       issuer: config.issuer,
       secureCookies: https,

@@ -198,6 +198,7 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
   const accountSessions = new AccountSessions(em, clock, sessionLimitsOf(config.session));
   const accountDeletion = new AccountDeletionService({
     em,
+    areaSessions: accountAreaSessions,
     secret: config.secret,
     accounts,
     credentials,

@@ -7,6 +7,7 @@ import { SmtpSink } from './helpers/smtp-sink.ts';
 import {
   authorizationRequest,
   BrowserAgent,
+  createUser,
   discover,
   loginAndConsent,
   open,
@@ -16,10 +17,11 @@ import {
   submitLogin,
   type TestUser,
 } from './helpers/relying-party.ts';
-import { confirmLink, newRegistrant, registerThroughInteraction, type Registrant } from './helpers/registration.ts';
+import { confirmLink, newRegistrant, registerThroughInteraction, summaryErrors, type Registrant } from './helpers/registration.ts';
 import { signIn, type SignedIn } from './helpers/sign-in.ts';
 import { enrolTotp } from './helpers/step-up.ts';
-import { deleteThroughAccountArea } from './helpers/account-deletion.ts';
+import { deleteThroughAccountArea, openDeletionPage, submitDeletion } from './helpers/account-deletion.ts';
+import { reauthenticate } from './helpers/account-area.ts';
 import { deletedAccountPseudonym } from '../src/self-service/index.ts';
 
 const atPortal = (location: string) => location.startsWith(REDIRECT_URI);
@@ -195,7 +197,9 @@ describe('account deletion (issue 17 item 9)', () => {
 
     expect(await counterExists('mail:registration-confirm', gone.user.email.toLowerCase())).toBe(true);
     const mailsBefore = smtp.to(gone.user.email).length;
-    await deleteThroughAccountArea(kontor, gone.user, { totpSecret: gone.totpSecret });
+    const deletedPage = await deleteThroughAccountArea(kontor, gone.user, { totpSecret: gone.totpSecret });
+    expect(deletedPage.status).toBe(200);
+    expect(deletedPage.body).toContain('Ihr Konto wurde gelöscht');
 
     // The confirmation goes out, and its row forgets the address once sent.
     const confirmation = (await smtp.waitFor(gone.user.email, mailsBefore + 1))[mailsBefore]!;
@@ -270,5 +274,41 @@ describe('account deletion (issue 17 item 9)', () => {
     expect(fresh!.id).not.toBe(gone.user.accountId);
     const login = await loginAndConsent(new BrowserAgent(kontor.url), await authorizationRequest(one.config), { ...again, accountId: fresh!.id });
     expect(login.searchParams.get('code')).toBeTruthy();
+  });
+
+  it('refuses the deletion without a fresh login and sends the person to re-authenticate; nothing is deleted', async () => {
+    const user = await createUser(kontor);
+    const { agent, page } = await openDeletionPage(kontor, user);
+    kontor.clock.advance(6 * 60);
+    const refused = await submitDeletion(agent, page);
+    expect(refused.status).toBe(303);
+    expect(refused.location).toBe(`/account/login?return=${encodeURIComponent('/account/delete')}&reauth=1`);
+    expect(await kontor.container.accounts.findById(user.accountId)).not.toBeNull();
+    // The page itself also asks for the re-authentication; afterwards the deletion goes through.
+    const stale = await agent.get('/account/delete');
+    expect(stale.status).toBe(303);
+    const again = await reauthenticate(agent, await agent.follow(stale), { password: user.password, username: user.email });
+    expect(again.url).toMatch(/\/account\/delete$/);
+    const done = await submitDeletion(agent, again);
+    expect(done.location).toBe('/account/deleted');
+    expect(await kontor.container.accounts.findById(user.accountId)).toBeNull();
+  });
+
+  it('refuses the deletion without the ticked confirmation, with an error summary naming the checkbox', async () => {
+    const user = await createUser(kontor);
+    const { agent, page } = await openDeletionPage(kontor, user);
+    expect(page.body).toContain('Ich möchte mein Konto endgültig löschen');
+    expect(page.body).toContain('Pseudonym');
+    const refused = await submitDeletion(agent, page, {});
+    expect(refused.status).toBe(400);
+    expect(summaryErrors(refused)).toEqual(['Bestätigen Sie, dass Sie Ihr Konto endgültig löschen möchten.']);
+    expect(refused.body).toContain('href="#confirm"');
+    expect(refused.body).toContain('aria-invalid="true"');
+    expect(await kontor.container.accounts.findById(user.accountId)).not.toBeNull();
+    // The area's session stays usable, and the public page after a deletion needs no session.
+    expect((await agent.get('/account')).status).toBe(200);
+    const deletedPage = await new BrowserAgent(kontor.url).get('/account/deleted');
+    expect(deletedPage.status).toBe(200);
+    expect(deletedPage.body).toContain('Ihr Konto wurde gelöscht');
   });
 });

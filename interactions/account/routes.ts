@@ -11,11 +11,11 @@ import { endOneSession, endOtherSessions, showSessions } from './sessions.ts';
 // import { registerPasswordRoutes } from './password.ts';
 // import { registerSecondFactorRoutes } from './second-factor.ts';
 // import { registerLockRoutes } from './lock.ts';
-// import { registerDeletionRoutes } from './deletion.ts';
+import { DELETED_PATH, registerDeletionRoutes } from './deletion.ts';
 // import { registerExportRoutes } from './export.ts';
 
 /** The account area's pages that work without its session: the login, its callback, the logout and its end. */
-const OPEN_PATHS = new Set(['/account/login', '/account/callback', '/account/logout', '/account/logged-out']);
+const OPEN_PATHS = new Set(['/account/login', '/account/callback', '/account/logout', '/account/logged-out', DELETED_PATH]);
 
 /** Every route under /account: the page middleware, `Cache-Control: no-store` and the guard in front. */
 function registerSessionRoutes(router: Router, deps: AccountAreaDeps): void {
@@ -53,7 +53,7 @@ export function accountAreaRoutes(deps: AccountAreaDeps, pageMiddleware: Middlew
   // registerPasswordRoutes(router, deps); // C: /account/password
   // registerSecondFactorRoutes(router, deps); // C: /account/second-factor/...
   // registerLockRoutes(router, deps); // D: /account/lock (+ unlock link)
-  // registerDeletionRoutes(router, deps); // D: /account/delete
+  registerDeletionRoutes(router, deps); // E: /account/delete (+ the public /account/deleted)
   // registerExportRoutes(router, deps); // D: /account/export (JSON)
   return router;
 }

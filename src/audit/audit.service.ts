@@ -93,15 +93,13 @@ export class AuditLog {
 
   /** The newest events first, for operators (CLI) and tests; several account ids: an account and its deletion pseudonym. */
   async list(em: EntityManager, filter: { accountId?: string | string[]; type?: AuditType } = {}, limit = 100): Promise<AuditEvent[]> {
-    return em
-      .fork()
-      .find(
-        AuditEvent,
-        {
-          ...(filter.accountId ? { accountId: Array.isArray(filter.accountId) ? { $in: filter.accountId } : filter.accountId } : {}),
-          ...(filter.type ? { type: filter.type } : {}),
-        },
-        { orderBy: { createdAt: 'desc' }, limit },
-      );
+    return em.fork().find(
+      AuditEvent,
+      {
+        ...(filter.accountId ? { accountId: Array.isArray(filter.accountId) ? { $in: filter.accountId } : filter.accountId } : {}),
+        ...(filter.type ? { type: filter.type } : {}),
+      },
+      { orderBy: { createdAt: 'desc' }, limit },
+    );
   }
 }

@@ -8,10 +8,13 @@ import { forgetAccountArtifacts, type AccountSignOut } from '../oidc/index.ts';
 import type { LoginThrottleService, RateLimiter } from '../rate-limits/index.ts';
 import type { VerificationService } from '../verification/index.ts';
 import { AppError } from '../shared/app-error.ts';
+import type { AccountAreaSessions } from './account-area-sessions.ts';
 import { deletedAccountPseudonym } from './account-pseudonym.ts';
 
 export interface AccountDeletionDeps {
   em: EntityManager;
+  /** The account area's own sessions (brief A: table account_area_session). */
+  areaSessions: Pick<AccountAreaSessions, 'forgetAccount'>;
   secret: string;
   accounts: AccountService;
   credentials: CredentialService;
@@ -51,13 +54,14 @@ export class AccountDeletionService {
 
   constructor(deps: AccountDeletionDeps, extraSteps: Array<[name: string, step: DeletionStep]> = []) {
     this.deps = deps;
-    const { accounts, credentials, verification, loginThrottle, rateLimiter, outbox, releases, audit } = deps;
+    const { accounts, areaSessions, credentials, verification, loginThrottle, rateLimiter, outbox, releases, audit } = deps;
     // The steps, in order. A domain that comes to hold data about an account (organisations and their
     // memberships, federation's links live in `credential` already) adds its step here or through
-    // `extraSteps` (e.g. the account area's own sessions); the account row itself goes last but one, the
+    // `extraSteps`; the account row itself goes last but one, the
     // audit trail last, so it also scrubs what the steps before recorded.
     this.steps = [
       ['oidc', (tx, account) => forgetAccountArtifacts(tx, account.id, [account.email, ...(account.username ? [account.username] : [])])],
+      ['account-area', (tx, account) => areaSessions.forgetAccount(tx, account.id)],
       ...extraSteps,
       ['credentials', (tx, account) => credentials.forgetAccount(tx, account.id)],
       ['verification', (tx, account) => verification.forgetAccount(tx, account.id)],
