@@ -104,6 +104,7 @@ export function createApp(container: Container): KontorApp {
     profileUpdates: container.profileUpdates,
     emailChanges: container.emailChanges,
     clientName: (clientId) => container.clients.displayName(clientId),
+    accountDeletion: container.accountDeletion,
     settings: {
       issuer: config.issuer,
       secureCookies: https,

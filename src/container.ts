@@ -21,7 +21,7 @@ import { MailDispatcher, MailRenderer, Outbox } from './mail/index.ts';
 import { AccountSessions, AccountSignOut, createProvider, KeyService, LiveProvider, metadataValidator, sessionLimitsOf } from './oidc/index.ts';
 import { createOrganisations, type Organisations, type PersonDirectory } from './organisations/index.ts';
 import { LoginThrottleService, RateLimiter } from './rate-limits/index.ts';
-import { AccountAreaSessions, AccountLogin } from './self-service/index.ts';
+import { AccountAreaSessions, AccountDeletionService, AccountLogin } from './self-service/index.ts';
 import { VerificationService } from './verification/index.ts';
 import { FederatedAccounts, FederationService, UpstreamBackchannelLogout, UpstreamDirectory } from './federation/index.ts';
 import { Views } from './http/views.ts';
@@ -79,6 +79,8 @@ export interface Container {
   federation?: FederationParts;
   /** Organisations: registration, members, invitations, requests, groups, services, roles, the login's access rule. */
   organisations: Organisations;
+  /** Deletes an account at once, everything of it (issue 17 item 9); ledger and audit keep a pseudonym. */
+  accountDeletion: AccountDeletionService;
 }
 
 export interface FederationParts {
@@ -301,6 +303,20 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
   const accountLogin = new AccountLogin(config.issuer, config.secret, clock);
   const accountSessions = new AccountSessions(em, clock, sessionLimitsOf(config.session));
   const federation = federationParts(config, { em, clock, logger, audit, accounts, credentials, signOut, rateLimiter });
+  const accountDeletion = new AccountDeletionService({
+    em,
+    areaSessions: accountAreaSessions,
+    secret: config.secret,
+    accounts,
+    credentials,
+    verification,
+    signOut,
+    loginThrottle,
+    rateLimiter,
+    outbox,
+    releases,
+    audit,
+  });
 
   return {
     federation,
@@ -336,6 +352,7 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
     accountLogin,
     accountSessions,
     organisations,
+    accountDeletion,
     get provider() {
       return live.current;
     },

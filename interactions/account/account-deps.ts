@@ -5,7 +5,7 @@ import type { ReleaseLedger } from '../../src/consent/index.ts';
 import type { SecondFactorService } from '../../src/credentials/index.ts';
 import type { Views } from '../../src/http/views.ts';
 import type { AccountSessions, AccountSignOut } from '../../src/oidc/index.ts';
-import type { AccountAreaSessions, AccountLogin } from '../../src/self-service/index.ts';
+import type { AccountAreaSessions, AccountDeletionService, AccountLogin } from '../../src/self-service/index.ts';
 import type { Clock } from '../../src/shared/clock.ts';
 import type { Logger } from '../../src/shared/logger.ts';
 
@@ -31,6 +31,8 @@ export interface AccountAreaDeps {
   /** B: "Meine persönlichen Daten" and "E-Mail-Adresse ändern" (issue 17 items 3, 4). */
   profileUpdates: Pick<ProfileUpdateService, 'view' | 'update'>;
   emailChanges: Pick<EmailChangeService, 'requestEmailChange' | 'peek' | 'confirmEmailChange'>;
+  /** Deletes the account at once (brief E, /account/delete). */
+  accountDeletion: Pick<AccountDeletionService, 'delete'>;
   /** A client's name as people see it. */
   clientName: (clientId: string) => Promise<string | undefined>;
   settings: {

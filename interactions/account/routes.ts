@@ -12,7 +12,7 @@ import { EMAIL_CONFIRM_PATH } from './email-change.ts';
 // import { registerPasswordRoutes } from './password.ts';
 // import { registerSecondFactorRoutes } from './second-factor.ts';
 // import { registerLockRoutes } from './lock.ts';
-// import { registerDeletionRoutes } from './deletion.ts';
+import { DELETED_PATH, registerDeletionRoutes } from './deletion.ts';
 // import { registerExportRoutes } from './export.ts';
 
 /** The account area's pages that work without its session: the login, its callback, the logout and its end. */
@@ -23,6 +23,8 @@ const OPEN_PATHS = new Set([
   '/account/logged-out',
   // B: the e-mail change link may be opened on another device; the token alone authorises it.
   EMAIL_CONFIRM_PATH,
+  // E: the page after a deletion (the session is gone with the account).
+  DELETED_PATH,
 ]);
 
 /** Every route under /account: the page middleware, `Cache-Control: no-store` and the guard in front. */
@@ -61,7 +63,7 @@ export function accountAreaRoutes(deps: AccountAreaDeps, pageMiddleware: Middlew
   // registerPasswordRoutes(router, deps); // C: /account/password
   // registerSecondFactorRoutes(router, deps); // C: /account/second-factor/...
   // registerLockRoutes(router, deps); // D: /account/lock (+ unlock link)
-  // registerDeletionRoutes(router, deps); // D: /account/delete
+  registerDeletionRoutes(router, deps); // E: /account/delete (+ the public /account/deleted)
   // registerExportRoutes(router, deps); // D: /account/export (JSON)
   return router;
 }

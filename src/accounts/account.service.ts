@@ -2,9 +2,10 @@ import { z } from 'zod';
 import type { EntityManager } from '@mikro-orm/sql';
 import { AppError } from '../shared/app-error.ts';
 import { Account } from './account.entity.ts';
+import { AccountAttribute } from './account-attribute.entity.ts';
+import { AccountConsent } from './account-consent.entity.ts';
 import { AccountRepository } from './account.repository.ts';
 import { enteredAttributes, upsertAttributes, type AttributeWrite } from './attributes.ts';
-import { AccountConsent } from './account-consent.entity.ts';
 import { emailAddress, normalizeEmail } from './email.ts';
 
 export const operatorAccountInput = z.object({
@@ -114,5 +115,17 @@ export class AccountService {
     const account = await this.findById(id);
     if (!account) return undefined;
     return `${account.givenName} ${account.familyName}`.trim() || account.email;
+  }
+
+  /**
+   * Account deletion's step for this domain (issue 17 item 9, GDPR Art. 17), in the caller's transaction:
+   * consents, attributes and the account row. The foreign keys cascade, but each table is named so that
+   * the deletion does not depend on a constraint someone may change. Returns the rows deleted.
+   */
+  async forgetAccount(tx: EntityManager, accountId: string): Promise<number> {
+    const consents = await tx.nativeDelete(AccountConsent, { account: accountId });
+    const attributes = await tx.nativeDelete(AccountAttribute, { account: accountId });
+    const account = await tx.nativeDelete(Account, { id: accountId });
+    return consents + attributes + account;
   }
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/sql';
 import { AuditEvent } from './audit-event.entity.ts';
+import { scrubDetails } from './scrub.ts';
 
 /** The events Kontor records; the names are stable, operators filter by them. */
 export const AUDIT_TYPES = [
@@ -62,6 +63,7 @@ export const AUDIT_TYPES = [
   'organisation.unsubscribed',
   'organisation.subscription_approved',
   'organisation.subscription_rejected',
+  'account.deleted',
 ] as const;
 export type AuditType = (typeof AUDIT_TYPES)[number];
 
@@ -101,14 +103,39 @@ export class AuditLog {
       );
   }
 
-  /** The newest events first, for operators (CLI) and tests. */
-  async list(em: EntityManager, filter: { accountId?: string; type?: AuditType } = {}, limit = 100): Promise<AuditEvent[]> {
-    return em
-      .fork()
-      .find(
-        AuditEvent,
-        { ...(filter.accountId ? { accountId: filter.accountId } : {}), ...(filter.type ? { type: filter.type } : {}) },
-        { orderBy: { createdAt: 'desc' }, limit },
+  /**
+   * Account deletion's step for this domain (issue 17 item 9, GDPR Art. 17), in the caller's transaction:
+   * the account's events stay (what happened stays provable) but name it by `pseudonym` only, lose the
+   * address they came from, and lose from `details` every value that contains one of `personal` (the
+   * address, names, username: whatever an event may have noted) and every client-address-like field.
+   * Returns the events rewritten.
+   */
+  async forgetAccount(tx: EntityManager, accountId: string, pseudonym: string, personal: string[]): Promise<number> {
+    const rows = await tx.execute<Array<{ id: string; details: Record<string, unknown> | string }>>(
+      'select id, details from audit_event where account_id = ?',
+      [accountId],
+      'all',
+    );
+    for (const row of rows) {
+      const details = typeof row.details === 'string' ? (JSON.parse(row.details) as Record<string, unknown>) : row.details;
+      await tx.execute(
+        'update audit_event set account_id = ?, ip = null, details = ?::jsonb where id = ?',
+        [pseudonym, JSON.stringify(scrubDetails(details, personal)), row.id],
+        'run',
       );
+    }
+    return rows.length;
+  }
+
+  /** The newest events first, for operators (CLI) and tests; several account ids: an account and its deletion pseudonym. */
+  async list(em: EntityManager, filter: { accountId?: string | string[]; type?: AuditType } = {}, limit = 100): Promise<AuditEvent[]> {
+    return em.fork().find(
+      AuditEvent,
+      {
+        ...(filter.accountId ? { accountId: Array.isArray(filter.accountId) ? { $in: filter.accountId } : filter.accountId } : {}),
+        ...(filter.type ? { type: filter.type } : {}),
+      },
+      { orderBy: { createdAt: 'desc' }, limit },
+    );
   }
 }

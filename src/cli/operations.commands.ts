@@ -47,7 +47,9 @@ export async function runOperationsCommand(command: string, flags: Flags, contai
         throw new AppError('audit.unknown_type', 64, [`--type is one of ${AUDIT_TYPES.join(', ')}`]);
       const account = flags.account as string | undefined;
       if (account !== undefined && !/^[0-9a-f-]{36}$/i.test(account)) throw new AppError('audit.invalid_account', 64, ['--account takes an account id (UUID)']);
-      const events = await container.audit.list(container.db.orm.em, { accountId: account, type: type as AuditType | undefined }, limitOf(flags));
+      // An account deleted since keeps its events under its pseudonym (issue 17 item 9): the old id finds them.
+      const accountIds = account === undefined ? undefined : [account, container.accountDeletion.pseudonymOf(account.toLowerCase())];
+      const events = await container.audit.list(container.db.orm.em, { accountId: accountIds, type: type as AuditType | undefined }, limitOf(flags));
       const data = events.map((e) => ({
         id: e.id,
         type: e.type,

@@ -61,8 +61,8 @@ export class ReleaseLedgerRepository {
     return this.em.fork().nativeDelete(ReleaseLedgerEntry, { releasedAt: { $lt: cutoff } });
   }
 
-  /** Deletes every row of an account (account deletion); returns how many. */
-  deleteForAccount(accountId: string): Promise<number> {
-    return this.em.fork().nativeDelete(ReleaseLedgerEntry, { accountId });
+  /** Replaces the account id of every row of an account by `pseudonym`, in the caller's transaction; returns how many. */
+  pseudonymise(tx: EntityManager, accountId: string, pseudonym: string): Promise<number> {
+    return tx.nativeUpdate(ReleaseLedgerEntry, { accountId }, { accountId: pseudonym });
   }
 }

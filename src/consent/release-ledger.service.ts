@@ -60,8 +60,12 @@ export class ReleaseLedger implements ReleaseRecorder {
     return this.repository.deleteBefore(new Date(this.clock.now().getTime() - this.retentionDays * 86_400_000));
   }
 
-  /** Deletes an account's rows (account deletion, issue 16 §5); returns how many. */
-  forgetAccount(accountId: string): Promise<number> {
-    return this.repository.deleteForAccount(accountId);
+  /**
+   * Account deletion's step for this domain (issue 17 item 9), in the caller's transaction: the rows stay
+   * (what left Kontor to which portal, names and levels only, never values) but name the account by the
+   * deletion's pseudonym only, so no row leads back to a person; the retention purge still ends them.
+   */
+  forgetAccount(tx: EntityManager, accountId: string, pseudonym: string): Promise<number> {
+    return this.repository.pseudonymise(tx, accountId, pseudonym);
   }
 }

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/sql';
 import type { AuditLog } from '../audit/index.ts';
 import { AppError } from '../shared/app-error.ts';
-import { federatedIdentifier, type CredentialType } from './credential.entity.ts';
+import { Credential, federatedIdentifier, type CredentialType } from './credential.entity.ts';
 import { CredentialRepository, type CredentialSummary } from './credential.repository.ts';
 
 /**
@@ -70,5 +70,14 @@ export class CredentialService {
       accountId,
       details: { type: target.type, ...(recoveryCodesGo ? { recoveryCodesRemoved: true } : {}) },
     });
+  }
+
+  /**
+   * Account deletion's step for this domain, in the caller's transaction: every credential of every type
+   * (password, TOTP, e-mail code, recovery codes and whatever later login means add to this table, such as
+   * federated identities). No audit event of its own: the deletion records one for everything.
+   */
+  forgetAccount(tx: EntityManager, accountId: string): Promise<number> {
+    return tx.nativeDelete(Credential, { account: accountId });
   }
 }

@@ -124,8 +124,10 @@ export class MailDispatcher {
 
   private async deliver(mail: ClaimedMail): Promise<boolean> {
     const em = this.em.fork();
+    let forgetAs: string | undefined;
     try {
       const body = this.outbox.open(mail.id, mail.sealed_body);
+      forgetAs = body.forgetAs;
       await this.transport!.sendMail({
         from: this.settings.from,
         to: mail.recipient,
@@ -145,13 +147,24 @@ export class MailDispatcher {
         'run',
       );
       const log = { mailId: mail.id, attempts: mail.attempts, err: error };
+      if (failed && forgetAs) await this.forget(em, mail.id, forgetAs);
       if (failed) this.logger.error(log, 'mail delivery failed for good; see `kontor mail list --status failed`');
       else this.logger.warn({ ...log, retryInSeconds: delay }, 'mail delivery failed; will retry');
       return false;
     }
     await em.execute(`update mail_outbox set status = 'sent', sent_at = now(), locked_until = null, last_error = null where id = ?`, [mail.id], 'run');
+    if (forgetAs) await this.forget(em, mail.id, forgetAs);
     this.logger.info({ mailId: mail.id }, 'mail sent');
     return true;
+  }
+
+  /**
+   * Mail to a person Kontor must forget (MailRequest.forgetRecipientAs: the deletion's confirmation) loses
+   * its address, body and error text once it is sent or has failed for good (GDPR Art. 17). A failed one
+   * cannot be retried then: there is nobody to send it to any more.
+   */
+  private async forget(em: EntityManager, id: string, replacement: string): Promise<void> {
+    await em.execute(`update mail_outbox set recipient = ?, sealed_body = '', last_error = null where id = ?`, [replacement, id], 'run');
   }
 }
 

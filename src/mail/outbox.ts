@@ -15,6 +15,11 @@ export interface MailRequest {
   to: string;
   locale: Locale;
   data: Record<string, unknown>;
+  /**
+   * Set for mail to a person Kontor must forget (the account deletion's confirmation): once the mail is sent
+   * (or has failed for good) the dispatcher replaces the recipient by this value and drops the body.
+   */
+  forgetRecipientAs?: string;
 }
 
 export interface OutboxEntry {
@@ -33,7 +38,12 @@ export interface OutboxEntry {
 export interface MailBody {
   text: string;
   html: string;
+  /** MailRequest.forgetRecipientAs, sealed with the body so no readable column tells it. */
+  forgetAs?: string;
 }
+
+/** What a forgotten row's body becomes: nothing to decrypt, nothing to send. */
+const NO_BODY = '';
 
 /**
  * Thrown by a caller inside its transaction when a mail it depends on was dropped (a link nobody will
@@ -101,7 +111,11 @@ export class Outbox {
       locale: request.locale,
       subject: rendered.subject,
       // The id is bound into the encryption, so a body cannot be moved to another row.
-      sealedBody: encrypt(this.key, JSON.stringify({ text: rendered.text, html: rendered.html }), `mail:${id}`),
+      sealedBody: encrypt(
+        this.key,
+        JSON.stringify({ text: rendered.text, html: rendered.html, ...(request.forgetRecipientAs ? { forgetAs: request.forgetRecipientAs } : {}) }),
+        `mail:${id}`,
+      ),
       status: 'pending',
       attempts: 0,
       nextAttemptAt: new Date(),
@@ -123,7 +137,35 @@ export class Outbox {
   }
 
   open(id: string, sealedBody: string): MailBody {
+    if (sealedBody === NO_BODY) return { text: '', html: '' };
     return JSON.parse(decrypt(this.key, sealedBody, `mail:${id}`)) as MailBody;
+  }
+
+  /**
+   * Account deletion's step for this domain, in the caller's transaction (GDPR Art. 17): mail to `address`
+   * that is still pending or failed is deleted (it would reach a person who no longer has an account);
+   * sent mail keeps its row for operators (what was sent, when) with `replacement` as recipient, without
+   * body or error text; the per-recipient caps of the address are reset, so a new registration with it is
+   * treated like any other. Mail enqueued after this call (the deletion's confirmation) is not touched.
+   */
+  async forgetRecipient(tx: EntityManager, address: string, replacement: string): Promise<number> {
+    const normalized = normalizeEmail(address);
+    const messages = await tx.execute<Array<{ message: string }>>('select distinct message from mail_outbox where lower(recipient) = ?', [normalized], 'all');
+    const deleted = await tx.execute<{ affectedRows: number }>(
+      `delete from mail_outbox where lower(recipient) = ? and status in ('pending', 'failed')`,
+      [normalized],
+      'run',
+    );
+    const scrubbed = await tx.execute<{ affectedRows: number }>(
+      `update mail_outbox set recipient = ?, sealed_body = ?, last_error = null where lower(recipient) = ? and status = 'sent'`,
+      [replacement, NO_BODY, normalized],
+      'run',
+    );
+    await this.cap?.limiter.forget(
+      tx,
+      messages.map(({ message }) => ({ scope: `mail:${message}`, subject: normalized })),
+    );
+    return deleted.affectedRows + scrubbed.affectedRows;
   }
 
   async list(filter: { status?: OutboxStatus; recipient?: string } = {}, limit = 50): Promise<OutboxEntry[]> {
@@ -153,7 +195,11 @@ export class Outbox {
 
   /** Puts failed mail back in the queue (after an operator fixed SMTP); returns how many. */
   async retry(ids: string[] | 'all-failed'): Promise<number> {
-    const where = ids === 'all-failed' ? { status: 'failed' as const } : { id: { $in: ids }, status: 'failed' as const };
+    // A forgotten mail (no body, see forgetRecipient) has nobody to go to.
+    const where =
+      ids === 'all-failed'
+        ? { status: 'failed' as const, sealedBody: { $ne: NO_BODY } }
+        : { id: { $in: ids }, status: 'failed' as const, sealedBody: { $ne: NO_BODY } };
     const count = await this.em.fork().nativeUpdate(OutboxMail, where, { status: 'pending', attempts: 0, nextAttemptAt: new Date(), lockedUntil: null });
     if (count) this.written();
     return count;

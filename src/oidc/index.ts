@@ -27,6 +27,7 @@ export {
 } from './consent-policy.ts';
 export { AccountSignOut, type SignOutReason } from './account-sign-out.ts';
 export { AccountSessions, type LoginSessionSummary } from './account-sessions.ts';
+export { forgetAccountArtifacts } from './account-forget.ts';
 export { ArtifactIds } from './artifact-ids.ts';
 
 /** The tables this domain owns; the ORM configuration (config/mikro-orm.ts) collects every domain's list, so src/db knows none. */

@@ -107,6 +107,17 @@ export class LoginThrottleService {
     return constantTimeEqual(mac, hmacBase64Url(this.deviceKey, `${device}\u0000${name}`)) ? device : undefined;
   }
 
+  /**
+   * Account deletion: drops the failures counted under these login names (their per-name keys) and under
+   * the account's per-account keys for these scopes, in the caller's transaction. Per-device keys cannot be
+   * found (the device id lives only in the browser's cookie); they are keyed hashes that name nobody and go
+   * with the daily purge.
+   */
+  async forgetAccount(tx: EntityManager, loginNames: string[], accountId: string, scopes: string[]): Promise<number> {
+    const keys = [...loginNames.map((name) => this.subjectFor(name, undefined)), ...scopes.map((scope) => this.subjectForAccount(accountId, scope))];
+    return tx.nativeDelete(LoginThrottle, { key: { $in: keys } });
+  }
+
   /** Forgets failures a day after the last one. */
   purge(): Promise<number> {
     return this.em.fork().nativeDelete(LoginThrottle, { updatedAt: { $lt: new Date(Date.now() - 86_400_000) } });

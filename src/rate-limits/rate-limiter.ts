@@ -54,6 +54,12 @@ export class RateLimiter {
     return hmacBase64Url(this.key, `${scope}\u0000${subject}`);
   }
 
+  /** Deletes the counters of these scope/subject pairs in the caller's transaction (account deletion); returns how many. */
+  forget(tx: EntityManager, counters: Array<{ scope: string; subject: string }>): Promise<number> {
+    if (!counters.length) return Promise.resolve(0);
+    return tx.nativeDelete(RateLimitCounter, { key: { $in: counters.map(({ scope, subject }) => this.keyFor(scope, subject)) } });
+  }
+
   /** Deletes counters whose window has ended. */
   purge(): Promise<number> {
     return this.em.fork().nativeDelete(RateLimitCounter, { windowEndsAt: { $lt: new Date() } });

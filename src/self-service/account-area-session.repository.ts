@@ -67,6 +67,11 @@ export class AccountAreaSessionRepository {
     return this.em.fork().nativeDelete(AccountAreaSession, { account: accountId });
   }
 
+  /** In the caller's transaction (account deletion): every session of the account. */
+  forgetAccount(tx: EntityManager, accountId: string): Promise<number> {
+    return tx.nativeDelete(AccountAreaSession, { account: accountId });
+  }
+
   async purge(now: Date, idleSince: Date): Promise<number> {
     return this.em.fork().nativeDelete(AccountAreaSession, { $or: [{ expiresAt: { $lte: now } }, { lastSeenAt: { $lte: idleSince } }] });
   }

@@ -89,6 +89,11 @@ export class AccountAreaSessions {
     return this.repository.deleteForAccount(accountId);
   }
 
+  /** Account deletion's step for the area's own table, in the deletion's transaction (the FK cascades too; this says it). */
+  forgetAccount(tx: EntityManager, accountId: string): Promise<number> {
+    return this.repository.forgetAccount(tx, accountId);
+  }
+
   /** Deletes sessions past their limits (the purge job). */
   purge(): Promise<number> {
     const now = this.clock.now();

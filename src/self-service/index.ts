@@ -1,4 +1,6 @@
 import { AccountAreaSession } from './account-area-session.entity.ts';
+export { AccountDeletionService, type AccountDeletionDeps, type DeletionStep, type DeletedAccount } from './account-deletion.service.ts';
+export { deletedAccountPseudonym, DELETED_PREFIX } from './account-pseudonym.ts';
 export {
   ACCOUNT_CLIENT_ID,
   ACCOUNT_CLIENT_NAME,

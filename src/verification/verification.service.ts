@@ -203,6 +203,11 @@ export class VerificationService {
     const dayAgo = new Date(this.clock.now().getTime() - 86_400_000);
     return this.em.fork().nativeDelete(VerificationToken, { $or: [{ expiresAt: { $lt: dayAgo } }, { usedAt: { $lt: dayAgo } }] });
   }
+
+  /** Account deletion's step for this domain, in the caller's transaction: the account's tokens of every purpose. */
+  forgetAccount(tx: EntityManager, accountId: string): Promise<number> {
+    return tx.nativeDelete(VerificationToken, { account: accountId });
+  }
 }
 
 function subjectOf(row: TokenRow): TokenSubject {
