@@ -167,6 +167,8 @@ export const configSchema = z.object({
     passwordHashPerIp: window,
     /** Wrong passwords on one confirmation link before the link refuses further attempts. */
     confirmAttemptsPerLink: window,
+    /** Downloads of "my data" (the account area's export) per account. */
+    exportPerAccount: window,
     /** Second-factor code entries per IP (all accounts together). */
     secondFactorPerIp: window,
     /** Failed logins for one login name before delays start; each further failure doubles the delay. */
@@ -205,6 +207,11 @@ export const configSchema = z.object({
   }),
   /** The release ledger ("Datenzugriff verwalten"): rows older than this many days are purged. */
   ledger: z.object({ retentionDays: z.coerce.number().int().min(1).max(3650) }),
+  /** "Mein Bereich". */
+  account: z.object({
+    /** Days the mailed link that unlocks a locked account stays valid (single use). */
+    unlockLinkDays: z.coerce.number().int().min(1).max(365),
+  }),
   purgeIntervalSeconds: z.coerce.number().int().min(5),
 });
 

@@ -15,6 +15,7 @@ import { devMailRoutes } from './dev/mail.routes.ts';
 import { interactionRoutes, type InteractionDeps } from '../interactions/routes.ts';
 import { publicRoutes } from '../interactions/public-routes.ts';
 import { dataAccessRoutes } from '../interactions/data-access.routes.ts';
+import { accountUnlockRoutes } from '../interactions/account-unlock.ts';
 import { registrationCookie } from '../interactions/registration-cookie.ts';
 import { usesHttps } from './shared/urls.ts';
 import { sessionLimitsOf } from './oidc/index.ts';
@@ -89,6 +90,8 @@ export function createApp(container: Container): KontorApp {
     startRoutes(views, config.operator),
     interactionRoutes(deps, pageMiddleware),
     publicRoutes(deps, pageMiddleware),
+    // Before the account area's router: a locked account has no session, and these pages need none.
+    accountUnlockRoutes({ views, rateLimiter: container.rateLimiter, accountLock: container.accountLock, settings: deps.settings }, pageMiddleware),
     dataAccessRoutes({ provider: deps.provider, views, releases: container.releases, signOut: container.signOut, timeZone: config.timeZone }, pageMiddleware),
   ];
   if (config.env === 'development' && config.devFeatures) routers.push(devMailRoutes(container.outbox, views, pageMiddleware));

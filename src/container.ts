@@ -2,7 +2,7 @@ import type Provider from 'oidc-provider';
 import type { LoadedConfig } from '../config/index.ts';
 import { resolvePasswordPolicy, type PasswordPolicy } from '../config/registration.ts';
 import type { Database } from './db/orm.ts';
-import { AccountAttributeReader, AccountService, RegistrationService } from './accounts/index.ts';
+import { AccountAttributeReader, AccountLockService, AccountService, RegistrationService } from './accounts/index.ts';
 import { AuditLog } from './audit/index.ts';
 import { ClientService } from './clients/index.ts';
 import { ClaimsComposer, ReleaseLedger, type ReleaseRecorder } from './consent/index.ts';
@@ -18,7 +18,8 @@ import {
   TotpCredentials,
 } from './credentials/index.ts';
 import { MailDispatcher, MailRenderer, Outbox } from './mail/index.ts';
-import { AccountSignOut, createProvider, KeyService, LiveProvider, metadataValidator } from './oidc/index.ts';
+import { AccountArtifactsExport, AccountSignOut, createProvider, KeyService, LiveProvider, metadataValidator, sessionLimitsOf } from './oidc/index.ts';
+import { DataExportService } from './self-service/index.ts';
 import { LoginThrottleService, RateLimiter } from './rate-limits/index.ts';
 import { VerificationService } from './verification/index.ts';
 import { Views } from './http/views.ts';
@@ -55,6 +56,10 @@ export interface Container {
   secondFactors: SecondFactorService;
   /** Ends everything of an account: sessions (with back-channel logout), grants, tokens, codes. */
   signOut: AccountSignOut;
+  /** Locking and unlocking an account (the person, by mailed link, or an operator). */
+  accountLock: AccountLockService;
+  /** "My data": everything Kontor holds about an account, as one JSON document. */
+  dataExport: DataExportService;
   /** The release ledger: what left Kontor, to whom, at which level (names, never values). */
   releases: ReleaseLedger;
   validateClientMetadata: (metadata: Record<string, unknown>) => Promise<void>;
@@ -183,6 +188,30 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
     endSessions: (accountId) => signOut.endEverything(accountId, 'password_reset'),
     portalName,
   });
+  const accountLock = new AccountLockService({
+    em,
+    verification,
+    outbox,
+    audit,
+    issuer: config.issuer,
+    unlockLinkDays: config.account.unlockLinkDays,
+    endEverything: (accountId) => signOut.endEverything(accountId, 'account_locked'),
+  });
+  const artifacts = new AccountArtifactsExport(em, sessionLimitsOf(config.session));
+  const dataExport = new DataExportService({
+    account: (accountId) => accounts.exportOf(accountId),
+    credentials: (accountId) => credentials.list(accountId),
+    grants: (accountId, now) => artifacts.grantsOf(accountId, now),
+    sessions: (accountId, now) => artifacts.sessionsOf(accountId, now),
+    releases: (accountId) => releases.exportOf(accountId),
+    auditEvents: (accountId) => audit.eventsOf(em, accountId),
+    portalName: (clientId) => clients.displayName(clientId),
+    recordExported: (accountId, ip) => audit.recordAlone(em, { type: 'account.exported', accountId, ip }),
+    hit: (scope, key, rule) => rateLimiter.hit(scope, key, rule),
+    rule: config.rateLimits.exportPerAccount,
+    issuer: config.issuer,
+    clock,
+  });
 
   return {
     config,
@@ -208,6 +237,8 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
     credentials,
     secondFactors,
     signOut,
+    accountLock,
+    dataExport,
     releases,
     composer,
     releaseRecorder,

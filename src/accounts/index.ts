@@ -4,6 +4,15 @@ import { AccountAttribute } from './account-attribute.entity.ts';
 // The entities stay private (no other domain queries this domain's tables); `entities` hands them to the ORM.
 export { ACCOUNT_STATUSES, SALUTATIONS } from './account.entity.ts';
 export { AccountRepository, loginFilter } from './account.repository.ts';
+export {
+  AccountLockService,
+  type LockActor,
+  type LockContext,
+  type LockDeps,
+  type LockOutcome,
+  type UnlockOutcome,
+} from './account-lock.service.ts';
+export type { AccountDataPart } from './account-export.ts';
 export { AccountService, type OperatorAccountInput, type PasswordSetter } from './account.service.ts';
 export { ATTRIBUTE_SOURCES, type AttributeSource } from './account-attribute.entity.ts';
 export { AccountAttributeReader, type StoredAttribute } from './attribute.repository.ts';

@@ -8,6 +8,7 @@ import { AppError } from '../shared/app-error.ts';
 import type { Logger } from '../shared/logger.ts';
 import { list, type CommandOutput, type Flags } from './command-output.ts';
 import { runOperationsCommand } from './operations.commands.ts';
+import { runUserCommand } from './user.commands.ts';
 
 export type { CommandOutput, Flags } from './command-output.ts';
 
@@ -35,6 +36,10 @@ export const usage = `Usage: npm run kontor -- <command> [options] [--json]
   client list     lists registered clients
   user create --email E (--password P | --password-stdin) --given-name G --family-name F [--locale de|en]
                   creates an account whose e-mail counts as verified
+  user lock --email E
+                  locks the account: every session, grant and token ends; the owner gets an unlock link
+  user unlock --email E
+                  unlocks a locked account (the owner lost the link, or an operator locked it)
   keys rotate [--alg RS256|ES256|EdDSA ...] [--activate-in SECONDS | --now]
                   creates successor signing keys, published at once and signing after the delay
                   (default: two key reload periods); old keys stay published for the overlap period
@@ -196,6 +201,9 @@ export async function runCommand(positionals: string[], flags: Flags, config: Lo
         }));
         return { data, text: `${text}\nRunning instances pick the change up within ${config.keys.reloadSeconds} s; no restart needed.` };
       });
+    case 'user lock':
+    case 'user unlock':
+      return withContainer(config, logger, (container) => runUserCommand(command, flags, container));
     case 'mail list':
     case 'mail retry':
     case 'audit list':

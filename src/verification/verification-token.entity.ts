@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { defineEntity, p } from '@mikro-orm/core';
 import { Account } from '../accounts/account.entity.ts';
 
-/** Links (`email_confirmation`, `password_reset`) and six-digit codes (`login_code`, `enrol_email_code`). */
-export const VERIFICATION_PURPOSES = ['email_confirmation', 'password_reset', 'login_code', 'enrol_email_code'] as const;
+/** Links (`email_confirmation`, `password_reset`, `account_unlock`) and six-digit codes (`login_code`, `enrol_email_code`). */
+export const VERIFICATION_PURPOSES = ['email_confirmation', 'password_reset', 'login_code', 'enrol_email_code', 'account_unlock'] as const;
 export type VerificationPurpose = (typeof VERIFICATION_PURPOSES)[number];
 
 /**
