@@ -52,9 +52,9 @@ export class AccountLockService {
   async lock(accountId: string, context: LockContext): Promise<LockOutcome> {
     const { em, audit, outbox } = this.deps;
     let mailed = false;
-    const status = await em.fork().transactional(async (tx) => {
+    const refused = await em.fork().transactional(async (tx) => {
       const account = await new AccountRepository(tx).findById(accountId);
-      if (account?.status !== 'active') return account?.status ?? null;
+      if (account?.status !== 'active') return { status: account?.status ?? null };
       account.status = 'locked';
       const link = await this.issueLink(tx, account);
       audit.record(tx, { type: 'account.locked', accountId, ip: context.ip ?? null, details: { by: context.actor } });
@@ -66,9 +66,9 @@ export class AccountLockService {
         data: this.linkData(account, link, context),
       });
       await tx.flush();
-      return 'locked';
+      return undefined;
     });
-    if (status !== 'locked') return { kind: 'unchanged', status };
+    if (refused) return { kind: 'unchanged', status: refused.status };
     if (mailed) outbox.written();
     return { kind: 'locked', accountId, sessionsEnded: await this.deps.endEverything(accountId) };
   }
