@@ -9,6 +9,19 @@ import { AuditEvent } from '../src/audit/audit-event.entity.ts';
 
 const CONFIRM_PREFIX = '/register/confirm?token=';
 
+/** The parts of the document this test reads. */
+interface ExportShape {
+  schemaVersion: number;
+  account: { createdAt: string } & Record<string, unknown>;
+  attributes: unknown[];
+  registrationConsents: unknown[];
+  credentials: unknown[];
+  rememberedGrants: unknown[];
+  releases: Array<{ claims: Array<{ name: string }> } & Record<string, unknown>>;
+  sessions: unknown[];
+  auditEvents: Array<{ type: string }>;
+}
+
 interface Person {
   registrant: Registrant;
   accountId: string;
@@ -68,8 +81,9 @@ describe('"my data": the account export (GDPR Art. 15/20)', () => {
 
     const outcome = await kontor.container.dataExport.exportFor(anna.accountId, { ip: '127.0.0.1' });
     if (outcome.kind !== 'ok') throw new Error(`export refused: ${outcome.kind}`);
-    const data = outcome.document as Record<string, any>;
-    const text = JSON.stringify(data);
+    // Read back as a portal of the person's choice would (Art. 20): the JSON text, parsed.
+    const text = JSON.stringify(outcome.document);
+    const data = JSON.parse(text) as ExportShape;
     expect(outcome.filename).toMatch(/^kontor-daten-\d{4}-\d{2}-\d{2}\.json$/);
 
     expect(data.schemaVersion).toBe(1);
@@ -89,9 +103,9 @@ describe('"my data": the account export (GDPR Art. 15/20)', () => {
     ]);
     expect(data.releases.length).toBeGreaterThan(0);
     expect(data.releases[0]).toMatchObject({ portal: { name: portalName }, use: expect.any(String), releasedAt: expect.any(String) });
-    expect(data.releases.flatMap((row: { claims: Array<{ name: string }> }) => row.claims.map((claim) => claim.name))).toContain('email');
+    expect(data.releases.flatMap((row) => row.claims.map((claim) => claim.name))).toContain('email');
     expect(data.sessions).toEqual([expect.objectContaining({ level: 'niedrig', amr: ['pwd'], portals: [expect.objectContaining({ name: portalName })] })]);
-    const types = data.auditEvents.map((event: { type: string }) => event.type);
+    const types = data.auditEvents.map((event) => event.type);
     expect(types).toEqual(expect.arrayContaining(['account.registered', 'account.confirmed', 'consent.granted']));
 
     // Nothing of the other account: not its id, address, names, nor its events.
