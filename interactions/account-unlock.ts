@@ -45,30 +45,41 @@ function renderResend(deps: UnlockDeps, ctx: Context, input: { identifier: strin
  * Mounted before the account area's router, whose guard would otherwise send these to the login.
  */
 export function accountUnlockRoutes(deps: UnlockDeps, pageMiddleware: Middleware[]): Router {
-  const router = new Router({ prefix: '/account/unlock' });
-  router.use(...pageMiddleware);
-  router.use(async (ctx, next) => {
+  const router = new Router();
+  const paths = ['/account/unlock', '/account/locked'];
+  router.use(paths, ...pageMiddleware);
+  router.use(paths, async (ctx, next) => {
     ctx.set('Cache-Control', 'no-store');
     await next();
   });
 
-  router.get('/', async (ctx) => {
+  // Where locking in the account area ends (its session is gone with everything else): what happened, what next.
+  router.get('/account/locked', (ctx) => {
+    deps.views.render(
+      ctx,
+      'account-lock/locked',
+      { resendUrl: '/account/unlock/resend', forgotUrl: '/password/forgot' },
+      { title: 'account.lock.locked_title' },
+    );
+  });
+
+  router.get('/account/unlock', async (ctx) => {
     const query = tokenQuery.safeParse(ctx.query);
     const link = query.success ? await deps.accountLock.peek(query.data.token) : null;
     if (!query.success || !link) return renderInvalid(deps, ctx);
     deps.views.render(ctx, 'account-lock/unlock', { token: query.data.token, email: link.email }, { title: 'account.lock.unlock_title' });
   });
 
-  router.post('/', async (ctx) => {
+  router.post('/account/unlock', async (ctx) => {
     const form = unlockForm.safeParse(ctx.request.body);
     const outcome = form.success ? await deps.accountLock.unlockWithLink(form.data.token, { ip: ctx.ip }) : { kind: 'invalid' as const };
     if (outcome.kind === 'invalid') return renderInvalid(deps, ctx);
     deps.views.render(ctx, 'account-lock/unlocked', { loginUrl: '/account' }, { title: 'account.lock.unlocked_title' });
   });
 
-  router.get('/resend', async (ctx) => renderResend(deps, ctx, { identifier: '', interaction: interactionQuery.parse(ctx.query).interaction }));
+  router.get('/account/unlock/resend', async (ctx) => renderResend(deps, ctx, { identifier: '', interaction: interactionQuery.parse(ctx.query).interaction }));
 
-  router.post('/resend', async (ctx) => {
+  router.post('/account/unlock/resend', async (ctx) => {
     const body = (ctx.request.body as Record<string, unknown> | undefined) ?? {};
     const form = parseForm(forgotPasswordForm, body);
     const identifier = typeof body.identifier === 'string' ? body.identifier : '';
