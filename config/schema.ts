@@ -207,8 +207,14 @@ export const configSchema = z.object({
   }),
   /** The release ledger ("Datenzugriff verwalten"): rows older than this many days are purged. */
   ledger: z.object({ retentionDays: z.coerce.number().int().min(1).max(3650) }),
-  /** "Mein Bereich". */
+  /** "Mein Bereich" (issue 17). */
   account: z.object({
+    /**
+     * A change (personal data, e-mail, password, second factor, deletion) needs a login this many minutes
+     * old at most, with the second factor when the account has one (seed 002: "nur mit einer zusätzlichen
+     * Authentifizierung").
+     */
+    reauthMinutes: z.coerce.number().int().min(1).max(60),
     /** Days the mailed link that unlocks a locked account stays valid (single use). */
     unlockLinkDays: z.coerce.number().int().min(1).max(365),
   }),

@@ -18,9 +18,18 @@ import {
   TotpCredentials,
 } from './credentials/index.ts';
 import { MailDispatcher, MailRenderer, Outbox } from './mail/index.ts';
-import { AccountArtifactsExport, AccountSignOut, createProvider, KeyService, LiveProvider, metadataValidator, sessionLimitsOf } from './oidc/index.ts';
-import { DataExportService } from './self-service/index.ts';
+import {
+  AccountArtifactsExport,
+  AccountSessions,
+  AccountSignOut,
+  createProvider,
+  KeyService,
+  LiveProvider,
+  metadataValidator,
+  sessionLimitsOf,
+} from './oidc/index.ts';
 import { LoginThrottleService, RateLimiter } from './rate-limits/index.ts';
+import { AccountAreaSessions, AccountLogin, DataExportService } from './self-service/index.ts';
 import { VerificationService } from './verification/index.ts';
 import { Views } from './http/views.ts';
 import { systemClock, type Clock } from './shared/clock.ts';
@@ -67,6 +76,12 @@ export interface Container {
   composer: ClaimsComposer;
   /** Where every release is recorded (the release ledger). */
   releaseRecorder: ReleaseRecorder;
+  /** "Mein Bereich": its own sessions (table account_area_session), judged by the clock. */
+  accountAreaSessions: AccountAreaSessions;
+  /** "Mein Bereich": its code flow with Kontor's own issuer (openid-client). */
+  accountLogin: AccountLogin;
+  /** An account's live login sessions (the IdP's), for the account area's guard and sessions list. */
+  accountSessions: AccountSessions;
 }
 
 /**
@@ -213,6 +228,10 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
     clock,
   });
 
+  const accountAreaSessions = new AccountAreaSessions(em, config.secret, clock, { idleMinutes: config.session.idleMinutes, maxHours: config.session.maxHours });
+  const accountLogin = new AccountLogin(config.issuer, config.secret, clock);
+  const accountSessions = new AccountSessions(em, clock, sessionLimitsOf(config.session));
+
   return {
     config,
     logger,
@@ -242,6 +261,9 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
     releases,
     composer,
     releaseRecorder,
+    accountAreaSessions,
+    accountLogin,
+    accountSessions,
     get provider() {
       return live.current;
     },

@@ -25,6 +25,7 @@ export {
   type UnavailableClaim,
 } from './consent-policy.ts';
 export { AccountSignOut, type SignOutReason } from './account-sign-out.ts';
+export { AccountSessions, type LoginSessionSummary } from './account-sessions.ts';
 export { AccountArtifactsExport, type ExportedGrant, type ExportedSession } from './account-data.ts';
 export { ArtifactIds } from './artifact-ids.ts';
 
