@@ -99,8 +99,11 @@ export function createApp(container: Container): KontorApp {
     signOut: container.signOut,
     releases: container.releases,
     clientName: (clientId) => container.clients.displayName(clientId),
+    accountLock: container.accountLock,
+    dataExport: container.dataExport,
     settings: {
       issuer: config.issuer,
+      unlockLinkDays: config.account.unlockLinkDays,
       secureCookies: https,
       reauthMinutes: config.account.reauthMinutes,
       // Half the shortest idle limit of a login session (niedrig's): well before the IdP session would end.

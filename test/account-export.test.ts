@@ -2,7 +2,8 @@ import * as oidc from 'openid-client';
 import { configFile, ROOMY_RATE_LIMITS } from './helpers/config-file.ts';
 import { startTestKontor, type TestKontor } from './helpers/kontor.ts';
 import { SmtpSink } from './helpers/smtp-sink.ts';
-import { BrowserAgent, authorizationRequest, discover, registerClient, submitConsent } from './helpers/relying-party.ts';
+import { BrowserAgent, authorizationRequest, createUser, discover, formEndingWith, registerClient, submitConsent } from './helpers/relying-party.ts';
+import { openAccountArea } from './helpers/account-area.ts';
 import { confirmLink, newRegistrant, registerThroughInteraction, type Registrant } from './helpers/registration.ts';
 import { Account } from '../src/accounts/account.entity.ts';
 import { AuditEvent } from '../src/audit/audit-event.entity.ts';
@@ -129,6 +130,32 @@ describe('"my data": the account export (GDPR Art. 15/20)', () => {
     // The download itself is audited (after the document was assembled).
     const exported = await kontor.container.db.orm.em.fork().find(AuditEvent, { accountId: anna.accountId, type: 'account.exported' });
     expect(exported).toHaveLength(1);
+  });
+
+  it('downloads from the account area with the session only (no fresh login): an attachment, no-store, JSON', async () => {
+    const user = await createUser(kontor);
+    const { agent, page } = await openAccountArea(kontor, user);
+    expect(page.body).toContain('href="/account/export"');
+    // Reading needs no fresh login: long after it, the page and the download still answer.
+    kontor.clock.advance(10 * 60);
+    const explained = await agent.get('/account/export');
+    expect(explained.status).toBe(200);
+    expect(explained.body).toContain('Meine Daten herunterladen');
+    const file = await agent.post('/account/export', formEndingWith(explained.body, '/account/export').fields);
+    expect(file.status).toBe(200);
+    expect(file.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(file.headers.get('cache-control')).toBe('no-store');
+    expect(file.headers.get('content-disposition')).toMatch(/^attachment; filename="kontor-daten-\d{4}-\d{2}-\d{2}\.json"$/);
+    const data = JSON.parse(file.body) as ExportShape;
+    expect(data.account).toMatchObject({ id: user.accountId, email: user.email });
+    // The account area's own login is one of the person's sessions, named as the area.
+    expect(JSON.stringify(data.sessions)).toContain('kontor-account');
+    // Without the area's session there is no file: the login instead.
+    const stranger = new BrowserAgent(kontor.url);
+    const csrf = formEndingWith((await stranger.get('/account/unlock/resend')).body, '/account/unlock/resend').fields.csrf_token!;
+    const refused = await stranger.post('/account/export', { csrf_token: csrf });
+    expect(refused.status).toBe(303);
+    expect(refused.location).toContain('/account/login');
   });
 
   it('is rate-limited per account', async () => {

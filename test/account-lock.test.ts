@@ -19,6 +19,7 @@ import {
 } from './helpers/relying-party.ts';
 import { decodeEntities, type AgentResponse } from './helpers/browser-agent.ts';
 import { AuditEvent } from '../src/audit/audit-event.entity.ts';
+import { openAccountArea, reauthenticate } from './helpers/account-area.ts';
 
 const run = promisify(execFile);
 const SECRET = 'lock-test-secret-0123456789-abcdefghijklmnop';
@@ -153,6 +154,53 @@ describe('locking and unlocking an account', () => {
       await mailTo(user.email, 'Ihr Servicekonto ist entsperrt', beforeUnlock);
       expect(await events(user.accountId, 'account.unlocked')).toEqual([expect.objectContaining({ details: { by: 'self' } })]);
       await loginWorks(user);
+    } finally {
+      receiver.server.close();
+    }
+  });
+
+  it('locks from the account area after a fresh login: the portal gets a back-channel logout, the area session ends on a "locked" page', async () => {
+    const receiver = await backchannelReceiver();
+    try {
+      const client = await registerClient(kontor, { backchannelLogoutUri: receiver.url, consent: 'remembered' });
+      const bcPortal = await discover(kontor, client.clientId, client.clientSecret);
+      const user = await createUser(kontor);
+      await loginAndConsent(new BrowserAgent(kontor.url), await authorizationRequest(bcPortal), user);
+      const { agent, page } = await openAccountArea(kontor, user);
+      expect(page.body).toContain('href="/account/lock"');
+
+      // A login older than account.reauthMinutes: the page asks to log in again, and a POST changes nothing.
+      kontor.clock.advance(6 * 60);
+      const stale = await agent.get('/account/lock');
+      expect(stale.status).toBe(303);
+      expect(stale.location).toContain('reauth=1');
+      const refusedCsrf = formEndingWith(page.body, '/account/logout').fields.csrf_token!;
+      expect((await agent.post('/account/lock', { csrf_token: refusedCsrf })).status).toBe(303);
+      expect((await kontor.container.accounts.findById(user.accountId))?.status).toBe('active');
+      expect(receiver.tokens).toHaveLength(0);
+
+      const lockPage = await reauthenticate(agent, await agent.follow(stale), { password: user.password, username: user.email });
+      expect(lockPage.status).toBe(200);
+      expect(lockPage.headers.get('cache-control')).toBe('no-store');
+      expect(decodeEntities(lockPage.body)).toContain('Sie werden überall abgemeldet');
+      expect(decodeEntities(lockPage.body)).toContain(user.email);
+      const before = smtp.to(user.email).length;
+      const done = await agent.post('/account/lock', formEndingWith(lockPage.body, '/account/lock').fields);
+      expect(done.status).toBe(303);
+      expect(done.location).toBe('/account/locked');
+      const lockedPage = await agent.follow(done);
+      expect(decodeEntities(lockedPage.body)).toContain('Ihr Konto ist gesperrt');
+      expect(lockedPage.body).toContain('href="/account/unlock/resend"');
+
+      expect((await kontor.container.accounts.findById(user.accountId))?.status).toBe('locked');
+      // Both IdP sessions ended: the portal's (told by back-channel logout) and the area's.
+      expect(receiver.tokens).toHaveLength(1);
+      expect(await kontor.container.accountSessions.list(user.accountId)).toEqual([]);
+      const after = await agent.get('/account');
+      expect(after.status).toBe(303);
+      expect(after.location).toContain('/account/login');
+      await mailTo(user.email, 'Ihr Servicekonto ist gesperrt', before);
+      expect(await events(user.accountId, 'account.locked')).toEqual([expect.objectContaining({ details: { by: 'self' } })]);
     } finally {
       receiver.server.close();
     }

@@ -10,9 +10,9 @@ import { endOneSession, endOtherSessions, showSessions } from './sessions.ts';
 // import { registerProfileRoutes } from './profile.ts';
 // import { registerPasswordRoutes } from './password.ts';
 // import { registerSecondFactorRoutes } from './second-factor.ts';
-// import { registerLockRoutes } from './lock.ts';
+import { registerLockRoutes } from './lock.ts';
 // import { registerDeletionRoutes } from './deletion.ts';
-// import { registerExportRoutes } from './export.ts';
+import { registerExportRoutes } from './export.ts';
 
 /** The account area's pages that work without its session: the login, its callback, the logout and its end. */
 const OPEN_PATHS = new Set(['/account/login', '/account/callback', '/account/logout', '/account/logged-out']);
@@ -52,8 +52,8 @@ export function accountAreaRoutes(deps: AccountAreaDeps, pageMiddleware: Middlew
   // registerProfileRoutes(router, deps); // B: /account/profile, /account/email (+ confirmation link)
   // registerPasswordRoutes(router, deps); // C: /account/password
   // registerSecondFactorRoutes(router, deps); // C: /account/second-factor/...
-  // registerLockRoutes(router, deps); // D: /account/lock (+ unlock link)
+  registerLockRoutes(router, deps); // D: /account/lock (the unlock link's pages: interactions/account-unlock.ts)
   // registerDeletionRoutes(router, deps); // D: /account/delete
-  // registerExportRoutes(router, deps); // D: /account/export (JSON)
+  registerExportRoutes(router, deps); // D: /account/export (JSON)
   return router;
 }

@@ -19,7 +19,7 @@ export interface ExportedSession {
   /** The session's level now (it falls back as the per-level limits run out), null when no step holds. */
   level: string | null;
   amr: string[];
-  /** The short browser/device string recorded at login, when there is one. */
+  /** The user agent recorded at login (truncated), when there is one. */
   device: string | null;
   /** The portals that logged in through this session. */
   clientIds: string[];
@@ -73,7 +73,7 @@ export class AccountArtifactsExport {
     const rows = await this.live(accountId, 'Session', now);
     const nowSeconds = Math.floor(now.getTime() / 1000);
     return rows.map((row) => {
-      const session = parsed(row) as { loginTs?: number; authorizations?: Record<string, unknown>; kontor?: { device?: unknown } };
+      const session = parsed(row) as { loginTs?: number; authorizations?: Record<string, unknown>; kontor?: unknown };
       const trust = trustOf(session);
       const current = trust ? currentAuthentication(trust.steps, trust.lastActiveAt, nowSeconds, this.limits) : undefined;
       return {
@@ -81,7 +81,7 @@ export class AccountArtifactsExport {
         lastUsedAt: iso(trust?.lastActiveAt),
         level: current?.level ?? null,
         amr: current?.amr ?? [],
-        device: typeof session.kontor?.device === 'string' ? session.kontor.device : null,
+        device: trust?.device ?? null,
         clientIds: Object.keys(session.authorizations ?? {}),
       };
     });
