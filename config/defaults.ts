@@ -48,6 +48,7 @@ export function defaultsFor(env: Env, port: number, demoPort: number): Omit<Conf
       resetPerIp: { limit: 10, windowSeconds: 3600 },
       resetPerAccount: { limit: 3, windowSeconds: 3600 },
       passwordHashPerIp: { limit: 30, windowSeconds: 900 },
+      exportPerAccount: { limit: 10, windowSeconds: 3600 },
       confirmAttemptsPerLink: { limit: 5, windowSeconds: 86400 },
       secondFactorPerIp: { limit: 60, windowSeconds: 900 },
       emailChangePerIp: { limit: 10, windowSeconds: 3600 },
@@ -62,7 +63,7 @@ export function defaultsFor(env: Env, port: number, demoPort: number): Omit<Conf
     keys: { reloadSeconds: 60 },
     password: { argon2MemoryKiB: 19 * 1024, argon2TimeCost: 2, argon2Parallelism: 1, maxConcurrentHashes: 2, maxQueuedHashes: 32 },
     ledger: { retentionDays: 365 },
-    account: { reauthMinutes: 5 },
+    account: { reauthMinutes: 5, unlockLinkDays: 30 },
     purgeIntervalSeconds: 300,
   };
 }

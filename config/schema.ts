@@ -175,6 +175,8 @@ export const configSchema = z.object({
     /** E-mail change requests in the account area, per IP and per account (each sends mail). */
     emailChangePerIp: window,
     emailChangePerAccount: window,
+    /** Downloads of "my data" (the account area's export) per account. */
+    exportPerAccount: window,
     /** Second-factor code entries per IP (all accounts together). */
     secondFactorPerIp: window,
     /** Invitations one organisation may send (each mails an address its admins typed in). */
@@ -220,12 +222,17 @@ export const configSchema = z.object({
   }),
   /** The release ledger ("Datenzugriff verwalten"): rows older than this many days are purged. */
   ledger: z.object({ retentionDays: z.coerce.number().int().min(1).max(3650) }),
-  /**
-   * "Mein Bereich": a change (personal data, e-mail, password, second factor, deletion) needs a login this
-   * many minutes old at most, with the second factor when the account has one (seed 002: "nur mit einer
-   * zusätzlichen Authentifizierung").
-   */
-  account: z.object({ reauthMinutes: z.coerce.number().int().min(1).max(60) }),
+  /** "Mein Bereich" (issue 17). */
+  account: z.object({
+    /**
+     * A change (personal data, e-mail, password, second factor, deletion) needs a login this many minutes
+     * old at most, with the second factor when the account has one (seed 002: "nur mit einer zusätzlichen
+     * Authentifizierung").
+     */
+    reauthMinutes: z.coerce.number().int().min(1).max(60),
+    /** Days the mailed link that unlocks a locked account stays valid (single use). */
+    unlockLinkDays: z.coerce.number().int().min(1).max(365),
+  }),
   purgeIntervalSeconds: z.coerce.number().int().min(5),
 });
 

@@ -106,6 +106,15 @@ export async function submitLogin(deps: InteractionDeps, ctx: Context, details: 
         { uid: details.uid, email: outcome.email, resendAction: '/register/resend' },
         { title: 'registration.unconfirmed_title', status: 403 },
       );
+    case 'locked':
+      // Only after the right password (a wrong one got the generic failure above): the owner learns why, and
+      // how to unlock; nobody without the password can tell a locked account from any other.
+      return deps.views.render(
+        ctx,
+        'account-lock/login-locked',
+        { username: form.data.username, resendAction: '/account/unlock/resend', interaction: details.uid },
+        { title: 'account.lock.login_locked_title', status: 403 },
+      );
     case 'succeeded': {
       const { result } = outcome;
       deps.logger.info({ interaction: details.uid, accountId: result.accountId, amr: result.amr }, 'login succeeded');

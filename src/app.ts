@@ -14,6 +14,7 @@ import { pageFallback, siteContext, startRoutes } from './http/start.routes.ts';
 import { devMailRoutes } from './dev/mail.routes.ts';
 import { interactionRoutes, type InteractionDeps } from '../interactions/routes.ts';
 import { publicRoutes } from '../interactions/public-routes.ts';
+import { accountUnlockRoutes } from '../interactions/account-unlock.ts';
 import { accountAreaRoutes } from '../interactions/account/routes.ts';
 import type { AccountAreaDeps } from '../interactions/account/account-deps.ts';
 import { registrationCookie } from '../interactions/registration-cookie.ts';
@@ -105,8 +106,11 @@ export function createApp(container: Container): KontorApp {
     emailChanges: container.emailChanges,
     clientName: (clientId) => container.clients.displayName(clientId),
     accountDeletion: container.accountDeletion,
+    accountLock: container.accountLock,
+    dataExport: container.dataExport,
     settings: {
       issuer: config.issuer,
+      unlockLinkDays: config.account.unlockLinkDays,
       secureCookies: https,
       reauthMinutes: config.account.reauthMinutes,
       // Half the shortest idle limit of a login session (niedrig's): well before the IdP session would end.
@@ -124,6 +128,8 @@ export function createApp(container: Container): KontorApp {
     startRoutes(views, config.operator),
     interactionRoutes(deps, pageMiddleware),
     publicRoutes(deps, pageMiddleware),
+    // Before the account area's router: a locked account has no session, and these pages need none.
+    accountUnlockRoutes({ views, rateLimiter: container.rateLimiter, accountLock: container.accountLock, settings: deps.settings }, pageMiddleware),
     accountAreaRoutes(accountDeps, pageMiddleware),
   ];
   const federation = container.federation;

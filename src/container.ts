@@ -2,7 +2,15 @@ import type Provider from 'oidc-provider';
 import type { LoadedConfig } from '../config/index.ts';
 import { resolvePasswordPolicy, type PasswordPolicy } from '../config/registration.ts';
 import type { Database } from './db/orm.ts';
-import { AccountAttributeReader, AccountRepository, AccountService, EmailChangeService, ProfileUpdateService, RegistrationService } from './accounts/index.ts';
+import {
+  AccountAttributeReader,
+  AccountLockService,
+  AccountRepository,
+  AccountService,
+  EmailChangeService,
+  ProfileUpdateService,
+  RegistrationService,
+} from './accounts/index.ts';
 import { AuditLog } from './audit/index.ts';
 import { ClientService } from './clients/index.ts';
 import { ClaimsComposer, ReleaseLedger, type ReleaseRecorder } from './consent/index.ts';
@@ -18,10 +26,19 @@ import {
   TotpCredentials,
 } from './credentials/index.ts';
 import { MailDispatcher, MailRenderer, Outbox } from './mail/index.ts';
-import { AccountSessions, AccountSignOut, createProvider, KeyService, LiveProvider, metadataValidator, sessionLimitsOf } from './oidc/index.ts';
+import {
+  AccountArtifactsExport,
+  AccountSessions,
+  AccountSignOut,
+  createProvider,
+  KeyService,
+  LiveProvider,
+  metadataValidator,
+  sessionLimitsOf,
+} from './oidc/index.ts';
 import { createOrganisations, type Organisations, type PersonDirectory } from './organisations/index.ts';
 import { LoginThrottleService, RateLimiter } from './rate-limits/index.ts';
-import { AccountAreaSessions, AccountDeletionService, AccountLogin } from './self-service/index.ts';
+import { AccountAreaSessions, AccountDeletionService, AccountLogin, DataExportService } from './self-service/index.ts';
 import { VerificationService } from './verification/index.ts';
 import { FederatedAccounts, FederationService, UpstreamBackchannelLogout, UpstreamDirectory } from './federation/index.ts';
 import { Views } from './http/views.ts';
@@ -62,6 +79,10 @@ export interface Container {
   secondFactors: SecondFactorService;
   /** Ends everything of an account: sessions (with back-channel logout), grants, tokens, codes. */
   signOut: AccountSignOut;
+  /** Locking and unlocking an account (the person, by mailed link, or an operator). */
+  accountLock: AccountLockService;
+  /** "My data": everything Kontor holds about an account, as one JSON document. */
+  dataExport: DataExportService;
   /** The release ledger: what left Kontor, to whom, at which level (names, never values). */
   releases: ReleaseLedger;
   validateClientMetadata: (metadata: Record<string, unknown>) => Promise<void>;
@@ -298,6 +319,30 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
     timeZone: config.timeZone,
     clock,
   });
+  const accountLock = new AccountLockService({
+    em,
+    verification,
+    outbox,
+    audit,
+    issuer: config.issuer,
+    unlockLinkDays: config.account.unlockLinkDays,
+    endEverything: (accountId) => signOut.endEverything(accountId, 'account_locked'),
+  });
+  const artifacts = new AccountArtifactsExport(em, sessionLimitsOf(config.session));
+  const dataExport = new DataExportService({
+    account: (accountId) => accounts.exportOf(accountId),
+    credentials: (accountId) => credentials.list(accountId),
+    grants: (accountId, now) => artifacts.grantsOf(accountId, now),
+    sessions: (accountId, now) => artifacts.sessionsOf(accountId, now),
+    releases: (accountId) => releases.exportOf(accountId),
+    auditEvents: (accountId) => audit.eventsOf(em, accountId),
+    portalName: (clientId) => clients.displayName(clientId),
+    recordExported: (accountId, ip) => audit.recordAlone(em, { type: 'account.exported', accountId, ip }),
+    hit: (scope, key, rule) => rateLimiter.hit(scope, key, rule),
+    rule: config.rateLimits.exportPerAccount,
+    issuer: config.issuer,
+    clock,
+  });
 
   const accountAreaSessions = new AccountAreaSessions(em, config.secret, clock, { idleMinutes: config.session.idleMinutes, maxHours: config.session.maxHours });
   const accountLogin = new AccountLogin(config.issuer, config.secret, clock);
@@ -345,6 +390,8 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
     credentials,
     secondFactors,
     signOut,
+    accountLock,
+    dataExport,
     releases,
     composer,
     releaseRecorder,

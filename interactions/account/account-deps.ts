@@ -1,11 +1,11 @@
 import type Provider from 'oidc-provider';
-import type { AccountService, EmailChangeService, ProfileUpdateService } from '../../src/accounts/index.ts';
+import type { AccountLockService, AccountService, EmailChangeService, ProfileUpdateService } from '../../src/accounts/index.ts';
 import type { ProfileField } from '../../config/registration.ts';
 import type { ReleaseLedger } from '../../src/consent/index.ts';
 import type { SecondFactorService } from '../../src/credentials/index.ts';
 import type { Views } from '../../src/http/views.ts';
 import type { AccountSessions, AccountSignOut } from '../../src/oidc/index.ts';
-import type { AccountAreaSessions, AccountDeletionService, AccountLogin } from '../../src/self-service/index.ts';
+import type { AccountAreaSessions, AccountDeletionService, AccountLogin, DataExportService } from '../../src/self-service/index.ts';
 import type { Clock } from '../../src/shared/clock.ts';
 import type { Logger } from '../../src/shared/logger.ts';
 
@@ -33,6 +33,10 @@ export interface AccountAreaDeps {
   emailChanges: Pick<EmailChangeService, 'requestEmailChange' | 'peek' | 'confirmEmailChange'>;
   /** Deletes the account at once (brief E, /account/delete). */
   accountDeletion: Pick<AccountDeletionService, 'delete'>;
+  /** D: locking the account (/account/lock). */
+  accountLock: Pick<AccountLockService, 'lock'>;
+  /** D: "my data" (/account/export). */
+  dataExport: Pick<DataExportService, 'exportFor'>;
   /** A client's name as people see it. */
   clientName: (clientId: string) => Promise<string | undefined>;
   settings: {
@@ -40,6 +44,8 @@ export interface AccountAreaDeps {
     secureCookies: boolean;
     /** config `account.reauthMinutes`: how old a login may be for a change. */
     reauthMinutes: number;
+    /** D: config `account.unlockLinkDays` (the lock page says how long the mailed link works). */
+    unlockLinkDays: number;
     /**
      * After this long without an authorization request (the IdP session's last use), a page load passes
      * through the login again so the IdP session's idle limit (`session.idleMinutes`) starts anew.

@@ -11,9 +11,9 @@ import { registerProfileRoutes } from './profile.ts';
 import { EMAIL_CONFIRM_PATH } from './email-change.ts';
 // import { registerPasswordRoutes } from './password.ts';
 // import { registerSecondFactorRoutes } from './second-factor.ts';
-// import { registerLockRoutes } from './lock.ts';
+import { registerLockRoutes } from './lock.ts';
 import { DELETED_PATH, registerDeletionRoutes } from './deletion.ts';
-// import { registerExportRoutes } from './export.ts';
+import { registerExportRoutes } from './export.ts';
 
 /** The account area's pages that work without its session: the login, its callback, the logout and its end. */
 const OPEN_PATHS = new Set([
@@ -62,8 +62,8 @@ export function accountAreaRoutes(deps: AccountAreaDeps, pageMiddleware: Middlew
   registerProfileRoutes(router, deps); // B: /account/profile, /account/email (+ confirmation link)
   // registerPasswordRoutes(router, deps); // C: /account/password
   // registerSecondFactorRoutes(router, deps); // C: /account/second-factor/...
-  // registerLockRoutes(router, deps); // D: /account/lock (+ unlock link)
+  registerLockRoutes(router, deps); // D: /account/lock (the unlock link's pages: interactions/account-unlock.ts)
   registerDeletionRoutes(router, deps); // E: /account/delete (+ the public /account/deleted)
-  // registerExportRoutes(router, deps); // D: /account/export (JSON)
+  registerExportRoutes(router, deps); // D: /account/export (JSON)
   return router;
 }

@@ -7,6 +7,7 @@ import { AccountConsent } from './account-consent.entity.ts';
 import { AccountRepository } from './account.repository.ts';
 import { enteredAttributes, upsertAttributes, type AttributeWrite } from './attributes.ts';
 import { emailAddress, normalizeEmail } from './email.ts';
+import { accountDataOf, type AccountDataPart } from './account-export.ts';
 
 export const operatorAccountInput = z.object({
   email: emailAddress,
@@ -108,6 +109,11 @@ export class AccountService {
 
   findByEmail(email: string): Promise<Account | null> {
     return new AccountRepository(this.em.fork()).findByEmail(email);
+  }
+
+  /** The account's own data for "my data" (the account area's export); undefined for an unknown id. */
+  exportOf(id: string): Promise<AccountDataPart | undefined> {
+    return accountDataOf(this.em.fork(), id);
   }
 
   /** How pages name the person ("Angemeldet als …"): the full name, else the address. */

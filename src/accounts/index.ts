@@ -6,6 +6,15 @@ export { ACCOUNT_STATUSES, SALUTATIONS } from './account.entity.ts';
 export { AccountRepository, loginFilter } from './account.repository.ts';
 export { AccountService, type FederatedAccountInput, type OperatorAccountInput, type PasswordSetter } from './account.service.ts';
 export type { AttributeWrite } from './attributes.ts';
+export {
+  AccountLockService,
+  type LockActor,
+  type LockContext,
+  type LockDeps,
+  type LockOutcome,
+  type UnlockOutcome,
+} from './account-lock.service.ts';
+export type { AccountDataPart } from './account-export.ts';
 export { ATTRIBUTE_SOURCES, type AttributeSource } from './account-attribute.entity.ts';
 export { AccountAttributeReader, type StoredAttribute } from './attribute.repository.ts';
 export { EmailChangeService, maskAddress, type EmailChangeDeps, type EmailChangeOutcome, type EmailChangeRequestOutcome } from './email-change.service.ts';

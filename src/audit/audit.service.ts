@@ -64,6 +64,10 @@ export const AUDIT_TYPES = [
   'organisation.subscription_approved',
   'organisation.subscription_rejected',
   'account.deleted',
+  'account.locked',
+  'account.unlocked',
+  'account.unlock_requested',
+  'account.exported',
 ] as const;
 export type AuditType = (typeof AUDIT_TYPES)[number];
 
@@ -74,6 +78,15 @@ export interface AuditInput {
   ip?: string | null;
   /** Reasons and counts; never passwords, tokens, codes or links. */
   details?: Record<string, unknown>;
+}
+
+/** One event as the account's export shows it. */
+export interface AccountAuditEvent {
+  type: string;
+  at: string;
+  clientId: string | null;
+  ip: string | null;
+  details: Record<string, unknown>;
 }
 
 /** Writes audit events into the caller's transaction, so an event exists exactly when its change does. */
@@ -125,6 +138,22 @@ export class AuditLog {
       );
     }
     return rows.length;
+  }
+
+  /**
+   * The events recorded about one account, oldest first, as plain data ("my data", GDPR Art. 15). Only rows
+   * whose `account_id` is this account; the network address is left out of failed logins, since whoever
+   * typed the name may have been someone else (their address is not the person's data).
+   */
+  async eventsOf(em: EntityManager, accountId: string, limit = 20_000): Promise<AccountAuditEvent[]> {
+    const rows = await em.fork().find(AuditEvent, { accountId }, { orderBy: { createdAt: 'asc', id: 'asc' }, limit });
+    return rows.map((row) => ({
+      type: row.type,
+      at: row.createdAt.toISOString(),
+      clientId: row.clientId ?? null,
+      ip: row.type === 'login.failed' ? null : (row.ip ?? null),
+      details: row.details ?? {},
+    }));
   }
 
   /** The newest events first, for operators (CLI) and tests; several account ids: an account and its deletion pseudonym. */

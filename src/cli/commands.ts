@@ -9,6 +9,7 @@ import type { Logger } from '../shared/logger.ts';
 import { list, type CommandOutput, type Flags } from './command-output.ts';
 import { runOperationsCommand } from './operations.commands.ts';
 import { organisationTermsFromFlags, runOrganisationCommand } from './organisation.commands.ts';
+import { runUserCommand } from './user.commands.ts';
 
 export type { CommandOutput, Flags } from './command-output.ts';
 
@@ -47,6 +48,10 @@ export const usage = `Usage: npm run kontor -- <command> [options] [--json]
                   records the responsible authority's decision; the organisation's admins get a mail
   user create --email E (--password P | --password-stdin) --given-name G --family-name F [--locale de|en]
                   creates an account whose e-mail counts as verified
+  user lock --email E
+                  locks the account: every session, grant and token ends; the owner gets an unlock link
+  user unlock --email E
+                  unlocks a locked account (the owner lost the link, or an operator locked it)
   keys rotate [--alg RS256|ES256|EdDSA ...] [--activate-in SECONDS | --now]
                   creates successor signing keys, published at once and signing after the delay
                   (default: two key reload periods); old keys stay published for the overlap period
@@ -214,6 +219,9 @@ export async function runCommand(positionals: string[], flags: Flags, config: Lo
     case 'organisation reject':
     case 'organisation list':
       return withContainer(config, logger, (container) => runOrganisationCommand(command, positionals, flags, container));
+    case 'user lock':
+    case 'user unlock':
+      return withContainer(config, logger, (container) => runUserCommand(command, flags, container));
     case 'mail list':
     case 'mail retry':
     case 'audit list':

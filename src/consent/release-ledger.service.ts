@@ -14,6 +14,8 @@ export interface ServiceReleases {
 
 /** How many rows the page reads at most: a year of daily logins at a handful of portals. */
 const PAGE_LIMIT = 500;
+/** The export's bound: more than a year of daily logins at several portals. */
+const EXPORT_LIMIT = 20_000;
 
 /**
  * The release ledger (issue 16 §4): every release of claims (ID token, userinfo, a refresh that issues an
@@ -53,6 +55,15 @@ export class ReleaseLedger implements ReleaseRecorder {
       groups.set(row.clientId, group);
     }
     return [...groups].map(([clientId, releases]) => ({ clientId, releases }));
+  }
+
+  /**
+   * Every row the ledger keeps for the account, newest first ("my data", GDPR Art. 15): what left Kontor,
+   * to which portal, for which use and purpose, names and levels only. Capped far above what the retention
+   * period lets one person accumulate in practice, so one request stays bounded.
+   */
+  exportOf(accountId: string): Promise<LedgerRow[]> {
+    return this.repository.forAccount(accountId, EXPORT_LIMIT);
   }
 
   /** Deletes rows older than the retention period; returns how many. */

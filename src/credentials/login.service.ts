@@ -24,7 +24,9 @@ export type LoginOutcome =
   | { kind: 'throttled'; retryAfterSeconds: number }
   /** Too many attempts from this network address. */
   | { kind: 'rate_limited'; retryAfterSeconds: number }
-  | { kind: 'unconfirmed'; email: string };
+  | { kind: 'unconfirmed'; email: string }
+  /** The password was right but the account is locked (issue 17 item 8): no login until it is unlocked. */
+  | { kind: 'locked' };
 
 /**
  * Password login with its abuse protection and audit trail: per-IP window, per-name progressive delay,
@@ -65,12 +67,13 @@ export class LoginService {
       const failures = await this.record(subject, { ...context, reason: 'invalid_credentials' }, check.accountId);
       return { kind: 'failed', ...this.throttle.outlook(failures) };
     }
-    if (check.kind === 'unconfirmed') {
+    if (check.kind === 'unconfirmed' || check.kind === 'locked') {
+      // The owner knew the password: no failure counted towards a delay; the event says why no login followed.
       await this.em.fork().transactional(async (em) => {
         await this.throttle.clear(em, subject);
-        this.audit.record(em, { type: 'login.failed', accountId: check.accountId, ...context, details: { reason: 'unconfirmed' } });
+        this.audit.record(em, { type: 'login.failed', accountId: check.accountId, ...context, details: { reason: check.kind } });
       });
-      return { kind: 'unconfirmed', email: check.email };
+      return check.kind === 'locked' ? { kind: 'locked' } : { kind: 'unconfirmed', email: check.email };
     }
     const { result } = check;
     const succeeded = { type: 'login.succeeded' as const, accountId: result.accountId, ...context, details: { amr: result.amr, level: result.level } };

@@ -58,7 +58,7 @@ export class PasswordResetService {
       .fork()
       .transactional(async (tx) => {
         const account = await new AccountRepository(tx).findByLogin(identifier);
-        if (account?.status === 'active') {
+        if (account && resettable(account.status)) {
           if (request.mayMail) {
             await verification.revokeOpen(tx, account.id, 'password_reset');
             const token = verification.issue(tx, {
@@ -119,7 +119,7 @@ export class PasswordResetService {
   async peek(token: string): Promise<(TokenSubject & { email: string; person: PersonalDetails }) | null> {
     const subject = await this.deps.verification.peek(token, 'password_reset');
     const found = subject ? await new AccountRepository(this.deps.em.fork()).findById(subject.accountId) : null;
-    const account = found?.status === 'active' ? found : null;
+    const account = found && resettable(found.status) ? found : null;
     if (!subject || !account) return null;
     return {
       ...subject,
@@ -152,7 +152,7 @@ export class PasswordResetService {
       const used = await verification.consume(tx, token, 'password_reset');
       if (!used) return null;
       const account = await new AccountRepository(tx).findById(used.accountId);
-      if (account?.status !== 'active') return null;
+      if (!account || !resettable(account.status)) return null;
       await passwords.storeHash(tx, account.id, hash);
       await verification.revokeOpen(tx, account.id, 'password_reset');
       for (const name of [account.email, account.username].filter((value): value is string => Boolean(value))) {
@@ -173,6 +173,15 @@ export class PasswordResetService {
     await this.deps.endSessions(subject.accountId);
     return subject;
   }
+}
+
+/**
+ * A locked account can still reset its password (issue 17 item 8): the owner who locked it because someone
+ * else may know the old one wants a new one before unlocking. The reset never unlocks; only the mailed
+ * unlock link or an operator does (docs/account-area.md).
+ */
+function resettable(status: string | undefined): boolean {
+  return status === 'active' || status === 'locked';
 }
 
 function localeOf(value: string): Locale {

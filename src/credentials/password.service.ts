@@ -16,10 +16,15 @@ export interface AuthenticationResult {
 export type PasswordCheck =
   | { kind: 'valid'; result: AuthenticationResult; email: string; username: string | null }
   | { kind: 'unconfirmed'; accountId: string; email: string }
+  /** The right password for an account its owner (or an operator) locked: only then is "locked" said. */
+  | { kind: 'locked'; accountId: string }
   /** `accountId` when the name belongs to an account (audit trail only; never shown). */
   | { kind: 'invalid'; accountId?: string };
 
-/** Password login. One generic failure for unknown user, wrong password and locked account. */
+/**
+ * Password login. One generic failure for unknown user and wrong password; a locked or unconfirmed account is
+ * named only to someone who gave its password (nothing an attacker without it learns: no enumeration).
+ */
 export class PasswordService {
   private readonly em: EntityManager;
   private readonly hasher: PasswordHasher;
@@ -37,7 +42,8 @@ export class PasswordService {
     const hash = credential?.secretHash;
     if (!account || !credential || !hash) return this.hasher.verifyAgainstDummy(password).then(() => ({ kind: 'invalid' }));
     const valid = await this.hasher.verify(hash, password);
-    if (!valid || account.status === 'locked') return { kind: 'invalid', accountId: account.id };
+    if (!valid) return { kind: 'invalid', accountId: account.id };
+    if (account.status === 'locked') return { kind: 'locked', accountId: account.id };
     if (account.status === 'pending') return { kind: 'unconfirmed', accountId: account.id, email: account.email };
     if (this.hasher.needsRehash(hash)) {
       credential.secretHash = await this.hasher.hash(password);

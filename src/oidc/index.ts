@@ -28,6 +28,7 @@ export {
 export { AccountSignOut, type SignOutReason } from './account-sign-out.ts';
 export { AccountSessions, type LoginSessionSummary } from './account-sessions.ts';
 export { forgetAccountArtifacts } from './account-forget.ts';
+export { AccountArtifactsExport, type ExportedGrant, type ExportedSession } from './account-data.ts';
 export { ArtifactIds } from './artifact-ids.ts';
 
 /** The tables this domain owns; the ORM configuration (config/mikro-orm.ts) collects every domain's list, so src/db knows none. */

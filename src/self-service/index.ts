@@ -15,6 +15,7 @@ export type { AccountAreaSessionRow } from './account-area-session.repository.ts
 export { AccountLogin, PENDING_LOGIN_SECONDS, safeReturnPath, type AccountLoginRequest } from './account-login.ts';
 export { isFresh } from './freshness.ts';
 export { summariseDevice, type DeviceSummary } from './device.ts';
+export { DATA_EXPORT_SCHEMA_VERSION, DataExportService, type DataExportDeps, type DataExportOutcome } from './data-export.ts';
 
 /** The tables this domain owns; the ORM configuration (config/mikro-orm.ts) collects every domain's list, so src/db knows none. */
 export const entities = [AccountAreaSession];

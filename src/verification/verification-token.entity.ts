@@ -4,8 +4,8 @@ import { Account } from '../accounts/account.entity.ts';
 
 /**
  * Links (`email_confirmation`, `password_reset`, `email_change`: confirms a new address, which is the token's
- * `target`; `organisation_invitation`: addressed to an e-mail, possibly without an account yet) and six-digit
- * codes (`login_code`, `enrol_email_code`).
+ * `target`; `organisation_invitation`: addressed to an e-mail, possibly without an account yet; `account_unlock`)
+ * and six-digit codes (`login_code`, `enrol_email_code`).
  */
 export const VERIFICATION_PURPOSES = [
   'email_confirmation',
@@ -14,6 +14,7 @@ export const VERIFICATION_PURPOSES = [
   'enrol_email_code',
   'email_change',
   'organisation_invitation',
+  'account_unlock',
 ] as const;
 export type VerificationPurpose = (typeof VERIFICATION_PURPOSES)[number];
 
