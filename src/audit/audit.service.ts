@@ -26,6 +26,11 @@ export const AUDIT_TYPES = [
   'recovery_codes.created',
   'recovery_code.used',
   'credential.removed',
+  'password.changed',
+  'password.change_failed',
+  'second_factor.switched',
+  'second_factor.device_replaced',
+  'second_factor.removed',
 ] as const;
 export type AuditType = (typeof AUDIT_TYPES)[number];
 
