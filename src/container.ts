@@ -9,7 +9,9 @@ import { ClaimsComposer, ReleaseLedger, type ReleaseRecorder } from './consent/i
 import {
   CredentialService,
   EmailCodes,
+  FactorNotices,
   LoginService,
+  PasswordChangeService,
   PasswordHasher,
   PasswordResetService,
   PasswordService,
@@ -49,6 +51,8 @@ export interface Container {
   logins: LoginService;
   registration: RegistrationService;
   passwordReset: PasswordResetService;
+  /** Password change in the account area (current password, policy, other sessions end). */
+  passwordChange: PasswordChangeService;
   /** The account's credentials as a whole (list, remove without locking the person out). */
   credentials: CredentialService;
   /** The second factor at login and its enrolment (TOTP app, e-mailed code, recovery codes). */
@@ -149,6 +153,8 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
     perIp: limits.secondFactorPerIp,
     audit,
     level: config.secondFactor.level,
+    required: config.secondFactor.required,
+    notices: new FactorNotices(outbox, config.issuer),
   });
   const credentials = new CredentialService(em, audit);
   const logins = new LoginService({ em, passwords, throttle: loginThrottle, limiter: rateLimiter, audit, perIp: limits.loginPerIp });
@@ -183,6 +189,19 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
     endSessions: (accountId) => signOut.endEverything(accountId, 'password_reset'),
     portalName,
   });
+  const passwordChange = new PasswordChangeService({
+    em,
+    passwords,
+    throttle: loginThrottle,
+    limiter: rateLimiter,
+    perIp: limits.passwordHashPerIp,
+    outbox,
+    audit,
+    policy: passwordPolicy,
+    issuer: config.issuer,
+    // The browser that changed the password stays logged in; every other session ends (back-channel logout).
+    endOtherSessions: (accountId, keepUid) => signOut.endSessions(accountId, { keepUid }, 'password_changed'),
+  });
 
   return {
     config,
@@ -205,6 +224,7 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
     logins,
     registration,
     passwordReset,
+    passwordChange,
     credentials,
     secondFactors,
     signOut,
