@@ -57,6 +57,7 @@ export function defaultsFor(env: Env, port: number, demoPort: number): Omit<Conf
     keys: { reloadSeconds: 60 },
     password: { argon2MemoryKiB: 19 * 1024, argon2TimeCost: 2, argon2Parallelism: 1, maxConcurrentHashes: 2, maxQueuedHashes: 32 },
     ledger: { retentionDays: 365 },
+    account: { reauthMinutes: 5 },
     purgeIntervalSeconds: 300,
   };
 }

@@ -129,6 +129,7 @@ function fromEnv(env: Env): Tree {
   set('session.idleMinutes', env.KONTOR_SESSION_IDLE_MINUTES);
   set('secondFactor.level', env.KONTOR_SECOND_FACTOR_LEVEL);
   set('ledger.retentionDays', env.KONTOR_LEDGER_RETENTION_DAYS);
+  set('account.reauthMinutes', env.KONTOR_ACCOUNT_REAUTH_MINUTES);
   set('registration.usernameMode', env.KONTOR_USERNAME_MODE);
   set('registration.passwordPolicy', env.KONTOR_PASSWORD_POLICY);
   const flag = (value: string | undefined) => (value === undefined || value === '' ? undefined : ['1', 'true', 'yes', 'on'].includes(value.toLowerCase()));

@@ -11,6 +11,7 @@ import * as credentials from '../src/credentials/index.ts';
 import * as mail from '../src/mail/index.ts';
 import * as oidc from '../src/oidc/index.ts';
 import * as rateLimits from '../src/rate-limits/index.ts';
+import * as selfService from '../src/self-service/index.ts';
 import * as verification from '../src/verification/index.ts';
 import type { Config } from './schema.ts';
 
@@ -20,7 +21,7 @@ import type { Config } from './schema.ts';
  * (ARCHITECTURE.md: db/shared are the bottom layer). A new domain adds one line.
  */
 type EntityList = NonNullable<Options['entities']>;
-export const entities: EntityList = [oidc, accounts, credentials, clients, verification, mail, audit, rateLimits, consent].flatMap(
+export const entities: EntityList = [oidc, accounts, credentials, clients, verification, mail, audit, rateLimits, consent, selfService].flatMap(
   (domain): EntityList => domain.entities,
 );
 

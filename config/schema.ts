@@ -210,6 +210,12 @@ export const configSchema = z.object({
   }),
   /** The release ledger ("Datenzugriff verwalten"): rows older than this many days are purged. */
   ledger: z.object({ retentionDays: z.coerce.number().int().min(1).max(3650) }),
+  /**
+   * "Mein Bereich": a change (personal data, e-mail, password, second factor, deletion) needs a login this
+   * many minutes old at most, with the second factor when the account has one (seed 002: "nur mit einer
+   * zusätzlichen Authentifizierung").
+   */
+  account: z.object({ reauthMinutes: z.coerce.number().int().min(1).max(60) }),
   purgeIntervalSeconds: z.coerce.number().int().min(5),
 });
 

@@ -1,17 +1,21 @@
-import Router from '@koa/router';
-import type { Middleware } from 'koa';
+import type Router from '@koa/router';
+import type { AccountAreaDeps } from './account/account-deps.ts';
 import { type DataAccessDeps, showDataAccess, submitRevoke } from './data-access.ts';
 
-/** /account/data-access ("Datenzugriff verwalten"); the revoke form arrives parsed and CSRF-checked. */
-export function dataAccessRoutes(deps: DataAccessDeps, pageMiddleware: Middleware[]): Router {
-  const router = new Router();
-  router.use('/account/data-access', ...pageMiddleware);
-  router.use('/account/data-access', async (ctx, next) => {
-    // Personal data: never kept by a browser or proxy cache.
-    ctx.set('Cache-Control', 'no-store');
-    await next();
-  });
-  router.get('/account/data-access', async (ctx) => showDataAccess(deps, ctx));
-  router.post('/account/data-access/revoke', async (ctx) => submitRevoke(deps, ctx));
-  return router;
+/**
+ * /account/data-access ("Datenzugriff verwalten"), on the account area's router behind its guard: the page
+ * middleware, no-store and CSRF come from there; the revoke form arrives parsed and checked.
+ */
+export function registerDataAccessRoutes(router: Router, deps: AccountAreaDeps): void {
+  const dataAccess: DataAccessDeps = {
+    get provider() {
+      return deps.provider; // follows key reloads (LiveProvider)
+    },
+    views: deps.views,
+    releases: deps.releases,
+    signOut: deps.signOut,
+    timeZone: deps.settings.timeZone,
+  };
+  router.get('/account/data-access', async (ctx) => showDataAccess(dataAccess, ctx));
+  router.post('/account/data-access/revoke', async (ctx) => submitRevoke(dataAccess, ctx));
 }

@@ -5,7 +5,8 @@ import { consentModeOf, type AccountSignOut } from '../src/oidc/index.ts';
 import type { Views } from '../src/http/views.ts';
 import type { Translate } from '../src/i18n/index.ts';
 import { AppError } from '../src/shared/app-error.ts';
-import { browserSession } from './interaction-context.ts';
+import { ACCOUNT_CLIENT_ID } from '../src/self-service/index.ts';
+import type { AccountAreaContext } from './account/account-deps.ts';
 import { dataAccessQuery, revokeForm } from './data-access.schemas.ts';
 
 /** What "Datenzugriff verwalten" needs: the ledger, the grants and their withdrawal, the clients' names. */
@@ -36,20 +37,20 @@ function releaseView(t: Translate, format: Intl.DateTimeFormat, row: LedgerRow) 
   };
 }
 
+/** The portals of an account's grants; "Mein Bereich" itself is Kontor, not a portal that receives data. */
+async function portalGrants(deps: DataAccessDeps, accountId: string): Promise<string[]> {
+  return (await deps.signOut.grantedClients(accountId)).filter((clientId) => clientId !== ACCOUNT_CLIENT_ID);
+}
+
 /**
- * GET /account/data-access — "Datenzugriff verwalten" (seed 004): for the person logged in in this
- * browser, the releases by service, newest first, and a withdrawal form for each remembered consent.
- * Without a login session it asks the person to log in: there is no first-party client yet to start a
- * login from here, so the page links to the start page.
+ * GET /account/data-access — "Datenzugriff verwalten" (seed 004): for the person logged in to the account
+ * area (its guard sends everyone else to its login first), the releases by service, newest first, and a
+ * withdrawal form for each remembered consent.
  */
 export async function showDataAccess(deps: DataAccessDeps, ctx: Context): Promise<void> {
-  const session = await browserSession(deps.provider, ctx);
-  if (!session?.accountId) {
-    deps.views.render(ctx, 'data-access/login-needed', {}, { title: 'ledger.title', status: 401 });
-    return;
-  }
-  const accountId = session.accountId;
-  const [services, granted] = await Promise.all([deps.releases.byService(accountId), deps.signOut.grantedClients(accountId)]);
+  const { accountId } = ctx.state.account as AccountAreaContext;
+  const [allServices, granted] = await Promise.all([deps.releases.byService(accountId), portalGrants(deps, accountId)]);
+  const services = allServices.filter((service) => service.clientId !== ACCOUNT_CLIENT_ID);
   const t = deps.views.translator(ctx);
   const locale = ctx.state.locale === 'en' ? 'en-GB' : 'de-DE';
   const format = new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeStyle: 'short', timeZone: deps.timeZone });
@@ -82,14 +83,13 @@ export async function showDataAccess(deps: DataAccessDeps, ctx: Context): Promis
 
 /** POST /account/data-access/revoke — withdraws the remembered consent of one portal, then 303 to the page. */
 export async function submitRevoke(deps: DataAccessDeps, ctx: Context): Promise<void> {
-  const session = await browserSession(deps.provider, ctx);
-  if (!session?.accountId) throw new AppError('ledger.login_needed', 401);
+  const { accountId } = ctx.state.account as AccountAreaContext;
   const form = revokeForm.safeParse(ctx.request.body ?? {});
   if (!form.success) throw new AppError('ledger.unknown_service', 400);
   const clientId = form.data.client_id;
   // Only a consent this account holds: nothing to withdraw (a stale page, a forged id) is said so.
-  if (!(await deps.signOut.grantedClients(session.accountId)).includes(clientId)) throw new AppError('ledger.unknown_service', 404);
-  await deps.signOut.revokeClient(session.accountId, clientId, ctx.ip);
+  if (!(await portalGrants(deps, accountId)).includes(clientId)) throw new AppError('ledger.unknown_service', 404);
+  await deps.signOut.revokeClient(accountId, clientId, ctx.ip);
   ctx.status = 303;
   ctx.redirect(`/account/data-access?revoked=${encodeURIComponent(clientId)}`);
 }

@@ -14,7 +14,8 @@ import { pageFallback, siteContext, startRoutes } from './http/start.routes.ts';
 import { devMailRoutes } from './dev/mail.routes.ts';
 import { interactionRoutes, type InteractionDeps } from '../interactions/routes.ts';
 import { publicRoutes } from '../interactions/public-routes.ts';
-import { dataAccessRoutes } from '../interactions/data-access.routes.ts';
+import { accountAreaRoutes } from '../interactions/account/routes.ts';
+import type { AccountAreaDeps } from '../interactions/account/account-deps.ts';
 import { registrationCookie } from '../interactions/registration-cookie.ts';
 import { usesHttps } from './shared/urls.ts';
 import { sessionLimitsOf } from './oidc/index.ts';
@@ -82,6 +83,30 @@ export function createApp(container: Container): KontorApp {
       emailCodeMinutes: config.secondFactor.emailCodeMinutes,
     },
   };
+  const accountDeps: AccountAreaDeps = {
+    get provider() {
+      return container.provider;
+    },
+    views,
+    clock: container.clock,
+    logger,
+    accounts: container.accounts,
+    secondFactors: container.secondFactors,
+    areaSessions: container.accountAreaSessions,
+    accountLogin: container.accountLogin,
+    loginSessions: container.accountSessions,
+    signOut: container.signOut,
+    releases: container.releases,
+    clientName: (clientId) => container.clients.displayName(clientId),
+    settings: {
+      issuer: config.issuer,
+      secureCookies: https,
+      reauthMinutes: config.account.reauthMinutes,
+      // Half the shortest idle limit of a login session (niedrig's): well before the IdP session would end.
+      refreshAfterSeconds: (config.session.idleMinutes * 60) / 2,
+      timeZone: config.timeZone,
+    },
+  };
   // Every router of ours goes in this list: the CSRF guard covers exactly these, and so does its test.
   const routers: Router[] = [
     healthRoutes(db.orm),
@@ -89,7 +114,7 @@ export function createApp(container: Container): KontorApp {
     startRoutes(views, config.operator),
     interactionRoutes(deps, pageMiddleware),
     publicRoutes(deps, pageMiddleware),
-    dataAccessRoutes({ provider: deps.provider, views, releases: container.releases, signOut: container.signOut, timeZone: config.timeZone }, pageMiddleware),
+    accountAreaRoutes(accountDeps, pageMiddleware),
   ];
   if (config.env === 'development' && config.devFeatures) routers.push(devMailRoutes(container.outbox, views, pageMiddleware));
   app.use(csrf.guard(routers, errorResponder(logger, views)));

@@ -20,8 +20,9 @@ import {
   TotpCredentials,
 } from './credentials/index.ts';
 import { MailDispatcher, MailRenderer, Outbox } from './mail/index.ts';
-import { AccountSignOut, createProvider, KeyService, LiveProvider, metadataValidator } from './oidc/index.ts';
+import { AccountSessions, AccountSignOut, createProvider, KeyService, LiveProvider, metadataValidator, sessionLimitsOf } from './oidc/index.ts';
 import { LoginThrottleService, RateLimiter } from './rate-limits/index.ts';
+import { AccountAreaSessions, AccountLogin } from './self-service/index.ts';
 import { VerificationService } from './verification/index.ts';
 import { Views } from './http/views.ts';
 import { systemClock, type Clock } from './shared/clock.ts';
@@ -66,6 +67,12 @@ export interface Container {
   composer: ClaimsComposer;
   /** Where every release is recorded (the release ledger). */
   releaseRecorder: ReleaseRecorder;
+  /** "Mein Bereich": its own sessions (table account_area_session), judged by the clock. */
+  accountAreaSessions: AccountAreaSessions;
+  /** "Mein Bereich": its code flow with Kontor's own issuer (openid-client). */
+  accountLogin: AccountLogin;
+  /** An account's live login sessions (the IdP's), for the account area's guard and sessions list. */
+  accountSessions: AccountSessions;
 }
 
 /**
@@ -203,6 +210,10 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
     endOtherSessions: (accountId, keepUid) => signOut.endSessions(accountId, { keepUid }, 'password_changed'),
   });
 
+  const accountAreaSessions = new AccountAreaSessions(em, config.secret, clock, { idleMinutes: config.session.idleMinutes, maxHours: config.session.maxHours });
+  const accountLogin = new AccountLogin(config.issuer, config.secret, clock);
+  const accountSessions = new AccountSessions(em, clock, sessionLimitsOf(config.session));
+
   return {
     config,
     logger,
@@ -231,6 +242,9 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
     releases,
     composer,
     releaseRecorder,
+    accountAreaSessions,
+    accountLogin,
+    accountSessions,
     get provider() {
       return live.current;
     },

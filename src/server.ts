@@ -5,6 +5,7 @@ import { createApp, type KontorApp } from './app.ts';
 import { createContainer, type Container } from './container.ts';
 import { openDatabase, pendingMigrations } from './db/orm.ts';
 import { seedDevelopmentData } from './dev/seed.ts';
+import { registerAccountClient } from './self-service/index.ts';
 import { purgeExpiredPayloads } from './oidc/index.ts';
 import type { Clock } from './shared/clock.ts';
 import type { Logger } from './shared/logger.ts';
@@ -43,6 +44,9 @@ export async function startKontor(config: LoadedConfig, logger: Logger, options:
   try {
     await refusePendingMigrations(db.orm);
     const container = await createContainer(effective, logger, db, options.clock);
+    // "Mein Bereich" is a client of this issuer in every mode; its registration follows the issuer and secret.
+    const accountClient = await registerAccountClient(container.clients, container.validateClientMetadata, effective.issuer, effective.secret);
+    if (accountClient !== 'unchanged') logger.info({ clientId: 'kontor-account', outcome: accountClient }, 'registered the account area client');
     if (effective.devFeatures) await seedDevelopmentData(container);
     const app = createApp(container);
     server.off('request', notReady);
@@ -111,7 +115,7 @@ export async function reloadKeys(container: Container, logger: Logger): Promise<
 /**
  * Deletes what has outlived its purpose: expired protocol artifacts, retired keys, unconfirmed
  * registrations past their period, old link tokens, ended rate-limit windows, TOTP enrolments abandoned
- * a day ago, old sent mail and release-ledger rows past `ledger.retentionDays`.
+ * a day ago, old sent mail, release-ledger rows past `ledger.retentionDays` and ended account-area sessions.
  */
 export async function purge(container: Container, logger: Logger): Promise<void> {
   try {
@@ -125,6 +129,7 @@ export async function purge(container: Container, logger: Logger): Promise<void>
       abandonedTotpEnrolments: await container.secondFactors.purgeAbandonedEnrolments(container.clock.now()),
       sentMail: await container.outbox.purgeSent(container.config.mail.keepSentDays),
       ledgerRows: await container.releases.purge(),
+      accountAreaSessions: await container.accountAreaSessions.purge(),
     };
     if (Object.values(counts).some((count) => count > 0)) logger.info(counts, 'purged expired records');
   } catch (error) {

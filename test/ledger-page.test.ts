@@ -57,7 +57,7 @@ describe('release ledger and "Datenzugriff verwalten"', () => {
     expect(JSON.stringify(rows)).not.toContain('Erika');
   });
 
-  it('lists the releases by service, newest first, in German and English; without a login it asks for one', async () => {
+  it('lists the releases by service, newest first, in German and English; without a login it starts the account login', async () => {
     const { user, clientId, agent } = await signIn(kontor, { client: { name: 'Wohngeldportal' } });
     const other = await registerClient(kontor, { name: 'Hundesteuer Musterstadt' });
     const releases = kontor.container.releases;
@@ -73,7 +73,9 @@ describe('release ledger and "Datenzugriff verwalten"', () => {
       purpose: 'Wohngeld beantragen',
     });
 
-    const page = await agent.get('/account/data-access');
+    // Logged in at the portal, the browser passes through the account area's login (/account/login, no prompt).
+    const page = await agent.follow(await agent.get('/account/data-access'));
+    expect(page.url).toBe(`${kontor.url}/account/data-access`);
     expect(page.status).toBe(200);
     expect(page.headers.get('cache-control')).toBe('no-store');
     const text = textOf(page.body);
@@ -99,9 +101,10 @@ describe('release ledger and "Datenzugriff verwalten"', () => {
     expect(english).toContain('Manage data access');
     expect(english).toContain('on request of the online service');
 
+    // Without a login the account area's login starts (and comes back here), showing nothing first.
     const stranger = await new BrowserAgent(kontor.url).get('/account/data-access');
-    expect(stranger.status).toBe(401);
-    expect(textOf(stranger.body)).toContain('Bitte melden Sie sich an');
+    expect(stranger.status).toBe(303);
+    expect(stranger.location).toBe('/account/login?return=%2Faccount%2Fdata-access');
     expect(stranger.body).not.toContain('Wohngeldportal');
   });
 
@@ -115,7 +118,7 @@ describe('release ledger and "Datenzugriff verwalten"', () => {
     const other = await signIn(kontor, { user });
     expect(tokens.refresh_token).toBeDefined();
 
-    const page = await agent.get('/account/data-access');
+    const page = await agent.follow(await agent.get('/account/data-access'));
     const form = formEndingWith(page.body, '/account/data-access/revoke');
     const forms = [...page.body.matchAll(/name="client_id" value="([^"]+)"/g)].map((match) => match[1]);
     expect(forms.sort()).toEqual([clientId, other.clientId].sort());
@@ -134,8 +137,8 @@ describe('release ledger and "Datenzugriff verwalten"', () => {
 
     const events = await kontor.container.audit.list(kontor.container.db.orm.em, { accountId: user.accountId, type: 'consent.revoked' });
     expect(events.map((event) => event.clientId)).toEqual([clientId]);
-    // The other portal still holds its consent; the withdrawn one does not.
-    expect(await kontor.container.signOut.grantedClients(user.accountId)).toEqual([other.clientId]);
+    // The other portal still holds its consent (and "Mein Bereich", which opened this page, its own grant); the withdrawn one does not.
+    expect((await kontor.container.signOut.grantedClients(user.accountId)).sort()).toEqual([other.clientId, 'kontor-account'].sort());
 
     // Still logged in at Kontor: the next authorization at the portal asks for consent again, not for a login.
     const again = await open(agent, (await authorizationRequest(await discover(kontor, clientId, clientSecret))).url);

@@ -87,6 +87,7 @@ export function clientMetadata(clientId: string, data: ParsedClientInput): Recor
     ...(data.jwksUri ? { jwks_uri: data.jwksUri } : {}),
     ...(data.clientUri ? { client_uri: data.clientUri } : {}),
     ...(data.sectorIdentifierUri ? { sector_identifier_uri: data.sectorIdentifierUri } : {}),
+    ...(data.subjectType ? { subject_type: data.subjectType } : {}),
     ...(data.defaultAcrValues?.length ? { default_acr_values: data.defaultAcrValues } : {}),
     ...(data.backchannelLogoutUri ? { backchannel_logout_uri: data.backchannelLogoutUri, backchannel_logout_session_required: true } : {}),
   };

@@ -13,7 +13,8 @@ export const OidcClientSchema = defineEntity({
     name: p.string().length(200),
     metadata: p.json<Record<string, unknown>>(),
     encryptedSecret: p.text().nullable(),
-    source: p.enum(['cli', 'registration', 'dev-seed'] as const),
+    /** `config`: Kontor's own clients, registered from the configuration on every start (the account area). */
+    source: p.enum(['cli', 'registration', 'dev-seed', 'config'] as const),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p
       .datetime()

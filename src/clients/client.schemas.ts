@@ -85,6 +85,11 @@ export const createClientInput = z
     consent: z.enum(CONSENT_MODES, { error: 'must be every-time or remembered' }).default('every-time'),
     /** Kontor's own services (the account area): no consent screen. */
     firstParty: z.boolean().default(false),
+    /**
+     * OIDC Core §8: `public` gives the account id itself as `sub`. Only for Kontor's own account client, whose
+     * `sub` never leaves Kontor; every portal keeps the default, pairwise (not offered by the CLI).
+     */
+    subjectType: z.enum(['public', 'pairwise']).optional(),
     /** Granted profile, email and address claims also in the ID token (for RP libraries reading only that). */
     idTokenClaims: z.boolean().default(false),
     /** Shown on the consent page and stored with each release: the authority behind the portal, its address, why it asks. */

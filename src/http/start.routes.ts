@@ -13,7 +13,7 @@ export function siteContext(operator: OperatorConfig): Middleware {
 
 /**
  * `/`: what this service is and where to go from here. People land here from the error pages and by
- * typing the address; logging in always starts at a portal (the service has no login of its own yet).
+ * typing the address; logging in starts at a portal, or at "Mein Bereich" (/account) for the account itself.
  */
 export function startRoutes(views: Views, operator: OperatorConfig): Router {
   const router = new Router();

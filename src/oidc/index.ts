@@ -25,6 +25,7 @@ export {
   type UnavailableClaim,
 } from './consent-policy.ts';
 export { AccountSignOut, type SignOutReason } from './account-sign-out.ts';
+export { AccountSessions, type LoginSessionSummary } from './account-sessions.ts';
 export { ArtifactIds } from './artifact-ids.ts';
 
 /** The tables this domain owns; the ORM configuration (config/mikro-orm.ts) collects every domain's list, so src/db knows none. */

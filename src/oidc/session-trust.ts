@@ -21,7 +21,12 @@ import {
 export interface SessionTrust {
   steps: AuthenticationStep[];
   lastActiveAt: number;
+  /** The browser's user agent at the login (truncated), for the account area's sessions list. */
+  device?: string;
 }
+
+/** How much of a user agent a session keeps. */
+const DEVICE_MAX_LENGTH = 200;
 
 export const authenticationStepSchema = z.object({
   method: z.string().min(1).max(40),
@@ -30,7 +35,17 @@ export const authenticationStepSchema = z.object({
   at: z.number().int().nonnegative(),
 });
 
-export const sessionTrustSchema = z.object({ steps: z.array(authenticationStepSchema).max(20), lastActiveAt: z.number().int().nonnegative() });
+export const sessionTrustSchema = z.object({
+  steps: z.array(authenticationStepSchema).max(20),
+  lastActiveAt: z.number().int().nonnegative(),
+  device: z.string().max(DEVICE_MAX_LENGTH).optional().catch(undefined),
+});
+
+/** The user agent as a session keeps it: enough to tell browsers and systems apart, no control characters. */
+export function deviceOf(userAgent: string | undefined): string | undefined {
+  const cleaned = userAgent?.replace(/\p{Cc}/gu, '').trim();
+  return cleaned ? cleaned.slice(0, DEVICE_MAX_LENGTH) : undefined;
+}
 
 /**
  * What the login flow hands over when it finishes (the interaction result's `kontor`, next to `login`):

@@ -1,7 +1,7 @@
 import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Clock } from '../shared/clock.ts';
 import { acrToEmit, bindingBelow, currentAuthentication, meets, requirementOf, secondsLeft, stepsStillHolding, type SessionLimits } from '../trust/index.ts';
-import { acrRequestOf, loginHandoverSchema, trustOf } from './session-trust.ts';
+import { acrRequestOf, deviceOf, loginHandoverSchema, trustOf } from './session-trust.ts';
 
 const { Check, base } = interactionPolicy;
 
@@ -60,8 +60,11 @@ export function trustPolicy(clock: Clock, limits: SessionLimits): ReturnType<typ
       const trust = handover?.success ? { steps: handover.data.steps, lastActiveAt: now } : trustOf(session);
       const current = trust && currentAuthentication(trust.steps, trust.lastActiveAt, now, limits);
       if (!trust || !current) return Check.REQUEST_PROMPT; // nothing holds any more: a new login
-      // This request uses the session: the idle time of every level starts again.
-      session.kontor = { steps: stepsStillHolding(trust.steps, trust.lastActiveAt, now, limits), lastActiveAt: now };
+      // This request uses the session: the idle time of every level starts again. Other fields of `kontor`
+      // stay; a finished login records the browser it came from (the account area's sessions list).
+      const kept = session.kontor && typeof session.kontor === 'object' ? (session.kontor as Record<string, unknown>) : {};
+      const device = handover?.success ? deviceOf(ctx.get('user-agent')) : trustOf(session)?.device;
+      session.kontor = { ...kept, steps: stepsStillHolding(trust.steps, trust.lastActiveAt, now, limits), lastActiveAt: now, device };
       const acrRequest = acrRequestOf(oidc.params as { claims?: unknown; acr_values?: unknown });
       const requirement = requirementOf(acrRequest, oidc.client?.defaultAcrValues);
       // A later step of the same authorization request (consent) resumes with its own result: the person's

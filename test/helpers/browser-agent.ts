@@ -19,9 +19,12 @@ export interface AgentResponse {
 export class BrowserAgent {
   private readonly cookies = new Map<string, StoredCookie>();
   readonly origin: string;
+  private readonly userAgent: string | undefined;
 
-  constructor(origin: string) {
+  /** `userAgent`: the User-Agent header to send (a browser's, for pages that show the device). */
+  constructor(origin: string, options: { userAgent?: string } = {}) {
     this.origin = origin;
+    this.userAgent = options.userAgent;
   }
 
   async get(url: string): Promise<AgentResponse> {
@@ -65,7 +68,12 @@ export class BrowserAgent {
     const response = await fetch(target, {
       ...init,
       redirect: 'manual',
-      headers: { ...(init.headers as Record<string, string>), ...(cookie ? { cookie } : {}), 'accept-language': 'de' },
+      headers: {
+        ...(init.headers as Record<string, string>),
+        ...(cookie ? { cookie } : {}),
+        ...(this.userAgent ? { 'user-agent': this.userAgent } : {}),
+        'accept-language': 'de',
+      },
     });
     for (const header of response.headers.getSetCookie()) this.store(header);
     return { status: response.status, location: response.headers.get('location'), body: await response.text(), url: target.href, headers: response.headers };

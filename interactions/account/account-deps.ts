@@ -1,0 +1,64 @@
+import type Provider from 'oidc-provider';
+import type { AccountService } from '../../src/accounts/index.ts';
+import type { ReleaseLedger } from '../../src/consent/index.ts';
+import type { SecondFactorService } from '../../src/credentials/index.ts';
+import type { Views } from '../../src/http/views.ts';
+import type { AccountSessions, AccountSignOut } from '../../src/oidc/index.ts';
+import type { AccountAreaSessions, AccountLogin } from '../../src/self-service/index.ts';
+import type { Clock } from '../../src/shared/clock.ts';
+import type { Logger } from '../../src/shared/logger.ts';
+
+/**
+ * What the pages of "Mein Bereich" (`/account…`) need. The sessions that add pages (profile, e-mail,
+ * password, second factor, lock, deletion, export) add their services here as further fields.
+ */
+export interface AccountAreaDeps {
+  readonly provider: Provider;
+  views: Views;
+  clock: Clock;
+  logger: Logger;
+  accounts: Pick<AccountService, 'findById'>;
+  secondFactors: Pick<SecondFactorService, 'factorsOf'>;
+  /** The area's own sessions (table account_area_session). */
+  areaSessions: AccountAreaSessions;
+  /** The code flow with Kontor's own issuer. */
+  accountLogin: AccountLogin;
+  /** The account's IdP login sessions (guard, sessions list). */
+  loginSessions: Pick<AccountSessions, 'list' | 'findByClientSid'>;
+  signOut: Pick<AccountSignOut, 'endSessions' | 'grantedClients' | 'revokeClient'>;
+  releases: Pick<ReleaseLedger, 'byService'>;
+  /** A client's name as people see it. */
+  clientName: (clientId: string) => Promise<string | undefined>;
+  settings: {
+    issuer: string;
+    secureCookies: boolean;
+    /** config `account.reauthMinutes`: how old a login may be for a change. */
+    reauthMinutes: number;
+    /**
+     * After this long without an authorization request (the IdP session's last use), a page load passes
+     * through the login again so the IdP session's idle limit (`session.idleMinutes`) starts anew.
+     */
+    refreshAfterSeconds: number;
+    /** IANA zone of times on the pages (config `timeZone`). */
+    timeZone: string;
+  };
+}
+
+/** What the guard `requireAccount` puts into `ctx.state.account` for every page behind it. */
+export interface AccountAreaContext {
+  accountId: string;
+  session: {
+    /** The account-area session's id (the keyed hash of its cookie token). */
+    id: string;
+    /** The login's `auth_time` (epoch seconds, by the container's clock). */
+    authTime: number;
+    amr: string[];
+    acr: string | null;
+    /** The ID token's `sid`: the IdP session this one lives in. */
+    idpSid: string;
+    /** That IdP session's `uid` (what `signOut.endSessions` takes). */
+    idpUid: string;
+  };
+  /** A confirmed second factor (TOTP app or e-mail code): a change then needs a login with it. */
+  hasSecondFactor: boolean;
+}
