@@ -98,6 +98,13 @@ export function createApp(container: Container): KontorApp {
     signOut: container.signOut,
     releases: container.releases,
     clientName: (clientId) => container.clients.displayName(clientId),
+    passwordChange: container.passwordChange,
+    secondFactorChanges: container.secondFactors,
+    credentialSettings: {
+      passwordPolicy: container.passwordPolicy,
+      secondFactorRequired: config.secondFactor.required,
+      emailCodeMinutes: config.secondFactor.emailCodeMinutes,
+    },
     settings: {
       issuer: config.issuer,
       secureCookies: https,

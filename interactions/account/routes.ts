@@ -8,8 +8,8 @@ import { showDashboard } from './dashboard.ts';
 import { endOneSession, endOtherSessions, showSessions } from './sessions.ts';
 // Stage 2 (issue 17): each area's module, imported here with its one line below.
 // import { registerProfileRoutes } from './profile.ts';
-// import { registerPasswordRoutes } from './password.ts';
-// import { registerSecondFactorRoutes } from './second-factor.ts';
+import { registerPasswordRoutes } from './password.ts';
+import { registerSecondFactorRoutes } from './second-factor.ts';
 // import { registerLockRoutes } from './lock.ts';
 // import { registerDeletionRoutes } from './deletion.ts';
 // import { registerExportRoutes } from './export.ts';
@@ -50,8 +50,8 @@ export function accountAreaRoutes(deps: AccountAreaDeps, pageMiddleware: Middlew
   registerDataAccessRoutes(router, deps);
   // Stage 2 (issue 17), one line each:
   // registerProfileRoutes(router, deps); // B: /account/profile, /account/email (+ confirmation link)
-  // registerPasswordRoutes(router, deps); // C: /account/password
-  // registerSecondFactorRoutes(router, deps); // C: /account/second-factor/...
+  registerPasswordRoutes(router, deps); // C: /account/password
+  registerSecondFactorRoutes(router, deps); // C: /account/second-factor/...
   // registerLockRoutes(router, deps); // D: /account/lock (+ unlock link)
   // registerDeletionRoutes(router, deps); // D: /account/delete
   // registerExportRoutes(router, deps); // D: /account/export (JSON)
