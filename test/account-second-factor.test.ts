@@ -55,7 +55,7 @@ describe('managing the second factor in Mein Bereich', () => {
     const overview = await agent.get('/account/second-factor');
     expect(overview.status).toBe(200);
     expect(text(overview)).toContain('Verfahren Authentifizierungs-App');
-    expect(text(overview)).toContain('Wiederherstellungscodes übrig 10 von 10');
+    expect(text(overview)).toContain('10 von 10 übrig');
 
     // App → e-mail: the code from the mail confirms it; the app stops working in the same step.
     const emailPage = await agent.get('/account/second-factor/email');
