@@ -29,7 +29,7 @@ export function defaultsFor(env: Env, port: number, demoPort: number): Omit<Conf
     logLevel: 'info',
     timeZone: 'Europe/Berlin',
     session: { maxHours: 12, idleMinutes: 20, substanziell: { maxMinutes: 120, idleMinutes: 30 }, hoch: { maxMinutes: 30, idleMinutes: 5 } },
-    secondFactor: { level: 'substanziell', emailCodeMinutes: 10, emailCodeAttempts: 5, failuresBeforeDelay: 5 },
+    secondFactor: { level: 'substanziell', required: false, emailCodeMinutes: 10, emailCodeAttempts: 5, failuresBeforeDelay: 5 },
     operator: { name: 'Kontor Servicekonto', contact: {}, links: {}, accessibilityFeedback: {} },
     registration: {
       usernameMode: 'email',

@@ -192,6 +192,11 @@ function fromEnv(env: Env): Tree {
   if (flag(env.KONTOR_DEV_FEATURES) !== undefined) tree.devFeatures = flag(env.KONTOR_DEV_FEATURES);
   if (flag(env.KONTOR_TRUST_PROXY) !== undefined) tree.trustProxy = flag(env.KONTOR_TRUST_PROXY);
   if (flag(env.KONTOR_ALLOW_PRIVATE_NETWORK_FETCH) !== undefined) tree.allowPrivateNetworkFetch = flag(env.KONTOR_ALLOW_PRIVATE_NETWORK_FETCH);
+  const secondFactorRequired = flag(env.KONTOR_SECOND_FACTOR_REQUIRED);
+  if (secondFactorRequired !== undefined) {
+    tree.secondFactor ??= {};
+    (tree.secondFactor as Tree).required = secondFactorRequired;
+  }
   return tree;
 }
 

@@ -142,6 +142,11 @@ export const configSchema = z.object({
   secondFactor: z.object({
     /** The level a login with password and second factor reaches (a deployment may keep it at niedrig). */
     level: z.enum(['niedrig', 'substanziell']),
+    /**
+     * Whether every account must keep a second factor once it has one: then the account area does not offer
+     * removing it (switching method or device stays possible). Off by default (seed 002 lets people choose).
+     */
+    required: z.boolean(),
     /** Lifetime of an e-mailed one-time code. */
     emailCodeMinutes: z.coerce.number().int().min(1).max(60),
     /** Wrong entries one e-mailed code survives before it is void. */

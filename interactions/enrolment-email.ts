@@ -41,6 +41,7 @@ async function render(
       resent: extra.resent,
       errors,
       errorList,
+      confirmAction: `/interaction/${details.uid}/enrol/email/confirm`,
       resendAction: `/interaction/${details.uid}/enrol/email`,
       backUrl: `/interaction/${details.uid}`,
     },

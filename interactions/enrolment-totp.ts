@@ -42,6 +42,7 @@ function render(
       qrSvg: view.qrSvg,
       secret: view.secret,
       secretGrouped: groupedSecret(view.secret),
+      confirmAction: `/interaction/${details.uid}/enrol/totp`,
       errors,
       errorList,
       backUrl: `/interaction/${details.uid}`,

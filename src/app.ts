@@ -108,6 +108,13 @@ export function createApp(container: Container): KontorApp {
     accountDeletion: container.accountDeletion,
     accountLock: container.accountLock,
     dataExport: container.dataExport,
+    passwordChange: container.passwordChange,
+    secondFactorChanges: container.secondFactors,
+    credentialSettings: {
+      passwordPolicy: container.passwordPolicy,
+      secondFactorRequired: config.secondFactor.required,
+      emailCodeMinutes: config.secondFactor.emailCodeMinutes,
+    },
     settings: {
       issuer: config.issuer,
       unlockLinkDays: config.account.unlockLinkDays,

@@ -17,7 +17,9 @@ import { ClaimsComposer, ReleaseLedger, type ReleaseRecorder } from './consent/i
 import {
   CredentialService,
   EmailCodes,
+  FactorNotices,
   LoginService,
+  PasswordChangeService,
   PasswordHasher,
   PasswordResetService,
   PasswordService,
@@ -73,6 +75,8 @@ export interface Container {
   profileUpdates: ProfileUpdateService;
   /** The login address changed through a link to the new address (seed 001 "E-Mail-Adresse ändern"). */
   emailChanges: EmailChangeService;
+  /** Password change in the account area (current password, policy, other sessions end). */
+  passwordChange: PasswordChangeService;
   /** The account's credentials as a whole (list, remove without locking the person out). */
   credentials: CredentialService;
   /** The second factor at login and its enrolment (TOTP app, e-mailed code, recovery codes). */
@@ -271,6 +275,8 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
     perIp: limits.secondFactorPerIp,
     audit,
     level: config.secondFactor.level,
+    required: config.secondFactor.required,
+    notices: new FactorNotices(outbox, config.issuer),
   });
   const credentials = new CredentialService(em, audit);
   const logins = new LoginService({ em, passwords, throttle: loginThrottle, limiter: rateLimiter, audit, perIp: limits.loginPerIp });
@@ -343,6 +349,19 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
     issuer: config.issuer,
     clock,
   });
+  const passwordChange = new PasswordChangeService({
+    em,
+    passwords,
+    throttle: loginThrottle,
+    limiter: rateLimiter,
+    perIp: limits.passwordHashPerIp,
+    outbox,
+    audit,
+    policy: passwordPolicy,
+    issuer: config.issuer,
+    // The browser that changed the password stays logged in; every other session ends (back-channel logout).
+    endOtherSessions: (accountId, keepUid) => signOut.endSessions(accountId, { keepUid }, 'password_changed'),
+  });
 
   const accountAreaSessions = new AccountAreaSessions(em, config.secret, clock, { idleMinutes: config.session.idleMinutes, maxHours: config.session.maxHours });
   const accountLogin = new AccountLogin(config.issuer, config.secret, clock);
@@ -387,6 +406,7 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
     passwordReset,
     profileUpdates,
     emailChanges,
+    passwordChange,
     credentials,
     secondFactors,
     signOut,

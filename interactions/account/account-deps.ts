@@ -2,7 +2,8 @@ import type Provider from 'oidc-provider';
 import type { AccountLockService, AccountService, EmailChangeService, ProfileUpdateService } from '../../src/accounts/index.ts';
 import type { ProfileField } from '../../config/registration.ts';
 import type { ReleaseLedger } from '../../src/consent/index.ts';
-import type { SecondFactorService } from '../../src/credentials/index.ts';
+import type { PasswordPolicy } from '../../config/registration.ts';
+import type { PasswordChangeService, SecondFactorService } from '../../src/credentials/index.ts';
 import type { Views } from '../../src/http/views.ts';
 import type { AccountSessions, AccountSignOut } from '../../src/oidc/index.ts';
 import type { AccountAreaSessions, AccountDeletionService, AccountLogin, DataExportService } from '../../src/self-service/index.ts';
@@ -39,6 +40,26 @@ export interface AccountAreaDeps {
   dataExport: Pick<DataExportService, 'exportFor'>;
   /** A client's name as people see it. */
   clientName: (clientId: string) => Promise<string | undefined>;
+  // Password and second factor (issue 17 items 5 and 6; interactions/account/password.ts, second-factor*.ts).
+  passwordChange: Pick<PasswordChangeService, 'changePassword'>;
+  secondFactorChanges: Pick<
+    SecondFactorService,
+    | 'overviewOf'
+    | 'startTotpEnrolment'
+    | 'pendingTotpEnrolment'
+    | 'confirmTotpChange'
+    | 'sendEnrolmentCode'
+    | 'confirmEmailChange'
+    | 'replaceRecoveryCodes'
+    | 'removeSecondFactor'
+  >;
+  credentialSettings: {
+    passwordPolicy: PasswordPolicy;
+    /** config `secondFactor.required`: the factor can be switched, never removed. */
+    secondFactorRequired: boolean;
+    /** config `secondFactor.emailCodeMinutes`, as the e-mail code page says it. */
+    emailCodeMinutes: number;
+  };
   settings: {
     issuer: string;
     secureCookies: boolean;

@@ -9,8 +9,8 @@ import { endOneSession, endOtherSessions, showSessions } from './sessions.ts';
 // Stage 2 (issue 17): each area's module, imported here with its one line below.
 import { registerProfileRoutes } from './profile.ts';
 import { EMAIL_CONFIRM_PATH } from './email-change.ts';
-// import { registerPasswordRoutes } from './password.ts';
-// import { registerSecondFactorRoutes } from './second-factor.ts';
+import { registerPasswordRoutes } from './password.ts';
+import { registerSecondFactorRoutes } from './second-factor.ts';
 import { registerLockRoutes } from './lock.ts';
 import { DELETED_PATH, registerDeletionRoutes } from './deletion.ts';
 import { registerExportRoutes } from './export.ts';
@@ -60,8 +60,8 @@ export function accountAreaRoutes(deps: AccountAreaDeps, pageMiddleware: Middlew
   registerDataAccessRoutes(router, deps);
   // Stage 2 (issue 17), one line each:
   registerProfileRoutes(router, deps); // B: /account/profile, /account/email (+ confirmation link)
-  // registerPasswordRoutes(router, deps); // C: /account/password
-  // registerSecondFactorRoutes(router, deps); // C: /account/second-factor/...
+  registerPasswordRoutes(router, deps); // C: /account/password
+  registerSecondFactorRoutes(router, deps); // C: /account/second-factor/...
   registerLockRoutes(router, deps); // D: /account/lock (the unlock link's pages: interactions/account-unlock.ts)
   registerDeletionRoutes(router, deps); // E: /account/delete (+ the public /account/deleted)
   registerExportRoutes(router, deps); // D: /account/export (JSON)

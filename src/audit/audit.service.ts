@@ -68,6 +68,11 @@ export const AUDIT_TYPES = [
   'account.unlocked',
   'account.unlock_requested',
   'account.exported',
+  'password.changed',
+  'password.change_failed',
+  'second_factor.switched',
+  'second_factor.device_replaced',
+  'second_factor.removed',
 ] as const;
 export type AuditType = (typeof AUDIT_TYPES)[number];
 

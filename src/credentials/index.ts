@@ -8,6 +8,8 @@ export type { CredentialSummary } from './credential.repository.ts';
 export { CredentialService } from './credential.service.ts';
 export { TotpCredentials, type TotpEnrolment } from './totp.service.ts';
 export { RecoveryCodes } from './recovery-code.service.ts';
+export { PasswordChangeService, type PasswordChangeContext, type PasswordChangeOutcome } from './password-change.service.ts';
+export { FactorNotices, type FactorChange } from './factor-notice.ts';
 export { EmailCodes, type EmailCodeSettings } from './email-code.service.ts';
 export {
   SecondFactorService,
@@ -16,6 +18,8 @@ export {
   type AttemptContext,
   type CodeOutcome,
   type EnrolmentOutcome,
+  type ChangeOutcome,
+  type SecondFactorOverview,
   type SecondFactorDeps,
 } from './second-factor.service.ts';
 
