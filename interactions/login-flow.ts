@@ -2,6 +2,7 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import type { InteractionDeps } from './routes.ts';
 import { finishInteraction, type InteractionDetails } from './interaction-context.ts';
+import { AppError } from '../src/shared/app-error.ts';
 import { authenticationStepSchema, requirementOfInteraction, sessionAuthentication } from '../src/oidc/index.ts';
 import {
   BSI_ACR,
@@ -169,6 +170,11 @@ export async function continueFlow(deps: InteractionDeps, ctx: Context, details:
 export async function finishLogin(deps: InteractionDeps, ctx: Context, flow: LoginFlow): Promise<void> {
   const strongest = strongestStep(deps, flow);
   if (!flow.accountId || !strongest) throw new Error('finishLogin without a completed step');
+  // The lock holds for every way in (password, federation, later eID) here, at the one completion point: a
+  // locked account never reaches a portal, whichever method proved who the person is (issue 17 item 8).
+  const status = await deps.accountStatus(flow.accountId);
+  if (status === 'locked') return showLocked(deps, ctx, flow.accountId);
+  if (status !== 'active') throw new AppError('interaction.unexpected_step', 403);
   // "Link my account": the account's own login is complete now (password, and its second factor if any).
   if (flow.federationLink) await deps.federation?.linkPending?.(ctx, flow.federationLink, flow.accountId);
   await finishInteraction(deps.provider, ctx, {
@@ -176,6 +182,17 @@ export async function finishLogin(deps: InteractionDeps, ctx: Context, flow: Log
     login: { accountId: flow.accountId, acr: BSI_ACR[strongest.level], amr: strongest.amr, ts: strongest.at, remember: false },
     kontor: { steps: flow.steps, acceptedBelow: flow.acceptedBelow },
   });
+}
+
+/** The owner of a locked account learns why and how to unlock (the page the password login shows too). */
+async function showLocked(deps: InteractionDeps, ctx: Context, accountId: string): Promise<void> {
+  const names = await deps.loginNames(accountId);
+  deps.views.render(
+    ctx,
+    'account-lock/login-locked',
+    { username: names?.username ?? names?.email ?? '', resendAction: '/account/unlock/resend' },
+    { title: 'account.lock.login_locked_title', status: 403 },
+  );
 }
 
 /**

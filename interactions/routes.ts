@@ -64,6 +64,8 @@ export interface InteractionDeps {
   displayName: (accountId: string) => Promise<string | undefined>;
   /** The names an account logs in with: the authenticator app's label, the address a code goes to. */
   loginNames: (accountId: string) => Promise<{ email: string; username: string | null } | undefined>;
+  /** The account's status now (`active`, `locked`, `pending`), which the login's completion point checks. */
+  accountStatus: (accountId: string) => Promise<string | undefined>;
   /** The second factor: what the account has, checking codes, enrolment. */
   secondFactors: SecondFactorService;
   /** What would leave Kontor for this request: the consent page shows it (a preview, nothing recorded). */

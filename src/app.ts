@@ -72,6 +72,7 @@ export function createApp(container: Container): KontorApp {
       const account = await container.accounts.findById(accountId);
       return account ? { email: account.email, username: account.username ?? null } : undefined;
     },
+    accountStatus: async (accountId) => (await container.accounts.findById(accountId))?.status,
     secondFactors: container.secondFactors,
     composer: container.composer,
     federation: container.federation && { ...container.federation, linkPending: linkPending({ ...container.federation, secureCookies: https }) },

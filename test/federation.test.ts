@@ -27,13 +27,14 @@ const carla = person('carla', EIDAS.substantial, { given_name: 'Carla', family_n
 const bert = person('bert', EIDAS.substantial, { given_name: 'Bert', family_name: 'Bund', email: 'bert.upstream@example.org' });
 const olga = person('olga', EIDAS.substantial, { given_name: 'Olga', family_name: 'Out', email: 'olga@example.org' });
 const paul = person('paul', EIDAS.substantial, { given_name: 'Paul', family_name: 'Plus', email: 'paul@example.org' });
+const lotte = person('lotte', EIDAS.substantial, { given_name: 'Lotte', family_name: 'Lock', email: 'lotte@example.org' });
 const nina = person('nina', 'urn:unknown:acr', { given_name: 'Nina', family_name: 'Nix', email: 'nina@example.org' });
 
 describe("login with another state's service account", () => {
   let setup: FederationSetup;
 
   beforeAll(async () => {
-    setup = await startFederation([anna, hanna, lena, carla, bert, olga, nina, paul]);
+    setup = await startFederation([anna, hanna, lena, carla, bert, olga, nina, paul, lotte]);
   });
   afterAll(async () => setup?.stop());
 
@@ -104,6 +105,24 @@ describe("login with another state's service account", () => {
     const tokens = await exchange(config, trip.request, await finishAtPortal(agent, page));
     return { agent, config, tokens, claims: tokens.claims()! };
   };
+
+  it('refuses a locked account at the completion point, whichever way it proved itself (here: the upstream)', async () => {
+    const { claims } = await arrive(lotte);
+    const rows = await em()
+      .fork()
+      .execute<Array<{ account_id: string }>>(`select account_id from credential where type = 'federated' and identifier like ?`, ['% sub-lotte']);
+    const accountId = rows[0]!.account_id;
+    expect(claims.sub).toBeTruthy();
+    await setup.kontor.container.accountLock.lock(accountId, { actor: 'self' });
+
+    const { config } = await portal(setup.kontor);
+    const agent = new BrowserAgent(setup.issuer);
+    const trip = await toUpstream(agent, config);
+    const page = await atUpstream(agent, trip.upstreamLogin, lotte);
+    expect(page.status).toBe(403);
+    expect(page.body).toContain('/account/unlock/resend');
+    expect(page.location ?? '').not.toContain(REDIRECT_URI);
+  });
 
   it("links to an existing account only by explicit choice and that account's own password login", async () => {
     const local = await createUser(setup.kontor);
