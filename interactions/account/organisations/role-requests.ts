@@ -96,19 +96,17 @@ async function showMine(deps: AccountAreaDeps, ctx: Context): Promise<void> {
     deps.organisations.roleRequests.mine(org.accountId, org.id),
     deps.organisations.subscriptions.subscriptions(org.accountId, org.id),
   ]);
-  const terms = async (clientId: string) =>
-    services.find((service) => service.clientId === clientId) ?? (await deps.organisationServices()).find((service) => service.clientId === clientId);
-  const rows = await Promise.all(
-    requests.map(async (request) => {
-      const service = await terms(request.clientId);
-      return {
-        service: service?.name ?? request.clientId,
-        roles: roleLabels(service, request.roles, ctx.state.locale).join(', '),
-        statusKey: `account.organisations.role_requests.status_${request.status}`,
-        createdAt: format.format(request.createdAt),
-      };
-    }),
-  );
+  // A service the organisation stopped using still has a name and labels in the catalogue of all services.
+  const all = requests.some((request) => !services.some((service) => service.clientId === request.clientId)) ? await deps.organisationServices() : [];
+  const rows = requests.map((request) => {
+    const service = services.find((candidate) => candidate.clientId === request.clientId) ?? all.find((candidate) => candidate.clientId === request.clientId);
+    return {
+      service: service?.name ?? request.clientId,
+      roles: roleLabels(service, request.roles, ctx.state.locale).join(', '),
+      statusKey: `account.organisations.role_requests.status_${request.status}`,
+      createdAt: format.format(request.createdAt),
+    };
+  });
   renderAccountPage(
     deps,
     ctx,
