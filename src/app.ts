@@ -16,6 +16,7 @@ import { interactionRoutes, type InteractionDeps } from '../interactions/routes.
 import { publicRoutes } from '../interactions/public-routes.ts';
 import { accountUnlockRoutes } from '../interactions/account-unlock.ts';
 import { accountAreaRoutes } from '../interactions/account/routes.ts';
+import type { ServiceTerms } from './clients/index.ts';
 import type { AccountAreaDeps } from '../interactions/account/account-deps.ts';
 import { registrationCookie } from '../interactions/registration-cookie.ts';
 import { federationPublicRoutes } from '../interactions/federation-public.ts';
@@ -111,6 +112,11 @@ export function createApp(container: Container): KontorApp {
     dataExport: container.dataExport,
     passwordChange: container.passwordChange,
     secondFactorChanges: container.secondFactors,
+    organisations: container.organisations,
+    organisationServices: async () => {
+      const terms = await Promise.all((await container.clients.list()).map((client) => container.clients.serviceTerms(client.clientId)));
+      return terms.filter((service): service is ServiceTerms => Boolean(service?.roles.length));
+    },
     credentialSettings: {
       passwordPolicy: container.passwordPolicy,
       secondFactorRequired: config.secondFactor.required,

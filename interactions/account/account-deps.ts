@@ -1,7 +1,9 @@
 import type Provider from 'oidc-provider';
 import type { AccountLockService, AccountService, EmailChangeService, ProfileUpdateService } from '../../src/accounts/index.ts';
 import type { ProfileField } from '../../config/registration.ts';
+import type { ServiceTerms } from '../../src/clients/index.ts';
 import type { ReleaseLedger } from '../../src/consent/index.ts';
+import type { Organisations } from '../../src/organisations/index.ts';
 import type { PasswordPolicy } from '../../config/registration.ts';
 import type { PasswordChangeService, SecondFactorService } from '../../src/credentials/index.ts';
 import type { Views } from '../../src/http/views.ts';
@@ -60,6 +62,10 @@ export interface AccountAreaDeps {
     /** config `secondFactor.emailCodeMinutes`, as the e-mail code page says it. */
     emailCodeMinutes: number;
   };
+  /** Issue 19: the organisation pages (interactions/account/organisations/); the domain checks admin rights. */
+  organisations: Organisations;
+  /** H3: the services an organisation may subscribe to — every client that declares a role catalogue. */
+  organisationServices: () => Promise<ServiceTerms[]>;
   settings: {
     issuer: string;
     secureCookies: boolean;

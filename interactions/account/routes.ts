@@ -14,6 +14,10 @@ import { registerSecondFactorRoutes } from './second-factor.ts';
 import { registerLockRoutes } from './lock.ts';
 import { DELETED_PATH, registerDeletionRoutes } from './deletion.ts';
 import { registerExportRoutes } from './export.ts';
+import { registerServiceRoutes } from './organisations/services.ts';
+import { registerRoleRoutes } from './organisations/roles.ts';
+import { registerGroupRoutes } from './organisations/groups.ts';
+import { registerRoleRequestRoutes } from './organisations/role-requests.ts';
 
 /** The account area's pages that work without its session: the login, its callback, the logout and its end. */
 const OPEN_PATHS = new Set([
@@ -65,5 +69,9 @@ export function accountAreaRoutes(deps: AccountAreaDeps, pageMiddleware: Middlew
   registerLockRoutes(router, deps); // D: /account/lock (the unlock link's pages: interactions/account-unlock.ts)
   registerDeletionRoutes(router, deps); // E: /account/delete (+ the public /account/deleted)
   registerExportRoutes(router, deps); // D: /account/export (JSON)
+  registerServiceRoutes(router, deps); // H3: /account/organisations/:id/services
+  registerRoleRoutes(router, deps); // H3: /account/organisations/:id/members/:accountId/roles
+  registerGroupRoutes(router, deps); // H3: /account/organisations/:id/groups/...
+  registerRoleRequestRoutes(router, deps); // H3: /account/organisations/:id/role-requests/...
   return router;
 }

@@ -29,7 +29,7 @@ export { OrganisationAccess, type AccessDecision, type LoginOrganisation, type O
 export type { Actor, OrganisationDeps, Person, PersonDirectory } from './organisation-deps.ts';
 export { checkOrganisation, OrganisationInputError, type OrganisationData, type OrganisationInput } from './organisation-rules.ts';
 export { OrganisationService, type OrganisationView } from './organisation.service.ts';
-export { RoleRequestService, type RoleRequestView } from './role-request.service.ts';
+export { RoleRequestService, type OwnRoleRequestView, type RoleRequestView } from './role-request.service.ts';
 export { SUBSCRIPTION_STATUSES, type SubscriptionStatus } from './service.entity.ts';
 export { SubscriptionService, type SubscriptionListing, type SubscriptionView } from './subscription.service.ts';
 

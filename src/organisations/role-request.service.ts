@@ -16,6 +16,16 @@ export interface RoleRequestView {
   createdAt: Date;
 }
 
+/** One of the member's own role requests, with its outcome ("Meine Anfragen"). */
+export interface OwnRoleRequestView {
+  id: string;
+  clientId: string;
+  roles: string[];
+  status: 'pending' | 'accepted' | 'rejected';
+  createdAt: Date;
+  decidedAt: Date | null;
+}
+
 /** Invisible characters would hide text from the admin who decides; 1–1000 characters otherwise free. */
 const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Co}\p{Cs}\p{Cn}]/u;
 
@@ -76,6 +86,21 @@ export class RoleRequestService {
       roles: row.roles,
       justification: row.justification,
       createdAt: row.createdAt,
+    }));
+  }
+
+  /** The member's own role requests in this organisation, newest first (a former member has none). */
+  async mine(accountId: string, organisationId: string): Promise<OwnRoleRequestView[]> {
+    const em = this.deps.em.fork();
+    const membership = await requireMember(em, organisationId, accountId);
+    const rows = await em.find(OrganisationRoleRequest, { organisation: organisationId, membership: membership.id }, { orderBy: { createdAt: 'desc' } });
+    return rows.map((row) => ({
+      id: row.id,
+      clientId: row.clientId,
+      roles: row.roles,
+      status: row.status,
+      createdAt: row.createdAt,
+      decidedAt: row.decidedAt ?? null,
     }));
   }
 

@@ -31,7 +31,8 @@ export class BrowserAgent {
     return this.request(url, { method: 'GET' });
   }
 
-  async post(url: string, form: Record<string, string>): Promise<AgentResponse> {
+  /** `form` as pairs when a name repeats (ticked checkboxes of one name), as a browser sends them. */
+  async post(url: string, form: Record<string, string> | Array<[string, string]>): Promise<AgentResponse> {
     return this.request(url, { method: 'POST', body: new URLSearchParams(form).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
   }
 
