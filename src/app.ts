@@ -74,6 +74,7 @@ export function createApp(container: Container): KontorApp {
     },
     secondFactors: container.secondFactors,
     composer: container.composer,
+    organisations: container.organisations.access,
     federation: container.federation && { ...container.federation, linkPending: linkPending({ ...container.federation, secureCookies: https }) },
     clock: container.clock,
     settings: {
