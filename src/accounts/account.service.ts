@@ -110,7 +110,9 @@ export class AccountService {
    */
   async recordOperatorBirthdate(accountId: string, birthdate: string): Promise<void> {
     if (!/^\d{4}-\d{2}-\d{2}$/.test(birthdate)) throw new AppError('account.invalid_input', 400, ['birthdate: YYYY-MM-DD']);
-    await this.em.fork().transactional((tx) => upsertAttributes(tx, accountId, [{ name: 'birthdate', value: birthdate, level: 'basisregistrierung', source: 'operator' }]));
+    await this.em
+      .fork()
+      .transactional((tx) => upsertAttributes(tx, accountId, [{ name: 'birthdate', value: birthdate, level: 'basisregistrierung', source: 'operator' }]));
   }
 
   findById(id: string): Promise<Account | null> {

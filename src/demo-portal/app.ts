@@ -20,6 +20,8 @@ interface PortalSession {
   idToken?: string;
   claims?: Record<string, unknown>;
   userinfo?: Record<string, unknown>;
+  /** The language the last login asked Kontor for (ui_locales), kept for "Organisation wechseln". */
+  lang?: 'de' | 'en';
 }
 
 const template = (name: string) => Handlebars.compile(readFileSync(fileURLToPath(new URL(`../../templates/demo-portal/${name}.hbs`, import.meta.url)), 'utf8'));
@@ -125,6 +127,7 @@ export async function createDemoPortal(options: DemoPortalOptions): Promise<Koa>
       ...loginOf(session),
       claims: session.claims ? JSON.stringify(session.claims, null, 2) : undefined,
       organisation: organisationOf(session.userinfo),
+      changeOrganisationUrl: `/login?organisation=change${session.lang === 'en' ? '&lang=en' : ''}`,
       userinfo: session.userinfo ? JSON.stringify(session.userinfo, null, 2) : undefined,
       // Kontor's page of what left the account (issue 16), reached from a portal until the account area exists.
       dataAccessUrl: new URL('/account/data-access', options.issuer).href,
@@ -156,6 +159,7 @@ export async function createDemoPortal(options: DemoPortalOptions): Promise<Koa>
     const substanziell = ctx.query.level === 'substanziell';
     // "Organisation wechseln": prompt=select_account (OIDC Core §3.1.2.1) makes Kontor offer the chooser again.
     const changeOrganisation = ctx.query.organisation === 'change';
+    session.lang = ctx.query.lang === 'en' ? 'en' : 'de';
     session.pending = { state: oidc.randomState(), nonce: oidc.randomNonce(), codeVerifier, returnTo: substanziell ? '/substanziell' : '/' };
     const url = oidc.buildAuthorizationUrl(config, {
       redirect_uri: redirectUri,

@@ -39,8 +39,16 @@ export function demoClientInput(demoUrl: string): CreateClientInput & { clientId
 
 /** The demo portal's role catalogue. */
 export const DEMO_ROLES = [
-  { key: 'antragsteller', label: { de: 'Antragsteller', en: 'Applicant' }, description: { de: 'Stellt Anträge für die Firma', en: 'Files applications for the company' } },
-  { key: 'sachbearbeitung', label: { de: 'Sachbearbeitung', en: 'Case worker' }, description: { de: 'Bearbeitet die Anträge der Firma', en: "Handles the company's applications" } },
+  {
+    key: 'antragsteller',
+    label: { de: 'Antragsteller', en: 'Applicant' },
+    description: { de: 'Stellt Anträge für die Firma', en: 'Files applications for the company' },
+  },
+  {
+    key: 'sachbearbeitung',
+    label: { de: 'Sachbearbeitung', en: 'Case worker' },
+    description: { de: 'Bearbeitet die Anträge der Firma', en: "Handles the company's applications" },
+  },
 ];
 
 /** The demo organisation (README quick start): Erika is its admin and may use the demo portal as `antragsteller`. */
