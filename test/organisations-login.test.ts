@@ -19,6 +19,7 @@ import {
   type TestUser,
 } from './helpers/relying-party.ts';
 import type { AgentResponse } from './helpers/browser-agent.ts';
+import { enrolTotp, submitCode, totpAt } from './helpers/step-up.ts';
 
 const ORG_SCOPE = 'openid profile sk_organisation';
 
@@ -123,6 +124,20 @@ describe('the organisation step of the login and the organisation in tokens (iss
     const stillB = await oidc.fetchUserInfo(first.config, atB.tokens.access_token, atB.idToken.sub);
     expect(stillB).toMatchObject({ sk_org: { id: b.organisationId }, sk_org_roles: expect.arrayContaining(['trainee']) });
     expect(stillB.sk_org_roles).not.toContain('trainer');
+  });
+
+  it('comes after the second factor: password, code, then the chooser; the token has both', async () => {
+    const { b, person, portal } = await personInTwo();
+    const { secret } = await enrolTotp(kontor, person);
+    const agent = new BrowserAgent(kontor.url);
+    const { config, request, page } = await start(agent, portal);
+    const codePage = await submitLogin(agent, page, person.email, person.password);
+    expect(codePage.body).not.toContain('Für welche Organisation');
+    const chooser = await submitCode(agent, codePage, 'totp', await totpAt(kontor, secret));
+    expect(chooser.body).toContain('Für welche Organisation');
+    const tokens = await redeem(config, request, await consentIfAsked(agent, await choose(agent, chooser, b.organisationId)));
+    expect(tokens.idToken.amr).toEqual(['pwd', 'otp', 'mfa']);
+    expect(tokens.idToken.sk_org).toMatchObject({ id: b.organisationId });
   });
 
   it('asks for the organisation on SSO into a new portal, and answers prompt=none with account_selection_required', async () => {
