@@ -3,7 +3,15 @@ import { z } from 'zod';
 import type { InteractionDeps } from './routes.ts';
 import { finishInteraction, type InteractionDetails } from './interaction-context.ts';
 import { AppError } from '../src/shared/app-error.ts';
-import { authenticationStepSchema, requirementOfInteraction, sessionAuthentication } from '../src/oidc/index.ts';
+import {
+  authenticationStepSchema,
+  organisationHandoverSchema,
+  requirementOfInteraction,
+  sessionAuthentication,
+  wantsOrganisation,
+  type OrganisationHandover,
+} from '../src/oidc/index.ts';
+import type { AccessDecision, OrganisationOfPerson } from '../src/organisations/index.ts';
 import {
   BSI_ACR,
   bindingBelow,
@@ -37,6 +45,8 @@ export const loginFlowSchema = z.object({
    * they are logging in to now: linked at the finish, after that account's own login is complete.
    */
   federationLink: z.uuid().optional(),
+  /** The organisation the person picked on the chooser in this interaction (issue 19), for this portal. */
+  organisation: organisationHandoverSchema.optional(),
 });
 export type LoginFlow = z.infer<typeof loginFlowSchema>;
 
@@ -49,7 +59,14 @@ export type NextStep =
   | { kind: 'enrol'; requirement: LevelRequirement }
   /** None of the person's methods (or none of Kontor's) reaches what the portal asks for. */
   | { kind: 'unreachable'; requirement?: LevelRequirement; asked: string[]; essential: boolean }
-  | { kind: 'finish' };
+  /** The portal asks for `sk_organisation` and the person is in several organisations: which one (issue 19). */
+  | { kind: 'organisation'; organisations: OrganisationOfPerson[]; current?: string }
+  /** The decided organisation may not use this portal (seed 002): the person is told, the portal gets access_denied. */
+  | { kind: 'organisation_refused'; organisationId: string; reason: RefusalReason }
+  /** Done; `organisation` is this login's decision for a portal that asked for `sk_organisation`. */
+  | { kind: 'finish'; organisation?: OrganisationHandover };
+
+type RefusalReason = Extract<AccessDecision, { allowed: false }>['reason'];
 
 const FLOW_KEY = 'kontorFlow';
 
@@ -108,17 +125,50 @@ export async function nextStep(deps: InteractionDeps, details: InteractionDetail
   // Another state's account stands on its own: its level is the upstream's (mapped and capped), the
   // account's second factor belongs to the logins at Kontor.
   const federated = flow.steps.some((step) => step.method === 'federated');
-  if (!secondDone && !federated) {
+  // A session that already meets what this request needs (SSO into a portal that asks only for the
+  // organisation; going on below a voluntary level) is not asked for its second factor again.
+  const sessionSuffices = flow.fromSession === true && (!requirement || meetsRequirement(deps, flow, requirement));
+  if (!secondDone && !federated && !sessionSuffices) {
     const factors = await deps.secondFactors.factorsOf(flow.accountId);
     const hasFactor = factors.totp || factors.emailCode;
-    // Always asked in a fresh login; a session's own level is not asked again once the person went on below.
-    if (hasFactor && !(flow.fromSession && flow.acceptedBelow && !requirement)) return { kind: 'second_factor', factors, requirement };
+    // Always asked in a fresh login.
+    if (hasFactor) return { kind: 'second_factor', factors, requirement };
     if (!hasFactor && requirement && !meetsRequirement(deps, flow, requirement)) return { kind: 'enrol', requirement };
   }
   if (requirement && !meetsRequirement(deps, flow, requirement)) {
     return { kind: 'unreachable', requirement, asked: requirement.asked, essential: requirement.essential };
   }
-  return { kind: 'finish' };
+  return organisationStep(deps, details, flow, flow.accountId);
+}
+
+/**
+ * The last step, only for a portal that asks for `sk_organisation` (its registration allows the scope, or
+ * oidc-provider refused the request): which organisation the person acts for and whether they may use the
+ * portal there. `prompt=select_account` (OIDC Core §3.1.2.1) offers the chooser again although a choice is
+ * remembered: that is how a person changes it.
+ */
+async function organisationStep(deps: InteractionDeps, details: InteractionDetails, flow: LoginFlow, accountId: string): Promise<NextStep> {
+  const clientId = details.params.client_id;
+  if (typeof clientId !== 'string' || !wantsOrganisation(details.params.scope)) return { kind: 'finish' };
+  const decide = async (organisationId: string): Promise<NextStep> => {
+    const decision = await deps.organisations.accessDecision(accountId, organisationId, clientId);
+    return decision.allowed
+      ? { kind: 'finish', organisation: { clientId, id: organisationId } }
+      : { kind: 'organisation_refused', organisationId, reason: decision.reason };
+  };
+  const picked = flow.organisation?.clientId === clientId ? flow.organisation : undefined;
+  if (picked) return picked.id ? decide(picked.id) : { kind: 'finish', organisation: picked };
+  const step = await deps.organisations.loginStep(accountId, clientId);
+  if (step.kind === 'none') return { kind: 'finish', organisation: { clientId, id: null } };
+  if (step.kind === 'choose') return { kind: 'organisation', organisations: step.organisations };
+  const selectAgain = typeof details.params.prompt === 'string' && details.params.prompt.split(' ').includes('select_account');
+  if (selectAgain) {
+    const organisations = await deps.organisations.organisationsOf(accountId);
+    if (organisations.length > 1) return { kind: 'organisation', organisations, current: step.organisationId };
+  }
+  return step.decision.allowed
+    ? { kind: 'finish', organisation: { clientId, id: step.organisationId } }
+    : { kind: 'organisation_refused', organisationId: step.organisationId, reason: step.decision.reason };
 }
 
 /** Whether the strongest step that holds reaches the requirement. */
@@ -157,7 +207,7 @@ export function withStep(deps: InteractionDeps, flow: LoginFlow, result: Authent
 /** Finishes when nothing is missing, else stores the flow and shows the next step. */
 export async function continueFlow(deps: InteractionDeps, ctx: Context, details: InteractionDetails, flow: LoginFlow): Promise<void> {
   const next = await nextStep(deps, details, flow);
-  if (next.kind === 'finish') return finishLogin(deps, ctx, flow);
+  if (next.kind === 'finish') return finishLogin(deps, ctx, flow, next.organisation);
   await saveFlow(deps, ctx, flow);
   ctx.status = 303;
   ctx.redirect(`/interaction/${details.uid}`);
@@ -165,9 +215,10 @@ export async function continueFlow(deps: InteractionDeps, ctx: Context, details:
 
 /**
  * The completion point: `{accountId, acr, amr}` to oidc-provider, the steps to the session (trust policy,
- * src/oidc/trust-policy.ts, takes them over and sets the acr in the portal's vocabulary).
+ * src/oidc/trust-policy.ts, takes them over and sets the acr in the portal's vocabulary), and the
+ * organisation decided for this portal (src/oidc/organisation-policy.ts keeps it in the session).
  */
-export async function finishLogin(deps: InteractionDeps, ctx: Context, flow: LoginFlow): Promise<void> {
+export async function finishLogin(deps: InteractionDeps, ctx: Context, flow: LoginFlow, organisation?: OrganisationHandover): Promise<void> {
   const strongest = strongestStep(deps, flow);
   if (!flow.accountId || !strongest) throw new Error('finishLogin without a completed step');
   // The lock holds for every way in (password, federation, later eID) here, at the one completion point: a
@@ -180,7 +231,7 @@ export async function finishLogin(deps: InteractionDeps, ctx: Context, flow: Log
   await finishInteraction(deps.provider, ctx, {
     // remember: false → a browser-session cookie: closing the browser on a shared computer ends the login.
     login: { accountId: flow.accountId, acr: BSI_ACR[strongest.level], amr: strongest.amr, ts: strongest.at, remember: false },
-    kontor: { steps: flow.steps, acceptedBelow: flow.acceptedBelow },
+    kontor: { steps: flow.steps, acceptedBelow: flow.acceptedBelow, ...(organisation ? { organisation } : {}) },
   });
 }
 

@@ -6,6 +6,7 @@ import { showLogin } from './login.ts';
 import { showSecondFactor } from './second-factor.ts';
 import { showEnrolment } from './enrolment.ts';
 import { showUnreachable } from './level-notice.ts';
+import { showOrganisationChoice, showOrganisationRefused } from './organisation-choice.ts';
 import { AppError } from '../src/shared/app-error.ts';
 
 /** GET /interaction/:uid during the login prompt: the page of the step the flow needs next. */
@@ -21,9 +22,13 @@ export async function showCurrentStep(deps: InteractionDeps, ctx: Context, detai
       return showEnrolment(deps, ctx, details, flow, next);
     case 'unreachable':
       return showUnreachable(deps, ctx, details, flow, next);
+    case 'organisation':
+      return showOrganisationChoice(deps, ctx, details, next);
+    case 'organisation_refused':
+      return showOrganisationRefused(deps, ctx, details, flow, next);
     case 'finish':
       // Reached when the session already holds everything (e.g. after going on below a voluntary level).
-      return finishLogin(deps, ctx, flow);
+      return finishLogin(deps, ctx, flow, next.organisation);
   }
 }
 

@@ -13,8 +13,10 @@ import { AppError } from '../src/shared/app-error.ts';
 import type { AuthenticationLevel, SessionLimits } from '../src/trust/index.ts';
 import type { Clock } from '../src/shared/clock.ts';
 import type { ClaimsComposer } from '../src/consent/index.ts';
+import type { OrganisationAccess } from '../src/organisations/index.ts';
 import type { FederationDeps } from './federation-context.ts';
 import { registerFederationRoutes } from './federation-routes.ts';
+import { registerOrganisationRoutes } from './organisation-choice.ts';
 
 import { continueBelow, refuseLevel, showCurrentStep } from './login-steps.ts';
 import { readFlow, recordStep } from './login-flow.ts';
@@ -70,6 +72,8 @@ export interface InteractionDeps {
   secondFactors: SecondFactorService;
   /** What would leave Kontor for this request: the consent page shows it (a preview, nothing recorded). */
   composer: ClaimsComposer;
+  /** The login's organisation step (issue 19): the chooser, the access rule, the remembered choice per portal. */
+  organisations: OrganisationAccess;
   /** Login with another state's service account; absent when no upstream is configured. */
   federation?: FederationDeps;
   /** The time steps are stamped and judged with (tests advance it). */
@@ -184,6 +188,7 @@ export function interactionRoutes(deps: InteractionDeps, pageMiddleware: Middlew
 
   registerEnrolmentRoutes(router, deps, load);
   registerFederationRoutes(router, deps, load);
+  registerOrganisationRoutes(router, deps, load);
 
   router.post('/:uid/consent', async (ctx) => {
     const details = await load(ctx);

@@ -76,6 +76,7 @@ export function createApp(container: Container): KontorApp {
     accountStatus: async (accountId) => (await container.accounts.findById(accountId))?.status,
     secondFactors: container.secondFactors,
     composer: container.composer,
+    organisations: container.organisations.access,
     federation: container.federation && { ...container.federation, linkPending: linkPending({ ...container.federation, secureCookies: https }) },
     clock: container.clock,
     settings: {

@@ -1,5 +1,5 @@
 import { startTestKontor, type TestKontor } from './helpers/kontor.ts';
-import { DEMO_CLIENT_ID, demoClientInput, demoClientSecret, seedDevelopmentData } from '../src/dev/seed.ts';
+import { DEMO_ACCOUNT, DEMO_CLIENT_ID, DEMO_ORGANISATION, demoClientInput, demoClientSecret, seedDevelopmentData } from '../src/dev/seed.ts';
 
 describe('the development seed', () => {
   let kontor: TestKontor;
@@ -23,5 +23,17 @@ describe('the development seed', () => {
       client_secret: demoClientSecret(kontor.config.secret),
     });
     expect(await reseed('http://localhost:4302')).toBe('unchanged');
+  });
+
+  it('seeds the demo organisation: Erika its admin, subscribed to the demo portal, with the role antragsteller', async () => {
+    await seedDevelopmentData(kontor.container);
+    const erika = await kontor.container.accounts.findByEmail(DEMO_ACCOUNT.email);
+    const { access } = kontor.container.organisations;
+    expect(await access.organisationsOf(erika!.id)).toEqual([expect.objectContaining({ name: DEMO_ORGANISATION.name, role: 'admin' })]);
+    expect(await access.loginStep(erika!.id, DEMO_CLIENT_ID)).toMatchObject({ kind: 'decided', decision: { allowed: true, roles: ['antragsteller'] } });
+    // Once: a later start (client unchanged or moved) adds no second organisation.
+    await reseed('http://localhost:4303');
+    await seedDevelopmentData(kontor.container);
+    expect(await access.organisationsOf(erika!.id)).toHaveLength(1);
   });
 });

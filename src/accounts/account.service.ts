@@ -103,6 +103,18 @@ export class AccountService {
     return account.id;
   }
 
+  /**
+   * Records a birth date an operator entered (YYYY-MM-DD, OIDC Core §5.1 `birthdate`; self-declared level):
+   * the development seed gives the demo account one so that it can register the demo organisation, whose
+   * first admin must be of age (issue 19). Deployments set it through a profile field instead.
+   */
+  async recordOperatorBirthdate(accountId: string, birthdate: string): Promise<void> {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(birthdate)) throw new AppError('account.invalid_input', 400, ['birthdate: YYYY-MM-DD']);
+    await this.em
+      .fork()
+      .transactional((tx) => upsertAttributes(tx, accountId, [{ name: 'birthdate', value: birthdate, level: 'basisregistrierung', source: 'operator' }]));
+  }
+
   findById(id: string): Promise<Account | null> {
     return new AccountRepository(this.em.fork()).findById(id);
   }

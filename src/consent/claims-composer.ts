@@ -74,6 +74,12 @@ export interface ContributedAttribute {
 export interface ContributionContext {
   clientId?: string;
   organisationId?: string;
+  /**
+   * The claims this request can touch (its scopes' claims and the claims parameter's names), when known: a
+   * contributor that supplies none of them is not asked (a plain `openid profile email` request costs the
+   * organisations nothing). Unknown: every contributor is asked.
+   */
+  claims?: ReadonlySet<string>;
 }
 
 /**
@@ -110,7 +116,11 @@ export class ClaimsComposer {
 
   /** The composition, or undefined when the account is not (or no longer) active. */
   async compose(input: ComposeInput): Promise<Composition | undefined> {
-    const subject = await this.subject(input.accountId, { clientId: input.clientId, organisationId: input.organisationId });
+    const subject = await this.subject(input.accountId, {
+      clientId: input.clientId,
+      organisationId: input.organisationId,
+      claims: this.claimsTouchedBy(input.scopes, Object.keys(input.requested)),
+    });
     return subject && this.decide(subject, input, await this.policyOf(input.clientId));
   }
 
@@ -118,7 +128,9 @@ export class ClaimsComposer {
   async subject(accountId: string, context: ContributionContext = {}): Promise<Subject | undefined> {
     const own = await this.deps.account.attributesOf(accountId, context);
     if (!own) return undefined;
-    const others = await Promise.all((this.deps.contributors ?? []).map((contributor) => contributor.attributesOf(accountId, context)));
+    const { claims } = context;
+    const asked = (this.deps.contributors ?? []).filter((contributor) => !claims || contributor.supplies.some((name) => claims.has(name)));
+    const others = await Promise.all(asked.map((contributor) => contributor.attributesOf(accountId, context)));
     const byName = new Map<string, ContributedAttribute>();
     for (const attribute of [...own, ...others.flat()]) {
       if (!attribute) continue;
@@ -147,8 +159,17 @@ export class ClaimsComposer {
     return { claims, decisions, released };
   }
 
+  /**
+   * The attribute names a request with these scopes and claims-parameter names can touch (derived claims with
+   * their parts): the `claims` of a {@link ContributionContext}, so contributors nobody asked are not run.
+   */
+  claimsTouchedBy(scopes: readonly string[], requested: readonly string[]): ReadonlySet<string> {
+    const touched = this.touched({ scopes: [...scopes], requested: Object.fromEntries(requested.map((name) => [name, null])) });
+    return new Set(touched.flatMap((name) => [name, ...(DERIVED_CLAIMS[name] ?? [])]));
+  }
+
   /** The claims the scopes and the claims parameter name, in catalogue order; names of no scope are ignored. */
-  private touched(input: ComposeInput): string[] {
+  private touched(input: Pick<ComposeInput, 'scopes' | 'requested'>): string[] {
     const asked = new Set([...input.scopes.flatMap((scope) => this.catalogue.scopes[scope] ?? []), ...Object.keys(input.requested)]);
     return Object.values(SCOPE_CLAIMS)
       .flat()

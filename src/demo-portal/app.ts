@@ -20,6 +20,8 @@ interface PortalSession {
   idToken?: string;
   claims?: Record<string, unknown>;
   userinfo?: Record<string, unknown>;
+  /** The language the last login asked Kontor for (ui_locales), kept for "Organisation wechseln". */
+  lang?: 'de' | 'en';
 }
 
 const template = (name: string) => Handlebars.compile(readFileSync(fileURLToPath(new URL(`../../templates/demo-portal/${name}.hbs`, import.meta.url)), 'utf8'));
@@ -34,6 +36,16 @@ const errorPage = template('error');
 export function describeLoginError(error: unknown): { status: number; heading: string; text: string; code?: string; description?: string } {
   const code = (error as { error?: unknown }).error;
   const description = (error as { error_description?: unknown }).error_description;
+  // Kontor's organisation access rule (issue 19): the person was told why; the portal says it once more.
+  if (code === 'access_denied' && typeof description === 'string' && /organisation|role/.test(description)) {
+    return {
+      status: 403,
+      heading: 'Kein Zugang für Ihre Organisation',
+      text: 'Ihre Organisation kann diesen Dienst für Sie noch nicht freigeben (zum Beispiel fehlt Ihnen eine Rolle). Wenden Sie sich an die Administration Ihrer Organisation.',
+      code,
+      description,
+    };
+  }
   if (code === 'access_denied') {
     return {
       status: 403,
@@ -60,6 +72,20 @@ const TRUST_LEVELS: Record<string, string> = {
 const SUBSTANZIELL = 'http://bsi.bund.de/eID/LoA/substantiell';
 /** The levels at which the second service opens; what the portal compares the ID token's acr with. */
 const AT_LEAST_SUBSTANZIELL = new Set([SUBSTANZIELL, 'http://bsi.bund.de/eID/LoA/hoch']);
+
+/** The portal's own role labels (its catalogue as registered, src/dev/seed.ts DEMO_ROLES). */
+const ROLE_LABELS: Record<string, string> = { antragsteller: 'Antragsteller', sachbearbeitung: 'Sachbearbeitung' };
+
+/**
+ * The organisation the person logged in for and their roles at this portal (scope sk_organisation), from
+ * userinfo; undefined for a person without one.
+ */
+export function organisationOf(userinfo: Record<string, unknown> | undefined): { name: string; roles: string } | undefined {
+  const org = userinfo?.sk_org as { name?: unknown } | undefined;
+  if (!org || typeof org.name !== 'string') return undefined;
+  const roles = Array.isArray(userinfo?.sk_org_roles) ? (userinfo.sk_org_roles as unknown[]).map((role) => ROLE_LABELS[String(role)] ?? String(role)) : [];
+  return { name: org.name, roles: roles.join(', ') };
+}
 
 /** How the session logged in, for the pages: level in words, the raw acr and amr (RFC 8176). */
 function loginOf(session: PortalSession): { trustLevel?: string; acr?: string; amr?: string } {
@@ -100,6 +126,8 @@ export async function createDemoPortal(options: DemoPortalOptions): Promise<Koa>
       name: session.userinfo?.name ?? session.claims?.sub,
       ...loginOf(session),
       claims: session.claims ? JSON.stringify(session.claims, null, 2) : undefined,
+      organisation: organisationOf(session.userinfo),
+      changeOrganisationUrl: `/login?organisation=change${session.lang === 'en' ? '&lang=en' : ''}`,
       userinfo: session.userinfo ? JSON.stringify(session.userinfo, null, 2) : undefined,
       // Kontor's page of what left the account (issue 16), reached from a portal until the account area exists.
       dataAccessUrl: new URL('/account/data-access', options.issuer).href,
@@ -129,10 +157,13 @@ export async function createDemoPortal(options: DemoPortalOptions): Promise<Koa>
     const session = sessionOf(ctx);
     const codeVerifier = oidc.randomPKCECodeVerifier();
     const substanziell = ctx.query.level === 'substanziell';
+    // "Organisation wechseln": prompt=select_account (OIDC Core §3.1.2.1) makes Kontor offer the chooser again.
+    const changeOrganisation = ctx.query.organisation === 'change';
+    session.lang = ctx.query.lang === 'en' ? 'en' : 'de';
     session.pending = { state: oidc.randomState(), nonce: oidc.randomNonce(), codeVerifier, returnTo: substanziell ? '/substanziell' : '/' };
     const url = oidc.buildAuthorizationUrl(config, {
       redirect_uri: redirectUri,
-      scope: 'openid profile email',
+      scope: 'openid profile email sk_organisation',
       code_challenge: await oidc.calculatePKCECodeChallenge(codeVerifier),
       code_challenge_method: 'S256',
       state: session.pending.state,
@@ -141,6 +172,7 @@ export async function createDemoPortal(options: DemoPortalOptions): Promise<Koa>
       ui_locales: ctx.query.lang === 'en' ? 'en' : 'de',
       // OIDC Core §3.1.2.1: a voluntary request; the portal checks the acr it gets before it opens the service.
       ...(substanziell ? { acr_values: SUBSTANZIELL } : {}),
+      ...(changeOrganisation ? { prompt: 'select_account' } : {}),
     });
     ctx.redirect(url.href);
   });

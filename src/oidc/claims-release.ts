@@ -1,8 +1,17 @@
 import { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { emailAddress } from '../accounts/index.ts';
 import { ORG_APPROVAL_MODES, roleCatalogue } from '../clients/index.ts';
-import { claimPolicyOf, PROTOCOL_CLAIMS, type ClaimCatalogue, type ClaimsComposer, type ReleaseRecorder } from '../consent/index.ts';
+import {
+  claimPolicyOf,
+  PROTOCOL_CLAIMS,
+  SCOPE_CLAIMS,
+  type ClaimCatalogue,
+  type ClaimsComposer,
+  type ContributionContext,
+  type ReleaseRecorder,
+} from '../consent/index.ts';
 import { authnMeansOf, levelOfAcr, TRUST_LEVELS, type AuthenticationLevel } from '../trust/index.ts';
+import { sessionOrganisationOf } from './organisation-policy.ts';
 import { trustOf } from './session-trust.ts';
 
 /** The client metadata Kontor adds (i16 contract): what a portal may receive, how consent is asked, who it is. */
@@ -72,6 +81,10 @@ export function clientClaimMetadata(catalogue: ClaimCatalogue): NonNullable<Conf
 
 interface TokenLike {
   kind?: string;
+  /** The granted scope of the code, access or refresh token the claims are for. */
+  scope?: string;
+  /** The claims parameter the grant was made with (`{ id_token, userinfo }`). */
+  claims?: unknown;
   acr?: string;
   amr?: string[];
   sessionUid?: string;
@@ -91,12 +104,56 @@ function sessionLevelOf(token: TokenLike | undefined): AuthenticationLevel {
  * when the session is gone (then amr decides).
  */
 async function loginMethodOf(ctx: KoaContextWithOIDC, token: TokenLike | undefined): Promise<string | undefined> {
-  const session = ctx.oidc.session?.accountId ? ctx.oidc.session : token?.sessionUid ? await ctx.oidc.provider.Session.findByUid(token.sessionUid) : undefined;
+  const session = await sessionOf(ctx, token);
   const trust = session ? trustOf(session as { kontor?: unknown }) : undefined;
   if (!trust) return undefined;
   const level = sessionLevelOf(token);
   const steps = trust.steps.filter((step) => step.level === level);
   return steps.at(-1)?.method;
+}
+
+/** The login session a token stands on: the request's own, else the token's (gone once the session ended). */
+async function sessionOf(ctx: KoaContextWithOIDC, token: TokenLike | undefined): Promise<{ kontor?: unknown } | undefined> {
+  if (ctx.oidc.session?.accountId) return ctx.oidc.session as { kontor?: unknown };
+  const session = token?.sessionUid ? await ctx.oidc.provider.Session.findByUid(token.sessionUid) : undefined;
+  return (session ?? undefined) as { kontor?: unknown } | undefined;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The names the claims parameter asks for, in both members (OIDC Core §5.5). */
+function claimsParameterNames(claims: unknown): string[] {
+  if (!claims || typeof claims !== 'object') return [];
+  const members = claims as { id_token?: unknown; userinfo?: unknown };
+  return [members.id_token, members.userinfo].flatMap((member) => (member && typeof member === 'object' ? Object.keys(member) : []));
+}
+
+/**
+ * For whom the composer reads attributes: the client, the claims the token's grant can touch (the
+ * organisations contributor runs only when `sk_organisation` or its claims were asked for), and the
+ * organisation the login's session decided for this client (organisation-policy.ts; null: none, so no
+ * organisation claims). A token whose session is gone (a refresh token outliving it) falls back to the
+ * contributor's default: the remembered choice or the only organisation.
+ */
+async function contributionContextOf(ctx: KoaContextWithOIDC, composer: ClaimsComposer, token: TokenLike | undefined): Promise<ContributionContext> {
+  const clientId = ctx.oidc.client?.clientId;
+  // Without a token (the authorization endpoint's own account lookup) the request's parameters say what it asks.
+  const params = ctx.oidc.params as { scope?: unknown; claims?: unknown } | undefined;
+  const scope = typeof token?.scope === 'string' ? token.scope : !token && typeof params?.scope === 'string' ? params.scope : undefined;
+  if (scope === undefined) return { clientId };
+  const requested = token ? token.claims : typeof params?.claims === 'string' ? safeJson(params.claims) : params?.claims;
+  const claims = new Set(composer.claimsTouchedBy(scope.split(' '), claimsParameterNames(requested)));
+  const organisationClaims = SCOPE_CLAIMS.sk_organisation;
+  if (!clientId || !organisationClaims.some((name) => claims.has(name))) return { clientId, claims };
+  const chosen = sessionOrganisationOf(await sessionOf(ctx, token), clientId);
+  if (chosen === null) for (const name of organisationClaims) claims.delete(name);
+  return { clientId, claims, ...(chosen ? { organisationId: chosen } : {}) };
 }
 
 /**
@@ -119,10 +176,10 @@ export const accessTokenAcr: NonNullable<Configuration['extraTokenClaims']> = as
  */
 export function findAccountThroughComposer(composer: ClaimsComposer, releases: ReleaseRecorder, now: () => Date): NonNullable<Configuration['findAccount']> {
   return async (ctx, sub, token) => {
-    // The organisation claims depend on the client: its roles only (TRUST-AND-CLAIMS.md, sk_org_roles).
-    const subject = await composer.subject(sub, { clientId: (ctx as KoaContextWithOIDC).oidc.client?.clientId });
-    if (!subject) return undefined;
     const tokenLike = token as TokenLike | undefined;
+    // The organisation claims depend on the client (its roles only, TRUST-AND-CLAIMS.md) and the login's choice.
+    const subject = await composer.subject(sub, await contributionContextOf(ctx as KoaContextWithOIDC, composer, tokenLike));
+    if (!subject) return undefined;
     return {
       accountId: sub,
       claims: async (use, scope, requested, rejected) => {

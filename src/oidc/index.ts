@@ -16,6 +16,7 @@ export {
   type LoginHandover,
 } from './session-trust.ts';
 export { LEVEL_BELOW_REQUIREMENT } from './trust-policy.ts';
+export { ORGANISATION_CHOICE, organisationHandoverSchema, wantsOrganisation, type OrganisationHandover } from './organisation-policy.ts';
 export {
   ESSENTIAL_CLAIMS_UNAVAILABLE,
   consentModeOf,

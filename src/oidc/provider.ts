@@ -18,6 +18,7 @@ import { accessTokenAcr, clientClaimMetadata, findAccountThroughComposer } from 
 import type { Clock } from '../shared/clock.ts';
 import { keepTrustInSessions, sessionLimitsOf } from './session-trust.ts';
 import { sessionTtl, trustPolicy } from './trust-policy.ts';
+import { withOrganisationChoice } from './organisation-policy.ts';
 import { introspectionAllowed, revocationAllowed } from './token-policies.ts';
 import { applyConsentPolicy } from './consent-policy.ts';
 import { logoutPage, loggedOutPage, errorPage, type PageRenderer } from './provider-pages.ts';
@@ -103,7 +104,7 @@ export function createProvider(deps: ProviderDeps): Provider {
     // Browser-based public clients may call the token endpoint only from their own redirect origins.
     clientBasedCORS: (_ctx, origin, client) => client.redirectUris?.some((uri) => new URL(uri).origin === origin) ?? false,
     findAccount: findAccountThroughComposer(composer, deps.releases, () => deps.clock.now()),
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}`, policy: trustPolicy(deps.clock, limits) },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}`, policy: withOrganisationChoice(trustPolicy(deps.clock, limits)) },
     rotateRefreshToken: true,
     ttl: {
       AccessToken: config.tokens.accessTokenSeconds,

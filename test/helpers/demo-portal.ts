@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TestKontor } from './kontor.ts';
 import { createDemoPortal } from '../../src/demo-portal/app.ts';
+import { DEMO_ROLES } from '../../src/dev/seed.ts';
 
 /**
  * Runs the demo relying portal ("Online-Dienste Musterstadt") for browser tests: listens on loopback first
@@ -31,6 +32,10 @@ export async function startDemoPortal(kontor: TestKontor): Promise<RunningDemoPo
       clientUri: `${url}/`,
       authMethod: 'client_secret_basic',
       grantTypes: ['authorization_code', 'refresh_token'],
+      // As the development seed registers it: the portal asks sk_organisation (issue 19).
+      scopes: ['openid', 'profile', 'email', 'sk_organisation'],
+      roles: DEMO_ROLES,
+      orgApproval: 'automatic',
     },
     kontor.container.validateClientMetadata,
   );
