@@ -16,6 +16,7 @@ import { interactionRoutes, type InteractionDeps } from '../interactions/routes.
 import { publicRoutes } from '../interactions/public-routes.ts';
 import { accountUnlockRoutes } from '../interactions/account-unlock.ts';
 import { accountAreaRoutes } from '../interactions/account/routes.ts';
+import { organisationDrafts } from '../interactions/account/organisations/registration-draft.ts';
 import type { AccountAreaDeps } from '../interactions/account/account-deps.ts';
 import { registrationCookie } from '../interactions/registration-cookie.ts';
 import { federationPublicRoutes } from '../interactions/federation-public.ts';
@@ -108,6 +109,8 @@ export function createApp(container: Container): KontorApp {
     accountDeletion: container.accountDeletion,
     accountLock: container.accountLock,
     dataExport: container.dataExport,
+    organisations: container.organisations,
+    organisationDrafts: organisationDrafts(config.secret, https),
     passwordChange: container.passwordChange,
     secondFactorChanges: container.secondFactors,
     credentialSettings: {

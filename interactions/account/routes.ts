@@ -14,6 +14,7 @@ import { registerSecondFactorRoutes } from './second-factor.ts';
 import { registerLockRoutes } from './lock.ts';
 import { DELETED_PATH, registerDeletionRoutes } from './deletion.ts';
 import { registerExportRoutes } from './export.ts';
+import { registerOrganisationAdminRoutes } from './organisations/index.ts';
 
 /** The account area's pages that work without its session: the login, its callback, the logout and its end. */
 const OPEN_PATHS = new Set([
@@ -65,5 +66,6 @@ export function accountAreaRoutes(deps: AccountAreaDeps, pageMiddleware: Middlew
   registerLockRoutes(router, deps); // D: /account/lock (the unlock link's pages: interactions/account-unlock.ts)
   registerDeletionRoutes(router, deps); // E: /account/delete (+ the public /account/deleted)
   registerExportRoutes(router, deps); // D: /account/export (JSON)
+  registerOrganisationAdminRoutes(router, deps, pageMiddleware); // Issue 19 H2: /account/organisations… and the public /organisations/invitation
   return router;
 }
