@@ -70,6 +70,8 @@ export class OrganisationAccountRemoval {
     // The audit trail keeps that the organisation was deleted, by whom (pseudonymised with the account).
     for (const row of alone)
       recordChange(this.deps, tx, person(accountId), 'organisation.deleted', row.id, { name: row.name, members: 1, via: 'account_deleted' });
+    // Written now, so the audit step that runs last in the same transaction finds and pseudonymises it.
+    await tx.flush();
     let count = orphanIds.length ? await run('delete from organisation where id = any(?::uuid[])', [orphans]) : 0;
     count += await run('delete from organisation_invitation where invited_by = ? or accepted_by = ? or email_normalized = ?', [
       accountId,
