@@ -17,6 +17,7 @@ import { publicRoutes } from '../interactions/public-routes.ts';
 import { accountUnlockRoutes } from '../interactions/account-unlock.ts';
 import { accountAreaRoutes } from '../interactions/account/routes.ts';
 import type { ServiceTerms } from './clients/index.ts';
+import { organisationDrafts } from '../interactions/account/organisations/registration-draft.ts';
 import type { AccountAreaDeps } from '../interactions/account/account-deps.ts';
 import { registrationCookie } from '../interactions/registration-cookie.ts';
 import { federationPublicRoutes } from '../interactions/federation-public.ts';
@@ -111,9 +112,10 @@ export function createApp(container: Container): KontorApp {
     accountDeletion: container.accountDeletion,
     accountLock: container.accountLock,
     dataExport: container.dataExport,
+    organisations: container.organisations,
+    organisationDrafts: organisationDrafts(config.secret, https),
     passwordChange: container.passwordChange,
     secondFactorChanges: container.secondFactors,
-    organisations: container.organisations,
     organisationServices: async () => {
       const terms = await Promise.all((await container.clients.list()).map((client) => container.clients.serviceTerms(client.clientId)));
       return terms.filter((service): service is ServiceTerms => Boolean(service?.roles.length));

@@ -1,3 +1,4 @@
+import { AppError } from './shared/app-error.ts';
 import type Provider from 'oidc-provider';
 import type { LoadedConfig } from '../config/index.ts';
 import { resolvePasswordPolicy, type PasswordPolicy } from '../config/registration.ts';
@@ -367,20 +368,27 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
   const accountLogin = new AccountLogin(config.issuer, config.secret, clock);
   const accountSessions = new AccountSessions(em, clock, sessionLimitsOf(config.session));
   const federation = federationParts(config, { em, clock, logger, audit, accounts, credentials, signOut, rateLimiter });
-  const accountDeletion = new AccountDeletionService({
-    em,
-    areaSessions: accountAreaSessions,
-    secret: config.secret,
-    accounts,
-    credentials,
-    verification,
-    signOut,
-    loginThrottle,
-    rateLimiter,
-    outbox,
-    releases,
-    audit,
-  });
+  const accountDeletion = new AccountDeletionService(
+    {
+      em,
+      areaSessions: accountAreaSessions,
+      secret: config.secret,
+      accounts,
+      credentials,
+      verification,
+      signOut,
+      loginThrottle,
+      rateLimiter,
+      outbox,
+      releases,
+      audit,
+      // Issue 19: the last admin of an organisation with other members names another admin first.
+      precheck: async (accountId) => {
+        if ((await organisations.accountRemoval.blockers(accountId)).length) throw new AppError('organisation.last_admin_account', 409);
+      },
+    },
+    [['organisations', (tx, account) => organisations.accountRemoval.forgetAccount(tx, account.id, account.email)]],
+  );
 
   return {
     federation,

@@ -23,6 +23,7 @@ import { enrolTotp } from './helpers/step-up.ts';
 import { deleteThroughAccountArea, openDeletionPage, submitDeletion } from './helpers/account-deletion.ts';
 import { reauthenticate } from './helpers/account-area.ts';
 import { deletedAccountPseudonym } from '../src/self-service/index.ts';
+import { organisationInput, setBirthdate } from './helpers/organisations.ts';
 
 const atPortal = (location: string) => location.startsWith(REDIRECT_URI);
 
@@ -167,6 +168,27 @@ describe('account deletion (issue 17 item 9)', () => {
     const kept = await populate();
     expect(await throttleRows([gone.user.email])).toBe(1);
 
+    // Issue 19: an organisation the person alone is in (it goes with the account), membership in one where
+    // another admin accepted the person's join request (that admin's audit events name the person), an
+    // invitation the person sent, and one addressed to the person.
+    const { organisations } = kontor.container;
+    const mailedBefore = smtp.to(gone.user.email).length;
+    for (const person of [gone, kept]) await setBirthdate(kontor, person.user.accountId, '1980-05-17');
+    const alone = await organisations.organisations.register(gone.user.accountId, organisationInput());
+    const sharedInput = organisationInput();
+    const shared = await organisations.organisations.register(kept.user.accountId, sharedInput);
+    const { requestId } = await organisations.joinRequests.request(gone.user.accountId, {
+      name: sharedInput.name,
+      postalCode: sharedInput.postalCode,
+      registerNumber: sharedInput.registerNumber,
+    });
+    await organisations.joinRequests.accept(kept.user.accountId, shared.organisationId, requestId);
+    await organisations.invitations.invite(gone.user.accountId, alone.organisationId, { email: 'colleague@example.org' });
+    const other = await organisations.organisations.register(kept.user.accountId, organisationInput());
+    await organisations.invitations.invite(kept.user.accountId, other.organisationId, { email: gone.user.email });
+    await kontor.container.mailDispatcher.dispatchNow();
+    await smtp.waitFor(gone.user.email, mailedBefore + 2); // the join acceptance and the invitation
+
     // Mail that is still waiting: a reset link while the mail server is down (an open token, a pending mail).
     await smtp.stop();
     for (const person of [gone, kept]) {
@@ -190,6 +212,9 @@ describe('account deletion (issue 17 item 9)', () => {
       'release_ledger',
       'audit_event',
       'mail_outbox',
+      'organisation_membership',
+      'organisation_join_request',
+      'organisation_invitation',
     ]) {
       expect({ table, rows: goneBefore[table] }).toEqual({ table, rows: expect.any(Number) });
       expect(goneBefore[table]).toBeGreaterThan(0);
@@ -215,6 +240,13 @@ describe('account deletion (issue 17 item 9)', () => {
     expect(await counterExists('mail:registration-confirm', gone.user.email.toLowerCase())).toBe(false);
     expect(await counterExists('mail:registration-confirm', kept.user.email.toLowerCase())).toBe(true);
 
+    // The person's own organisation went with the account; the shared one stays with its other admin.
+    expect(await organisations.access.organisationsOf(kept.user.accountId)).toEqual(
+      expect.arrayContaining([expect.objectContaining({ id: shared.organisationId, role: 'admin' })]),
+    );
+    expect((await organisations.members.members(kept.user.accountId, shared.organisationId)).map((row) => row.accountId)).toEqual([kept.user.accountId]);
+    expect(await kontor.container.db.orm.em.fork().execute('select id from organisation where id = ?', [alone.organisationId], 'all')).toEqual([]);
+
     // Ledger and audit keep their rows under the pseudonym only.
     const em = kontor.container.db.orm.em.fork();
     const byPseudonym = async (table: string) =>
@@ -238,9 +270,14 @@ describe('account deletion (issue 17 item 9)', () => {
     expect(sentRows.length).toBeGreaterThanOrEqual(3);
     expect(sentRows.every((row) => row.sealed_body === '')).toBe(true);
 
-    // The other account keeps every row it had.
+    // The other account keeps every row it had, but for two that were the deleted person's: the join
+    // request it decided (the requester's) and its invitation to the deleted person's address.
     const keptAfter = await rowsMentioning(needlesOf(kept));
-    expect(keptAfter).toEqual(keptBefore);
+    expect(keptAfter).toEqual({
+      ...keptBefore,
+      organisation_join_request: keptBefore.organisation_join_request! - 1,
+      organisation_invitation: keptBefore.organisation_invitation! - 1,
+    });
     expect(await throttleRows([kept.user.email])).toBe(1);
 
     // Both portals were told by back-channel logout, for the deleted person's sessions.

@@ -7,6 +7,7 @@ import type { Organisations } from '../../src/organisations/index.ts';
 import type { PasswordPolicy } from '../../config/registration.ts';
 import type { PasswordChangeService, SecondFactorService } from '../../src/credentials/index.ts';
 import type { Views } from '../../src/http/views.ts';
+import type { OrganisationDrafts } from './organisations/registration-draft.ts';
 import type { AccountSessions, AccountSignOut } from '../../src/oidc/index.ts';
 import type { AccountAreaSessions, AccountDeletionService, AccountLogin, DataExportService } from '../../src/self-service/index.ts';
 import type { Clock } from '../../src/shared/clock.ts';
@@ -40,6 +41,10 @@ export interface AccountAreaDeps {
   accountLock: Pick<AccountLockService, 'lock'>;
   /** D: "my data" (/account/export). */
   dataExport: Pick<DataExportService, 'exportFor'>;
+  /** Issue 19: the organisations domain (its services check admin rights themselves). */
+  organisations: Organisations;
+  /** H2: the organisation registration's draft between the form and the review step. */
+  organisationDrafts: OrganisationDrafts;
   /** A client's name as people see it. */
   clientName: (clientId: string) => Promise<string | undefined>;
   // Password and second factor (issue 17 items 5 and 6; interactions/account/password.ts, second-factor*.ts).
@@ -62,8 +67,6 @@ export interface AccountAreaDeps {
     /** config `secondFactor.emailCodeMinutes`, as the e-mail code page says it. */
     emailCodeMinutes: number;
   };
-  /** Issue 19: the organisation pages (interactions/account/organisations/); the domain checks admin rights. */
-  organisations: Organisations;
   /** H3: the services an organisation may subscribe to — every client that declares a role catalogue. */
   organisationServices: () => Promise<ServiceTerms[]>;
   settings: {

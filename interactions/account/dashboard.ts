@@ -9,6 +9,7 @@ const TILES = [
   { key: 'email', href: '/account/email' },
   { key: 'password', href: '/account/password' },
   { key: 'second_factor', href: '/account/second-factor' },
+  { key: 'organisations', href: '/account/organisations' },
   { key: 'data_access', href: '/account/data-access' },
   { key: 'sessions', href: '/account/sessions' },
   { key: 'export', href: '/account/export' },

@@ -14,8 +14,22 @@ const FIELDS: readonly FormField[] = [{ name: 'confirm' }];
 /** Public: the page after the deletion, which has no account and no area session any more. */
 export const DELETED_PATH = '/account/deleted';
 
-function showDeletionPage(deps: AccountAreaDeps, ctx: Context, errors: Record<string, string> = {}, status = 200): void {
-  renderAccountPage(deps, ctx, 'account/delete', { errors, errorList: errorSummary(errors, FIELDS) }, { title: 'account.delete.title', status });
+async function showDeletionPage(deps: AccountAreaDeps, ctx: Context, errors: Record<string, string> = {}, status = 200): Promise<void> {
+  // Issue 19: the last admin of an organisation with other members names another admin (or deletes the
+  // organisation) first; the page says so and links to each one instead of offering the button.
+  const { accountId } = ctx.state.account as AccountAreaContext;
+  const duties = (await deps.organisations.accountRemoval.blockers(accountId)).map((duty) => ({
+    name: duty.name,
+    members: `/account/organisations/${duty.id}/members`,
+    remove: `/account/organisations/${duty.id}/delete`,
+  }));
+  renderAccountPage(
+    deps,
+    ctx,
+    'account/delete',
+    { errors, errorList: errorSummary(errors, FIELDS), organisationDuties: duties },
+    { title: 'account.delete.title', status: duties.length ? 409 : status },
+  );
 }
 
 /**
@@ -27,6 +41,7 @@ async function deleteAccount(deps: AccountAreaDeps, ctx: Context): Promise<void>
   const account = ctx.state.account as AccountAreaContext;
   const form = parseForm(deletionForm, ctx.request.body ?? {});
   if (!form.ok) return showDeletionPage(deps, ctx, fieldMessages(deps.views.translator(ctx), FIELDS, form.fieldErrors), 400);
+  if ((await deps.organisations.accountRemoval.blockers(account.accountId)).length) return showDeletionPage(deps, ctx);
   await deps.accountDeletion.delete(account.accountId, { ip: ctx.ip });
   clearAccountCookie(ctx, sessionCookieName(deps.settings.secureCookies), deps.settings.secureCookies);
   ctx.status = 303;

@@ -18,6 +18,7 @@ import { registerServiceRoutes } from './organisations/services.ts';
 import { registerRoleRoutes } from './organisations/roles.ts';
 import { registerGroupRoutes } from './organisations/groups.ts';
 import { registerRoleRequestRoutes } from './organisations/role-requests.ts';
+import { registerOrganisationAdminRoutes } from './organisations/index.ts';
 
 /** The account area's pages that work without its session: the login, its callback, the logout and its end. */
 const OPEN_PATHS = new Set([
@@ -73,5 +74,6 @@ export function accountAreaRoutes(deps: AccountAreaDeps, pageMiddleware: Middlew
   registerRoleRoutes(router, deps); // H3: /account/organisations/:id/members/:accountId/roles
   registerGroupRoutes(router, deps); // H3: /account/organisations/:id/groups/...
   registerRoleRequestRoutes(router, deps); // H3: /account/organisations/:id/role-requests/...
+  registerOrganisationAdminRoutes(router, deps, pageMiddleware); // Issue 19 H2: /account/organisations… and the public /organisations/invitation
   return router;
 }

@@ -142,7 +142,15 @@ export class AuditLog {
         'run',
       );
     }
-    return rows.length;
+    // Events may name the account in their details as well (its own "member added" with `member: <id>`, an
+    // organisation admin's about it): they keep what happened, under the pseudonym. Ids are UUIDs: a plain
+    // text replacement cannot hit anything else.
+    const mentions = await tx.execute<{ affectedRows: number }>(
+      'update audit_event set details = replace(details::text, ?, ?)::jsonb where details::text like ?',
+      [accountId, pseudonym, `%${accountId}%`],
+      'run',
+    );
+    return rows.length + (mentions.affectedRows ?? 0);
   }
 
   /**

@@ -6,6 +6,7 @@ import { OrganisationChoice } from './organisation-choice.entity.ts';
 import { Organisation } from './organisation.entity.ts';
 import { OrganisationRoleRequest } from './role-request.entity.ts';
 import { OrganisationServiceAssignment, OrganisationSubscription } from './service.entity.ts';
+import { OrganisationAccountRemoval } from './account-removal.ts';
 import { AssignmentService } from './assignment.service.ts';
 import { GroupService } from './group.service.ts';
 import { InvitationService } from './invitation.service.ts';
@@ -17,6 +18,7 @@ import { OrganisationService } from './organisation.service.ts';
 import { RoleRequestService } from './role-request.service.ts';
 import { SubscriptionService } from './subscription.service.ts';
 
+export { OrganisationAccountRemoval, type AdminDuty } from './account-removal.ts';
 export { AGE_OF_MAJORITY, isOfAge, localDate } from './age.ts';
 export { AssignmentService, type AssignmentTarget, type AssignmentView } from './assignment.service.ts';
 export { GroupService, type GroupView } from './group.service.ts';
@@ -28,7 +30,7 @@ export { MembershipService, type MemberView } from './membership.service.ts';
 export { OrganisationAccess, type AccessDecision, type LoginOrganisation, type OrganisationOfPerson } from './organisation-access.ts';
 export type { Actor, OrganisationDeps, Person, PersonDirectory } from './organisation-deps.ts';
 export { checkOrganisation, OrganisationInputError, type OrganisationData, type OrganisationInput } from './organisation-rules.ts';
-export { OrganisationService, type OrganisationView } from './organisation.service.ts';
+export { OrganisationService, type OrganisationOverview, type OrganisationView } from './organisation.service.ts';
 export { RoleRequestService, type OwnRoleRequestView, type RoleRequestView } from './role-request.service.ts';
 export { SUBSCRIPTION_STATUSES, type SubscriptionStatus } from './service.entity.ts';
 export { SubscriptionService, type SubscriptionListing, type SubscriptionView } from './subscription.service.ts';
@@ -48,6 +50,8 @@ export interface Organisations {
   roleRequests: RoleRequestService;
   /** The login's chooser and access rule, the remembered choice, the claims contributor. */
   access: OrganisationAccess;
+  /** The organisations' step of an account's deletion: who must first name another admin, and forgetting the person. */
+  accountRemoval: OrganisationAccountRemoval;
 }
 
 export function createOrganisations(deps: OrganisationDeps): Organisations {
@@ -61,6 +65,7 @@ export function createOrganisations(deps: OrganisationDeps): Organisations {
     assignments: new AssignmentService(deps),
     roleRequests: new RoleRequestService(deps),
     access: new OrganisationAccess(deps),
+    accountRemoval: new OrganisationAccountRemoval(deps),
   };
 }
 

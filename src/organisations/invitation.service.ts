@@ -17,6 +17,8 @@ export interface PendingInvitation {
   email: string;
   role: MembershipRole;
   expiresAt: Date;
+  /** When it was sent: an account created after it registered through the link (acceptAfterRegistration). */
+  sentAt: Date;
 }
 
 /** One open invitation as the admin pages list it. */
@@ -124,6 +126,7 @@ export class InvitationService {
       email: row.email,
       role: row.role,
       expiresAt: row.expiresAt,
+      sentAt: row.createdAt,
     };
   }
 

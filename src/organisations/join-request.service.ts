@@ -5,7 +5,7 @@ import type { OrganisationDeps } from './organisation-deps.ts';
 import { Organisation } from './organisation.entity.ts';
 import { canonicalRegisterNumber, nameKey, postalKey } from './organisation-rules.ts';
 import { OrganisationMail, person, recordChange, requireAdmin, requireIds } from './organisation-support.ts';
-import { OrganisationRepository } from './organisation.repository.ts';
+import { allUuids, OrganisationRepository } from './organisation.repository.ts';
 
 /** What a person enters to ask to join (seed 002: must match the organisation's data exactly). */
 export interface JoinData {
@@ -61,6 +61,15 @@ export class JoinRequestService {
       recordChange(this.deps, tx, person(accountId), 'organisation.join_requested', found.id, { request: row.id });
       return { requestId: row.id };
     });
+  }
+
+  /** The person's own open join requests (Mein Bereich shows them until an admin decides). */
+  async mine(accountId: string): Promise<Array<{ id: string; organisationName: string; createdAt: Date }>> {
+    if (!allUuids(accountId)) return [];
+    const rows = await this.deps.em
+      .fork()
+      .find(OrganisationJoinRequest, { account: accountId, status: 'pending' }, { populate: ['organisation'], orderBy: { createdAt: 'asc' } });
+    return rows.map((row) => ({ id: row.id, organisationName: row.organisation.name, createdAt: row.createdAt }));
   }
 
   /** The organisation's open join requests, for its admins. */

@@ -4,7 +4,7 @@ import { OrganisationInvitation } from './invitation.entity.ts';
 import type { OrganisationDeps } from './organisation-deps.ts';
 import { Organisation } from './organisation.entity.ts';
 import { checkOrganisation, nameKey, postalKey, type OrganisationData, type OrganisationInput } from './organisation-rules.ts';
-import { OrganisationMail, person, recordChange, requireAdmin, requireOfAge } from './organisation-support.ts';
+import { OrganisationMail, person, recordChange, requireAdmin, requireMember, requireOfAge } from './organisation-support.ts';
 import { OrganisationRepository } from './organisation.repository.ts';
 
 /** An organisation as its admins see it. */
@@ -35,6 +35,13 @@ function viewOf(row: Organisation): OrganisationView {
   };
 }
 
+/** The organisation as any member sees it: its data, who administers it, and the person's own role. */
+export interface OrganisationOverview {
+  organisation: OrganisationView;
+  role: 'admin' | 'member';
+  admins: Array<{ givenName: string; familyName: string; email: string }>;
+}
+
 /** Registering, reading, changing and deleting organisations (seed 001 "Servicekonto Business"). */
 export class OrganisationService {
   private readonly deps: OrganisationDeps;
@@ -47,6 +54,15 @@ export class OrganisationService {
   /** The review step: the data checked and normalised as registration would store it, nothing saved. */
   check(input: OrganisationInput): OrganisationData {
     return checkOrganisation(input);
+  }
+
+  /**
+   * Whether the person may become an admin (seed 001: of age by the birth date in the profile): throws
+   * `organisation.birthdate_missing` or `organisation.admin_under_age`. The registration page asks first, so
+   * nobody fills in the whole form to be refused at the end; `register` checks again.
+   */
+  async requireAdultApplicant(accountId: string): Promise<void> {
+    await requireOfAge(this.deps, accountId);
   }
 
   /**
@@ -83,6 +99,19 @@ export class OrganisationService {
     const em = this.deps.em.fork();
     await requireAdmin(em, organisationId, actorId);
     return viewOf(await em.findOneOrFail(Organisation, { id: organisationId }));
+  }
+
+  /** The overview for members and admins (a member must know whom to ask: the admins' names and addresses). */
+  async overview(actorId: string, organisationId: string): Promise<OrganisationOverview> {
+    const em = this.deps.em.fork();
+    const membership = await requireMember(em, organisationId, actorId);
+    const organisation = viewOf(await em.findOneOrFail(Organisation, { id: organisationId }));
+    const admins: OrganisationOverview['admins'] = [];
+    for (const accountId of await new OrganisationRepository(em).memberAccounts(organisationId, 'admin')) {
+      const found = await this.deps.people.personOf(em, accountId);
+      if (found) admins.push({ givenName: found.givenName, familyName: found.familyName, email: found.email });
+    }
+    return { organisation, role: membership.role, admins };
   }
 
   /** Changes the organisation's data ("Organisationsdaten pflegen"), checked like a registration. */

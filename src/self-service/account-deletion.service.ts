@@ -25,6 +25,11 @@ export interface AccountDeletionDeps {
   outbox: Outbox;
   releases: ReleaseLedger;
   audit: AuditLog;
+  /**
+   * Refusals before anything happens (a step's rule that must hold before the portals are told): throws an
+   * AppError that the deletion page shows. The organisations' last-admin rule is one.
+   */
+  precheck?: (accountId: string) => Promise<void>;
 }
 
 /** What the steps know of the account being deleted, read before its rows go. */
@@ -97,6 +102,7 @@ export class AccountDeletionService {
     const { em, accounts, signOut, outbox, audit } = this.deps;
     const found = await accounts.findById(accountId);
     if (!found) throw new AppError('account.delete.not_found', 404);
+    await this.deps.precheck?.(accountId);
     const account: DeletedAccount = {
       id: found.id,
       pseudonym: this.pseudonymOf(found.id),

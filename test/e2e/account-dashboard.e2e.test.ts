@@ -98,7 +98,7 @@ describe.each(['de', 'en'] as const)('Mein Bereich (%s)', (lang) => {
 
       await page.waitForURL(onKontor('/account'));
       await page.getByRole('heading', { level: 1, name: words.heading }).waitFor();
-      expect(await page.locator('.account-tiles li').count()).toBe(9);
+      expect(await page.locator('.account-tiles li').count()).toBe(10);
       expect(await page.getByText(user.email).count()).toBe(1);
       await expectAccessible(page, `${lang}-account-02-dashboard`);
 
