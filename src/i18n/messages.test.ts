@@ -116,3 +116,14 @@ describe('locale negotiation', () => {
     expect(negotiateLocale([undefined, undefined, 'fr-FR'])).toBe('de');
   });
 });
+
+describe('the catalogue files', () => {
+  // JSON.parse keeps the last of two equal keys without a word: a key written twice (by a merge, say)
+  // silently replaces a text somebody wrote on purpose.
+  it.each(['de', 'en'])('%s.json names every key once', (locale) => {
+    const text = readFileSync(join(root, 'templates', 'locales', `${locale}.json`), 'utf8');
+    const keys = [...text.matchAll(/^\s*"([^"]+)"\s*:/gm)].map((match) => match[1]!);
+    const twice = keys.filter((key, index) => keys.indexOf(key) !== index);
+    expect(twice).toEqual([]);
+  });
+});
