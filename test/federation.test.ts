@@ -1,6 +1,6 @@
 import * as oidc from 'openid-client';
 import { BrowserAgent } from './helpers/browser-agent.ts';
-import { atUpstream, EIDAS, followAll, portal, startFederation, submitForm, toUpstream, type FederationSetup } from './helpers/federation.ts';
+import { atUpstream, EIDAS, followAll, portal, startFederation, submitForm, toUpstream, UPSTREAM_ID, type FederationSetup } from './helpers/federation.ts';
 import { createUser, POST_LOGOUT_URI, REDIRECT_URI } from './helpers/relying-party.ts';
 import { formEndingWith } from './helpers/browser-agent.ts';
 import type { AuditType } from '../src/audit/index.ts';
@@ -86,10 +86,16 @@ describe("login with another state's service account", () => {
     expect(created).toHaveLength(1);
     const attributes = await setup.kontor.container.db.orm.em
       .fork()
-      .execute<Array<{ name: string; level: string; source: string }>>('select name, level, source from account_attribute where account_id = ? order by name', [
-        accountId,
-      ]);
-    expect(attributes.find((row) => row.name === 'given_name')).toEqual({ name: 'given_name', level: 'substanziell', source: 'upstream' });
+      .execute<Array<{ name: string; level: string; source: string; source_ref: string }>>(
+        'select name, level, source, source_ref from account_attribute where account_id = ? order by name',
+        [accountId],
+      );
+    expect(attributes.find((row) => row.name === 'given_name')).toEqual({
+      name: 'given_name',
+      level: 'substanziell',
+      source: 'upstream',
+      source_ref: UPSTREAM_ID,
+    });
   });
 
   const em = () => setup.kontor.container.db.orm.em;

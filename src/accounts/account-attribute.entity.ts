@@ -29,6 +29,8 @@ export const AccountAttributeSchema = defineEntity({
     value: p.json<unknown>(),
     level: p.enum(TRUST_LEVELS),
     source: p.enum(ATTRIBUTE_SOURCES),
+    /** Which one of its kind the source was, where there are several: the upstream's id (`upstream`). */
+    sourceRef: p.string().length(80).nullable(),
     verifiedAt: p.datetime().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p

@@ -21,7 +21,7 @@ export interface AccountDataPart {
   /** The deployment's extra profile fields as entered. */
   profile: Record<string, string | number | boolean>;
   /** Every attribute with its provenance: what the claims composer releases from. */
-  attributes: Array<{ name: string; value: unknown; level: string; source: string; verifiedAt: string | null; updatedAt: string }>;
+  attributes: Array<{ name: string; value: unknown; level: string; source: string; sourceRef: string | null; verifiedAt: string | null; updatedAt: string }>;
   /** The consent decisions made at registration, with the text version shown. */
   registrationConsents: Array<{ consent: string; version: string; granted: boolean; decidedAt: string }>;
 }
@@ -52,6 +52,7 @@ export async function accountDataOf(em: EntityManager, accountId: string): Promi
       value: attribute.value,
       level: attribute.level,
       source: attribute.source,
+      sourceRef: attribute.sourceRef ?? null,
       verifiedAt: attribute.verifiedAt ? attribute.verifiedAt.toISOString() : null,
       updatedAt: attribute.updatedAt.toISOString(),
     })),

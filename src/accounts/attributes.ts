@@ -10,6 +10,8 @@ export interface AttributeWrite {
   value: unknown;
   level: TrustLevel;
   source: AttributeSource;
+  /** Which upstream (its configured id) when `source` is `upstream`. */
+  sourceRef?: string | null;
   verifiedAt?: Date | null;
 }
 
@@ -66,13 +68,31 @@ export async function upsertAttributes(tx: EntityManager, accountId: string, wri
   for (const write of writes) {
     const row = byName.get(write.name);
     if (!row) {
-      tx.create(AccountAttribute, { account: accountId, ...write, verifiedAt: write.verifiedAt ?? null, createdAt: new Date(), updatedAt: new Date() });
+      tx.create(AccountAttribute, {
+        account: accountId,
+        ...write,
+        sourceRef: write.sourceRef ?? null,
+        verifiedAt: write.verifiedAt ?? null,
+        createdAt: new Date(),
+        updatedAt: new Date(),
+      });
       continue;
     }
     if (JSON.stringify(row.value) !== JSON.stringify(write.value)) {
-      Object.assign(row, { value: write.value, level: write.level, source: write.source, verifiedAt: write.verifiedAt ?? null });
+      Object.assign(row, {
+        value: write.value,
+        level: write.level,
+        source: write.source,
+        sourceRef: write.sourceRef ?? null,
+        verifiedAt: write.verifiedAt ?? null,
+      });
     } else if (stronger(write, row)) {
-      Object.assign(row, { level: higherOf(row.level, write.level), source: write.source, verifiedAt: write.verifiedAt ?? row.verifiedAt });
+      Object.assign(row, {
+        level: higherOf(row.level, write.level),
+        source: write.source,
+        sourceRef: write.sourceRef ?? null,
+        verifiedAt: write.verifiedAt ?? row.verifiedAt,
+      });
     }
   }
   await tx.flush();

@@ -73,8 +73,15 @@ export class FederatedAccounts {
     if (missing.length) throw new AppError('federation.consent_required', 422);
     const emailVerified = identity.claims.email_verified === true;
     const now = new Date();
-    const attributes: AttributeWrite[] = [...received].map(([name, value]) => ({ name, value, level: identity.level, source: 'upstream', verifiedAt: now }));
-    attributes.push({ name: 'email_verified', value: emailVerified, level: identity.level, source: 'upstream', verifiedAt: now });
+    const attributes: AttributeWrite[] = [...received].map(([name, value]) => ({
+      name,
+      value,
+      level: identity.level,
+      source: 'upstream',
+      sourceRef: upstream.id,
+      verifiedAt: now,
+    }));
+    attributes.push({ name: 'email_verified', value: emailVerified, level: identity.level, source: 'upstream', sourceRef: upstream.id, verifiedAt: now });
     return this.deps.em.fork().transactional(async (tx) => {
       if (!(await this.deps.finishRequest(tx, input.requestId))) throw new AppError('federation.request_used', 409);
       const accountId = await this.deps.accounts.createFederated(tx, {
