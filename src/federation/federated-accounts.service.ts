@@ -54,7 +54,8 @@ export class FederatedAccounts {
    * First arrival: creates the account from the upstream's claims (each attribute at the login's mapped
    * level, source `upstream`), with the person's consents, and the federated credential, in one transaction
    * with the audit event. `federation.email_missing` when the upstream sent no usable address,
-   * `federation.email_taken` when an account here has it (no automatic linking: the page offers the explicit one).
+   * `federation.email_unverified` when the upstream did not say it verified the address, `federation.email_taken`
+   * when an account here has it (no automatic linking: the page offers the explicit one).
    */
   async create(input: {
     requestId: string;
@@ -69,17 +70,21 @@ export class FederatedAccounts {
     const received = new Map(this.received(upstream, identity).map((attribute) => [attribute.name, attribute.value]));
     const email = emailAddress.safeParse(received.get('email'));
     if (!email.success) throw new AppError('federation.email_missing', 422);
+    // OIDC Core §5.7: an address counts only when the upstream says it verified it. An unverified one would make
+    // the account's login address whatever the upstream account holder typed: its real owner could not register,
+    // would be told "you have an account", reset its password and use an account that holder still enters
+    // upstream (account pre-hijacking, the "non-verifying IdP" attack; Sudhodanan & Paverd 2022).
+    if (identity.claims.email_verified !== true) throw new AppError('federation.email_unverified', 422);
     const missing = this.deps.consents.filter((consent) => consent.required && !input.granted.has(consent.id));
     if (missing.length) throw new AppError('federation.consent_required', 422);
-    const emailVerified = identity.claims.email_verified === true;
     const now = new Date();
     const attributes: AttributeWrite[] = [...received].map(([name, value]) => ({ name, value, level: identity.level, source: 'upstream', verifiedAt: now }));
-    attributes.push({ name: 'email_verified', value: emailVerified, level: identity.level, source: 'upstream', verifiedAt: now });
+    attributes.push({ name: 'email_verified', value: true, level: identity.level, source: 'upstream', verifiedAt: now });
     return this.deps.em.fork().transactional(async (tx) => {
       if (!(await this.deps.finishRequest(tx, input.requestId))) throw new AppError('federation.request_used', 409);
       const accountId = await this.deps.accounts.createFederated(tx, {
         email: email.data,
-        emailVerified,
+        emailVerified: true,
         givenName: String(received.get('given_name') ?? ''),
         familyName: String(received.get('family_name') ?? ''),
         locale: input.locale,
