@@ -145,7 +145,7 @@ export async function showWelcome(
   if (!upstream) throw new AppError('interaction.unexpected_step', 400);
   const received = deps.federation.accounts.received(upstream, identity).map((attribute) => ({
     label: t(`federation.attribute.${attribute.name}`),
-    value: typeof attribute.value === 'object' ? JSON.stringify(attribute.value) : String(attribute.value),
+    value: Array.isArray(attribute.value) ? attribute.value.join(', ') : String(attribute.value),
   }));
   const consents = deps.settings.registration.consents.map((consent) => ({
     id: consent.id,

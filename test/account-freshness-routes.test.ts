@@ -38,11 +38,13 @@ describe('Mein Bereich: every change route refuses a stale login', () => {
   afterAll(() => kontor?.stop());
 
   const accountRoutes = () =>
-    kontor.app.routers.flatMap((router) =>
-      router.stack.flatMap((layer) =>
-        layer.methods.filter((method) => UNSAFE.includes(method)).map((method) => ({ method, path: `${router.opts.prefix ?? ''}${String(layer.path)}` })),
-      ),
-    ).filter((route) => route.path === '/account' || route.path.startsWith('/account/'));
+    kontor.app.routers
+      .flatMap((router) =>
+        router.stack.flatMap((layer) =>
+          layer.methods.filter((method) => UNSAFE.includes(method)).map((method) => ({ method, path: `${router.opts.prefix ?? ''}${String(layer.path)}` })),
+        ),
+      )
+      .filter((route) => route.path === '/account' || route.path.startsWith('/account/'));
 
   it('sends each one to /account/login?reauth=1 and changes nothing', async () => {
     const routes = accountRoutes();

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/sql';
 import type { ConsentDefinition } from '../../config/registration.ts';
 import type { FederatedAttribute, UpstreamConfig } from '../../config/federation.ts';
-import { emailAddress, type AccountService, type AttributeWrite } from '../accounts/index.ts';
+import { emailAddress, hasInvisibleCharacters, type AccountService, type AttributeWrite } from '../accounts/index.ts';
 import type { AuditLog } from '../audit/index.ts';
 import type { CredentialService } from '../credentials/index.ts';
 import { AppError } from '../shared/app-error.ts';
@@ -42,11 +42,14 @@ export class FederatedAccounts {
     return this.deps.credentials.accountOfFederated(identity.issuer, identity.subject);
   }
 
-  /** The attributes the upstream sent, through the configured claim mapping (local attribute ← upstream claim). */
+  /**
+   * The attributes the upstream sent, through the configured claim mapping (local attribute ← upstream claim),
+   * each only when it is well-formed text ({@link wellFormed}); anything else is left out, as if not sent.
+   */
   received(upstream: UpstreamConfig, identity: UpstreamIdentity): ReceivedAttribute[] {
     return Object.entries(upstream.claims).flatMap(([name, claim]) => {
-      const value = claimAt(identity.claims, claim!);
-      return value === undefined || value === null || value === '' ? [] : [{ name: name as FederatedAttribute, value }];
+      const value = wellFormed(name as FederatedAttribute, claimAt(identity.claims, claim!));
+      return value === undefined ? [] : [{ name: name as FederatedAttribute, value }];
     });
   }
 
@@ -132,6 +135,28 @@ export class FederatedAccounts {
   async useForLogin(requestId: string): Promise<boolean> {
     return this.deps.em.fork().transactional((tx) => this.deps.finishRequest(tx, requestId));
   }
+}
+
+/** Longest value taken from an upstream (a name, a street, a place); the account's name columns keep 100. */
+const MAX_VALUE_LENGTH = 200;
+/** OpenID Connect for Identity Assurance 1.0 §4.1: `nationalities` is an array of country codes; every other attribute is a string. */
+const LIST_ATTRIBUTES = new Set<FederatedAttribute>(['nationalities']);
+
+/**
+ * A received value as Kontor keeps it, or undefined to leave it out. The upstream's claims cross a trust
+ * boundary like a form does (CONVENTIONS: zod at the edge): they become attributes every portal receives at
+ * the upstream's level, so an object where a name belongs, a number as a date, a value of thousands of
+ * characters or one with bidi overrides and other invisible characters (Unicode TR #36 §2.3) is not taken.
+ */
+function wellFormed(name: FederatedAttribute, value: unknown): string | string[] | undefined {
+  const text = (item: unknown) => {
+    if (typeof item !== 'string') return undefined;
+    const trimmed = item.trim();
+    return trimmed && trimmed.length <= MAX_VALUE_LENGTH && !hasInvisibleCharacters(trimmed) ? trimmed : undefined;
+  };
+  if (!LIST_ATTRIBUTES.has(name) || !Array.isArray(value)) return text(value);
+  const items = value.slice(0, 10).map(text);
+  return items.length > 0 && items.every((item) => item !== undefined) ? (items as string[]) : undefined;
 }
 
 /** A claim by name; `address.locality` reads a member of the `address` claim (OIDC Core §5.1.1). */
