@@ -10,6 +10,9 @@ import { AppError } from '../src/shared/app-error.ts';
 import type { AuthenticationLevel } from '../src/trust/index.ts';
 import { showFederationError } from './federation-errors.ts';
 
+/** Why no account can be made from what the upstream sent (the page offers the explicit link instead). */
+const BLOCKING_PROBLEMS = ['federation.email_taken', 'federation.email_missing', 'federation.email_unverified'];
+
 /** The deps with federation configured; routes are registered only then. */
 export type FederatedDeps = InteractionDeps & { federation: FederationDeps };
 
@@ -142,7 +145,7 @@ export async function showWelcome(
   if (!upstream) throw new AppError('interaction.unexpected_step', 400);
   const received = deps.federation.accounts.received(upstream, identity).map((attribute) => ({
     label: t(`federation.attribute.${attribute.name}`),
-    value: typeof attribute.value === 'object' ? JSON.stringify(attribute.value) : String(attribute.value),
+    value: Array.isArray(attribute.value) ? attribute.value.join(', ') : String(attribute.value),
   }));
   const consents = deps.settings.registration.consents.map((consent) => ({
     id: consent.id,
@@ -152,7 +155,7 @@ export async function showWelcome(
     url: consent.url,
     error: problem?.consentErrors?.[consent.id],
   }));
-  const blocked = problem && ['federation.email_taken', 'federation.email_missing'].includes(problem.code) ? problem.code : undefined;
+  const blocked = problem && BLOCKING_PROBLEMS.includes(problem.code) ? problem.code : undefined;
   deps.views.render(
     ctx,
     'interaction/federation-welcome',
@@ -194,7 +197,7 @@ export async function submitWelcome(deps: FederatedDeps, ctx: Context, details: 
     const locale = (ctx.state.locale as string | undefined) === 'en' ? 'en' : 'de';
     accountId = await deps.federation.accounts.create({ requestId: form.data.request, upstream, identity, granted, locale, ip: ctx.ip, clientId });
   } catch (error) {
-    if (error instanceof AppError && ['federation.email_taken', 'federation.email_missing'].includes(error.code)) {
+    if (error instanceof AppError && BLOCKING_PROBLEMS.includes(error.code)) {
       return showWelcome(deps, ctx, details, form.data.request, identity, { code: error.code }, 409);
     }
     if (error instanceof AppError && error.code === 'federation.request_used') return showFederationError(deps, ctx, { failure: 'expired', uid: details.uid });

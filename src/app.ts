@@ -130,6 +130,7 @@ export function createApp(container: Container): KontorApp {
       unlockLinkDays: config.account.unlockLinkDays,
       secureCookies: https,
       reauthMinutes: config.account.reauthMinutes,
+      secondFactorLevel: config.secondFactor.level,
       // Half the shortest idle limit of a login session (niedrig's): well before the IdP session would end.
       refreshAfterSeconds: (config.session.idleMinutes * 60) / 2,
       timeZone: config.timeZone,

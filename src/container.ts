@@ -353,6 +353,7 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
   const passwordChange = new PasswordChangeService({
     em,
     passwords,
+    verification,
     throttle: loginThrottle,
     limiter: rateLimiter,
     perIp: limits.passwordHashPerIp,

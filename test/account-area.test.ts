@@ -28,7 +28,10 @@ const changes: string[] = [];
 /** The account area's router, with a change page behind requireFreshLogin as stage 2's pages will have. */
 function addChangePage(instance: TestKontor): void {
   const router = instance.app.routers.find((candidate) => candidate.stack.some((layer) => layer.path === '/account/sessions')) as Router;
-  const deps = { clock: instance.clock, settings: { reauthMinutes: instance.config.account.reauthMinutes } };
+  const deps = {
+    clock: instance.clock,
+    settings: { reauthMinutes: instance.config.account.reauthMinutes, secondFactorLevel: instance.config.secondFactor.level },
+  };
   router.get('/account/test-change', requireFreshLogin(deps), (ctx) => {
     changes.push('GET');
     ctx.body = 'change page';

@@ -12,6 +12,7 @@ import type { AccountSessions, AccountSignOut } from '../../src/oidc/index.ts';
 import type { AccountAreaSessions, AccountDeletionService, AccountLogin, DataExportService } from '../../src/self-service/index.ts';
 import type { Clock } from '../../src/shared/clock.ts';
 import type { Logger } from '../../src/shared/logger.ts';
+import type { AuthenticationLevel } from '../../src/trust/index.ts';
 
 /**
  * What the pages of "Mein Bereich" (`/account…`) need. The sessions that add pages (profile, e-mail,
@@ -74,6 +75,8 @@ export interface AccountAreaDeps {
     secureCookies: boolean;
     /** config `account.reauthMinutes`: how old a login may be for a change. */
     reauthMinutes: number;
+    /** config `secondFactor.level`: what a change needs of the login of an account with a second factor (isFresh). */
+    secondFactorLevel: AuthenticationLevel;
     /** D: config `account.unlockLinkDays` (the lock page says how long the mailed link works). */
     unlockLinkDays: number;
     /**

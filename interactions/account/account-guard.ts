@@ -50,19 +50,23 @@ export function requireAccount(deps: AccountAreaDeps): Middleware {
 }
 
 /** What the freshness check needs of the area's deps (an AccountAreaDeps is one). */
-export type FreshnessDeps = Pick<AccountAreaDeps, 'clock'> & { settings: Pick<AccountAreaDeps['settings'], 'reauthMinutes'> };
+export type FreshnessDeps = Pick<AccountAreaDeps, 'clock'> & { settings: Pick<AccountAreaDeps['settings'], 'reauthMinutes' | 'secondFactorLevel'> };
 
 /**
  * Step-up before a change (issue 17 item 2): behind `requireAccount`, on the GET of a change page and on
- * every POST of a change. When the login is older than `account.reauthMinutes`, or lacks the second factor
- * the account has, the request changes nothing and goes to /account/login?reauth=1 (which says why, then
+ * every POST of a change. When the login is older than `account.reauthMinutes`, or is weaker than one with
+ * the second factor the account has (isFresh), the request changes nothing and goes to /account/login?reauth=1 (which says why, then
  * asks Kontor for `max_age=0`) and comes back to `page` (default: the page of this request).
  */
 export function requireFreshLogin(deps: FreshnessDeps, page?: string): Middleware {
   return async (ctx: Context, next: Next) => {
     const account = ctx.state.account as AccountAreaContext;
     const now = Math.floor(deps.clock.now().getTime() / 1000);
-    const fresh = isFresh(account.session, now, { reauthMinutes: deps.settings.reauthMinutes, hasSecondFactor: account.hasSecondFactor });
+    const fresh = isFresh(account.session, now, {
+      reauthMinutes: deps.settings.reauthMinutes,
+      hasSecondFactor: account.hasSecondFactor,
+      secondFactorLevel: deps.settings.secondFactorLevel,
+    });
     if (!fresh) return toAccountLogin(ctx, page ?? pageOf(ctx), true);
     await next();
   };

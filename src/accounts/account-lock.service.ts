@@ -56,6 +56,9 @@ export class AccountLockService {
       const account = await new AccountRepository(tx).findById(accountId);
       if (account?.status !== 'active') return { status: account?.status ?? null };
       account.status = 'locked';
+      // The lock stops what a suspected intruder started, not only their sessions: an open e-mail change goes to
+      // an address of their choosing and would work again once the owner unlocks (then a reset to it takes over).
+      await this.deps.verification.revokeOpen(tx, account.id, 'email_change');
       const link = await this.issueLink(tx, account);
       audit.record(tx, { type: 'account.locked', accountId, ip: context.ip ?? null, details: { by: context.actor } });
       // A dropped mail (the address's share used up) must not undo the lock; "send the link again" or the operator helps.

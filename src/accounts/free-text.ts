@@ -21,9 +21,14 @@ const URL_LIKE = /[a-z][a-z0-9+.-]*:\/\/|\b(?:mailto|javascript|data|file|tel|sm
 
 export type FreeTextProblem = 'input.invisible_characters' | 'input.no_urls';
 
+/** Whether `text` holds a character nobody sees (control, format, separator, private-use, unassigned). */
+export function hasInvisibleCharacters(text: string): boolean {
+  return INVISIBLE.test(text);
+}
+
 /** The first problem of `text` under the free-text rules (a translation key), or undefined. */
 export function freeTextProblem(text: string): FreeTextProblem | undefined {
-  if (INVISIBLE.test(text)) return 'input.invisible_characters';
+  if (hasInvisibleCharacters(text)) return 'input.invisible_characters';
   if (URL_LIKE.test(text)) return 'input.no_urls';
   return undefined;
 }

@@ -21,7 +21,7 @@ export { EmailChangeService, maskAddress, type EmailChangeDeps, type EmailChange
 export { lockReasonOf } from './profile-locks.ts';
 export { ProfileInvalidError, ProfileUpdateService, type ProfileView } from './profile-update.service.ts';
 export { emailAddress, mailGreeting, NEUTRAL_GREETING, normalizeEmail } from './email.ts';
-export { freeTextProblem, NAME_PATTERN, type FreeTextProblem } from './free-text.ts';
+export { freeTextProblem, hasInvisibleCharacters, NAME_PATTERN, type FreeTextProblem } from './free-text.ts';
 export { describePasswordPolicy, passwordViolations, type PasswordRule } from './password-policy.ts';
 export type { PersonalDetails } from './personal-words.ts';
 export { parseProfileFields, profileValueToInput, type ProfileValue, type ProfileParseResult } from './profile-fields.ts';

@@ -4,6 +4,7 @@ import { AccountRepository, mailGreeting, passwordViolations, type PasswordRule 
 import type { AuditLog } from '../audit/index.ts';
 import type { Outbox } from '../mail/index.ts';
 import { clientAddressKey, type LoginThrottleService, type RateLimiter, type RateRule } from '../rate-limits/index.ts';
+import type { VerificationService } from '../verification/index.ts';
 import type { PasswordService } from './password.service.ts';
 
 export interface PasswordChangeContext {
@@ -24,6 +25,8 @@ export type PasswordChangeOutcome =
 export interface PasswordChangeDeps {
   em: EntityManager;
   passwords: PasswordService;
+  /** Voids the account's open e-mail change links (`revokeOpen(tx, accountId, 'email_change')`). */
+  verification: Pick<VerificationService, 'revokeOpen'>;
   throttle: LoginThrottleService;
   limiter: RateLimiter;
   /** The window shared by every request outside login that costs an argon2id hash (rateLimits.passwordHashPerIp). */
@@ -41,7 +44,8 @@ export interface PasswordChangeDeps {
  * password is asked again (OWASP ASVS 4.0 V2.1.6), through the same gates as a login — the per-IP hashing
  * window, then the login names' progressive delay, so the change form is no way around the login throttle.
  * The new password passes the deployment's policy with the account's personal words, as at registration
- * and reset. Afterwards every other login session ends (ASVS V3.3.3): whoever had the old password is out.
+ * and reset. Afterwards every other login session ends (ASVS V3.3.3): whoever had the old password is out, and
+ * an e-mail change they may have started goes too (the notice to the old address advises this very change).
  */
 export class PasswordChangeService {
   private readonly deps: PasswordChangeDeps;
@@ -77,6 +81,8 @@ export class PasswordChangeService {
     const hash = await passwords.hash(next);
     await em.fork().transactional(async (tx) => {
       await passwords.storeHash(tx, accountId, hash);
+      // An intruder's pending change to an address of theirs would otherwise still work: confirmed later, a reset to it takes over.
+      await this.deps.verification.revokeOpen(tx, accountId, 'email_change');
       for (const subject of subjects) await throttle.clear(tx, subject);
       audit.record(tx, { type: 'password.changed', accountId, ip: context.ip });
       // A dropped notice (the address's share used up) must not undo the change; the outbox logs it.

@@ -155,6 +155,8 @@ export class PasswordResetService {
       if (!account || !resettable(account.status)) return null;
       await passwords.storeHash(tx, account.id, hash);
       await verification.revokeOpen(tx, account.id, 'password_reset');
+      // An e-mail change an intruder started (to their address) must not outlive the password they used.
+      await verification.revokeOpen(tx, account.id, 'email_change');
       for (const name of [account.email, account.username].filter((value): value is string => Boolean(value))) {
         await throttle.clear(tx, throttle.subjectFor(name, undefined));
       }

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/sql';
 import type { ConsentDefinition } from '../../config/registration.ts';
 import type { FederatedAttribute, UpstreamConfig } from '../../config/federation.ts';
-import { emailAddress, type AccountService, type AttributeWrite } from '../accounts/index.ts';
+import { emailAddress, hasInvisibleCharacters, type AccountService, type AttributeWrite } from '../accounts/index.ts';
 import type { AuditLog } from '../audit/index.ts';
 import type { CredentialService } from '../credentials/index.ts';
 import { AppError } from '../shared/app-error.ts';
@@ -42,11 +42,14 @@ export class FederatedAccounts {
     return this.deps.credentials.accountOfFederated(identity.issuer, identity.subject);
   }
 
-  /** The attributes the upstream sent, through the configured claim mapping (local attribute ← upstream claim). */
+  /**
+   * The attributes the upstream sent, through the configured claim mapping (local attribute ← upstream claim),
+   * each only when it is well-formed text ({@link wellFormed}); anything else is left out, as if not sent.
+   */
   received(upstream: UpstreamConfig, identity: UpstreamIdentity): ReceivedAttribute[] {
     return Object.entries(upstream.claims).flatMap(([name, claim]) => {
-      const value = claimAt(identity.claims, claim!);
-      return value === undefined || value === null || value === '' ? [] : [{ name: name as FederatedAttribute, value }];
+      const value = wellFormed(name as FederatedAttribute, claimAt(identity.claims, claim!));
+      return value === undefined ? [] : [{ name: name as FederatedAttribute, value }];
     });
   }
 
@@ -54,7 +57,8 @@ export class FederatedAccounts {
    * First arrival: creates the account from the upstream's claims (each attribute at the login's mapped
    * level, source `upstream`), with the person's consents, and the federated credential, in one transaction
    * with the audit event. `federation.email_missing` when the upstream sent no usable address,
-   * `federation.email_taken` when an account here has it (no automatic linking: the page offers the explicit one).
+   * `federation.email_unverified` when the upstream did not say it verified the address, `federation.email_taken`
+   * when an account here has it (no automatic linking: the page offers the explicit one).
    */
   async create(input: {
     requestId: string;
@@ -69,9 +73,13 @@ export class FederatedAccounts {
     const received = new Map(this.received(upstream, identity).map((attribute) => [attribute.name, attribute.value]));
     const email = emailAddress.safeParse(received.get('email'));
     if (!email.success) throw new AppError('federation.email_missing', 422);
+    // OIDC Core §5.7: an address counts only when the upstream says it verified it. An unverified one would make
+    // the account's login address whatever the upstream account holder typed: its real owner could not register,
+    // would be told "you have an account", reset its password and use an account that holder still enters
+    // upstream (account pre-hijacking, the "non-verifying IdP" attack; Sudhodanan & Paverd 2022).
+    if (identity.claims.email_verified !== true) throw new AppError('federation.email_unverified', 422);
     const missing = this.deps.consents.filter((consent) => consent.required && !input.granted.has(consent.id));
     if (missing.length) throw new AppError('federation.consent_required', 422);
-    const emailVerified = identity.claims.email_verified === true;
     const now = new Date();
     const attributes: AttributeWrite[] = [...received].map(([name, value]) => ({
       name,
@@ -81,12 +89,12 @@ export class FederatedAccounts {
       sourceRef: upstream.id,
       verifiedAt: now,
     }));
-    attributes.push({ name: 'email_verified', value: emailVerified, level: identity.level, source: 'upstream', sourceRef: upstream.id, verifiedAt: now });
+    attributes.push({ name: 'email_verified', value: true, level: identity.level, source: 'upstream', sourceRef: upstream.id, verifiedAt: now });
     return this.deps.em.fork().transactional(async (tx) => {
       if (!(await this.deps.finishRequest(tx, input.requestId))) throw new AppError('federation.request_used', 409);
       const accountId = await this.deps.accounts.createFederated(tx, {
         email: email.data,
-        emailVerified,
+        emailVerified: true,
         givenName: String(received.get('given_name') ?? ''),
         familyName: String(received.get('family_name') ?? ''),
         locale: input.locale,
@@ -134,6 +142,28 @@ export class FederatedAccounts {
   async useForLogin(requestId: string): Promise<boolean> {
     return this.deps.em.fork().transactional((tx) => this.deps.finishRequest(tx, requestId));
   }
+}
+
+/** Longest value taken from an upstream (a name, a street, a place); the account's name columns keep 100. */
+const MAX_VALUE_LENGTH = 200;
+/** OpenID Connect for Identity Assurance 1.0 §4.1: `nationalities` is an array of country codes; every other attribute is a string. */
+const LIST_ATTRIBUTES = new Set<FederatedAttribute>(['nationalities']);
+
+/**
+ * A received value as Kontor keeps it, or undefined to leave it out. The upstream's claims cross a trust
+ * boundary like a form does (CONVENTIONS: zod at the edge): they become attributes every portal receives at
+ * the upstream's level, so an object where a name belongs, a number as a date, a value of thousands of
+ * characters or one with bidi overrides and other invisible characters (Unicode TR #36 §2.3) is not taken.
+ */
+function wellFormed(name: FederatedAttribute, value: unknown): string | string[] | undefined {
+  const text = (item: unknown) => {
+    if (typeof item !== 'string') return undefined;
+    const trimmed = item.trim();
+    return trimmed && trimmed.length <= MAX_VALUE_LENGTH && !hasInvisibleCharacters(trimmed) ? trimmed : undefined;
+  };
+  if (!LIST_ATTRIBUTES.has(name) || !Array.isArray(value)) return text(value);
+  const items = value.slice(0, 10).map(text);
+  return items.length > 0 && items.every((item) => item !== undefined) ? (items as string[]) : undefined;
 }
 
 /** A claim by name; `address.locality` reads a member of the `address` claim (OIDC Core §5.1.1). */
