@@ -24,7 +24,7 @@ import { federationPublicRoutes } from '../interactions/federation-public.ts';
 import { linkPending } from '../interactions/federation-link.ts';
 import { upstreamLogout } from '../interactions/federation-logout.ts';
 import { usesHttps } from './shared/urls.ts';
-import { sessionLimitsOf } from './oidc/index.ts';
+import { sessionLimitsOf, withSessionReads } from './oidc/index.ts';
 
 /** Responses that must not reveal whether an account exists take at least this long (see `equalise`). */
 const MINIMUM_RESPONSE_MS = 250;
@@ -48,6 +48,8 @@ export function createApp(container: Container): KontorApp {
   const csrf = csrfProtection(config.secret, https);
 
   app.use(requestLogger(logger));
+  // One read of a login session by uid per request, shared by oidc-provider and Kontor (session-trust.ts).
+  app.use((_ctx, next) => withSessionReads(next));
   app.use(securityHeaders(https));
   app.use(pinToIssuer(config.issuer, logger));
   app.use(localeMiddleware(https));

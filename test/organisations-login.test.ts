@@ -7,6 +7,7 @@ import * as oidc from 'openid-client';
 import { configFile, ROOMY_RATE_LIMITS } from './helpers/config-file.ts';
 import { startTestKontor, type TestKontor } from './helpers/kontor.ts';
 import { clientWithRoles, memberOf, organisationWithAdmin } from './helpers/organisations.ts';
+import { recordStatements } from './helpers/statements.ts';
 import {
   authorizationRequest,
   BrowserAgent,
@@ -241,30 +242,3 @@ describe('the organisation step of the login and the organisation in tokens (iss
     expect(statements.some((text) => /organisation/i.test(text))).toBe(true);
   });
 });
-
-/**
- * The text of every statement Kontor sends to PostgreSQL from now on (as bench/kontor-server.ts counts them:
- * each pooled client's `query` wrapped once when checked out; observation only).
- */
-async function recordStatements(kontor: TestKontor): Promise<string[]> {
-  interface Client {
-    query: (...args: unknown[]) => unknown;
-  }
-  const statements: string[] = [];
-  const connection = kontor.container.db.orm.em.getConnection() as unknown as {
-    getNativeClient(): Promise<{ on(event: 'acquire', listener: (client: Client) => void): void }>;
-  };
-  const pool = await connection.getNativeClient();
-  const wrapped = new WeakSet<Client>();
-  pool.on('acquire', (client) => {
-    if (wrapped.has(client)) return;
-    wrapped.add(client);
-    const query = client.query.bind(client);
-    client.query = (...args: unknown[]) => {
-      const first = args[0];
-      statements.push(typeof first === 'string' ? first : String((first as { text?: unknown } | null)?.text ?? ''));
-      return query(...args);
-    };
-  });
-  return statements;
-}

@@ -10,6 +10,7 @@ export {
   trustOf,
   authenticationStepSchema,
   sessionLimitsOf,
+  withSessionReads,
   acrRequestOf,
   requirementOfInteraction,
   type SessionAuthentication,

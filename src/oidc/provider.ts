@@ -16,7 +16,7 @@ import { pairwiseSubject, sectorOf } from './pairwise.ts';
 import { acrValuesUpTo } from '../trust/index.ts';
 import { accessTokenAcr, clientClaimMetadata, findAccountThroughComposer } from './claims-release.ts';
 import type { Clock } from '../shared/clock.ts';
-import { keepTrustInSessions, sessionLimitsOf } from './session-trust.ts';
+import { keepTrustInSessions, sessionLimitsOf, shareSessionReads } from './session-trust.ts';
 import { sessionTtl, trustPolicy } from './trust-policy.ts';
 import { withOrganisationChoice } from './organisation-policy.ts';
 import { introspectionAllowed, revocationAllowed } from './token-policies.ts';
@@ -151,6 +151,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   applyConsentPolicy(configuration, deps.composer);
   const provider: Provider = new Provider(config.issuer, configuration);
   keepTrustInSessions(provider);
+  shareSessionReads(provider);
   registering.set(provider, new Set());
   // The provider answers its own errors (JSON or our error page); these events are where the causes are.
   provider.on('server_error', (ctx: KoaContextWithOIDC, error: Error) => deps.logger.error({ err: error, path: ctx.path }, 'provider error'));

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type Provider from 'oidc-provider';
 import { z } from 'zod';
 import type { Config } from '../../config/schema.ts';
@@ -87,6 +88,38 @@ export function keepTrustInSessions(provider: Provider): void {
  */
 export function stepsForClient<T extends { client?: string }>(steps: T[], clientId: string | undefined): T[] {
   return steps.filter((step) => !step.client || step.client === clientId);
+}
+
+/** The sessions one request has read by uid (see {@link shareSessionReads}). */
+const sessionReads = new AsyncLocalStorage<Map<string, Promise<unknown>>>();
+
+/** Runs one request with its own memory of session reads (app.ts wraps every request in it). */
+export function withSessionReads<T>(run: () => Promise<T>): Promise<T> {
+  return sessionReads.run(new Map(), run);
+}
+
+/**
+ * oidc-provider reads the login session of a session-bound code or token by uid (its token_helpers.js
+ * `checkSessionBinding`), and Kontor needs the same session again in the same request (the step a token
+ * stands on names `sk_authn_means`, FINK for a federated login; the organisation the login chose). Within
+ * one request the second read reuses the first: a statement less at /token. Outside a request scope (the
+ * CLI, background jobs) nothing is shared.
+ */
+export function shareSessionReads(provider: Provider): void {
+  const Session = provider.Session as unknown as { findByUid(uid: string): Promise<unknown>; kontorShared?: boolean };
+  if (Session.kontorShared) return;
+  const read = Session.findByUid.bind(Session);
+  Session.findByUid = (uid: string) => {
+    const memo = sessionReads.getStore();
+    if (!memo || !uid) return read(uid);
+    let found = memo.get(uid);
+    if (!found) {
+      found = read(uid);
+      memo.set(uid, found);
+    }
+    return found;
+  };
+  Session.kontorShared = true;
 }
 
 /** The per-level limits of the configuration, in seconds. */
