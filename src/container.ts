@@ -232,7 +232,21 @@ export async function createContainer(config: LoadedConfig, logger: Logger, db: 
   // Every release goes to the release ledger.
   const releaseRecorder: ReleaseRecorder = releases;
   const live = await LiveProvider.create(
-    (jwks) => createProvider({ config, em, jwks, clients, views, audit, logger, clock, composer, releases: releaseRecorder }),
+    (jwks) =>
+      createProvider({
+        config,
+        em,
+        jwks,
+        clients,
+        views,
+        audit,
+        logger,
+        clock,
+        composer,
+        releases: releaseRecorder,
+        organisationAccess: async (accountId, organisationId, clientId) =>
+          (await organisations.access.accessDecision(accountId, organisationId, clientId)).allowed,
+      }),
     keys,
   );
 

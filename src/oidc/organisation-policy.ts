@@ -6,6 +6,15 @@ const { Check, Prompt } = interactionPolicy;
 /** The login prompt's reason when a portal asking for `sk_organisation` has no organisation decided for this session. */
 export const ORGANISATION_CHOICE = 'organisation_choice';
 
+/**
+ * The login prompt's reason when the session's decided organisation may no longer use the portal (the service,
+ * the roles or the membership were taken away since): the login step shows why, the portal gets access_denied.
+ */
+export const ORGANISATION_ACCESS = 'organisation_access';
+
+/** Whether the person may still use the portal for the organisation (the organisations domain's access rule). */
+export type OrganisationAccessCheck = (accountId: string, organisationId: string, clientId: string) => Promise<boolean>;
+
 /** The scope whose claims (`sk_org`, `sk_org_roles`) depend on the organisation the login chose (issue 19). */
 export const ORGANISATION_SCOPE = 'sk_organisation';
 
@@ -56,7 +65,7 @@ function handoverIn(submission: Submission, clientId: string): OrganisationHando
  * decision for this portal (SSO into a new portal) asks the login prompt again, which shows only the step
  * that is missing. With `prompt=none` the portal receives `account_selection_required` (§3.1.2.6).
  */
-export function withOrganisationChoice<P extends ReturnType<typeof interactionPolicy.base>>(policy: P): P {
+export function withOrganisationChoice<P extends ReturnType<typeof interactionPolicy.base>>(policy: P, mayUse: OrganisationAccessCheck): P {
   const login = policy.get('login');
   if (!login) throw new Error('oidc-provider policy without a login prompt');
   login.checks.add(
@@ -77,6 +86,23 @@ export function withOrganisationChoice<P extends ReturnType<typeof interactionPo
       if (handoverIn(earlier, clientId)) return Check.NO_NEED_TO_PROMPT;
       if (oidc.promptPending('select_account')) return Check.REQUEST_PROMPT;
       return sessionOrganisationOf(session, clientId) === undefined ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
+    }),
+  );
+  // Seed 002 (no role, no use) holds for every authorization, not only the one that asked: SSO into a portal
+  // whose decision the session remembers would otherwise skip the rule and get a code after the admins took
+  // the service, the roles or the membership away. prompt=none gets access_denied (OIDC Core §3.1.2.6).
+  login.checks.add(
+    new Check(ORGANISATION_ACCESS, 'the chosen organisation may no longer use this service', 'access_denied', async (ctx: KoaContextWithOIDC) => {
+      const { oidc } = ctx;
+      const session = oidc.session as unknown as SessionFields;
+      const clientId = oidc.client?.clientId;
+      if (!session.accountId || !clientId || !wantsOrganisation(oidc.params?.scope)) return Check.NO_NEED_TO_PROMPT;
+      // A login that just decided checked the rule itself (interactions/login-flow.ts).
+      const earlier = (oidc.entities as { Interaction?: { lastSubmission?: Submission } }).Interaction?.lastSubmission;
+      if (handoverIn(oidc.result as Submission, clientId) || handoverIn(earlier, clientId)) return Check.NO_NEED_TO_PROMPT;
+      const decided = sessionOrganisationOf(session, clientId);
+      if (!decided) return Check.NO_NEED_TO_PROMPT;
+      return (await mayUse(session.accountId, decided, clientId)) ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
     }),
   );
   // Requestable, but without checks of its own (oidc-provider adds a `select_account_prompt` check that would

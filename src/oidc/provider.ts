@@ -18,7 +18,7 @@ import { accessTokenAcr, clientClaimMetadata, findAccountThroughComposer } from 
 import type { Clock } from '../shared/clock.ts';
 import { keepTrustInSessions, sessionLimitsOf, shareSessionReads } from './session-trust.ts';
 import { sessionTtl, trustPolicy } from './trust-policy.ts';
-import { withOrganisationChoice } from './organisation-policy.ts';
+import { type OrganisationAccessCheck, withOrganisationChoice } from './organisation-policy.ts';
 import { introspectionAllowed, revocationAllowed } from './token-policies.ts';
 import { applyConsentPolicy } from './consent-policy.ts';
 import { logoutPage, loggedOutPage, errorPage, type PageRenderer } from './provider-pages.ts';
@@ -37,6 +37,8 @@ export interface ProviderDeps {
   composer: ClaimsComposer;
   /** Told of every real release (the release ledger). */
   releases: ReleaseRecorder;
+  /** The organisations' access rule, asked again on SSO into a portal that asks for `sk_organisation`. */
+  organisationAccess: OrganisationAccessCheck;
 }
 
 /** Builds the OIDC provider: every protocol decision of Kontor is in this one configuration. */
@@ -104,7 +106,10 @@ export function createProvider(deps: ProviderDeps): Provider {
     // Browser-based public clients may call the token endpoint only from their own redirect origins.
     clientBasedCORS: (_ctx, origin, client) => client.redirectUris?.some((uri) => new URL(uri).origin === origin) ?? false,
     findAccount: findAccountThroughComposer(composer, deps.releases, () => deps.clock.now()),
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}`, policy: withOrganisationChoice(trustPolicy(deps.clock, limits)) },
+    interactions: {
+      url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+      policy: withOrganisationChoice(trustPolicy(deps.clock, limits), deps.organisationAccess),
+    },
     rotateRefreshToken: true,
     ttl: {
       AccessToken: config.tokens.accessTokenSeconds,
