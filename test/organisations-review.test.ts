@@ -2,13 +2,16 @@
  * Findings of the security review of organisations (issue 19), each as the attack that worked:
  * - SSO into a portal whose organisation decision the session remembers skipped the access rule: a member
  *   whose service or membership was taken away still got a code (seed 002: no role, no use).
+ * - An admin could change the organisation's name and postal code to another organisation's, so join
+ *   requests with that organisation's data could land in the copy (registration refuses the same data).
  */
 import * as oidc from 'openid-client';
 import { configFile, ROOMY_RATE_LIMITS } from './helpers/config-file.ts';
 import { startTestKontor, type TestKontor } from './helpers/kontor.ts';
-import { clientWithRoles, memberOf, organisationWithAdmin } from './helpers/organisations.ts';
+import { clientWithRoles, memberOf, organisationWithAdmin, refusal } from './helpers/organisations.ts';
 import { authorizationRequest, BrowserAgent, discover, formEndingWith, open, submitConsent, submitLogin } from './helpers/relying-party.ts';
 import type { AgentResponse } from './helpers/browser-agent.ts';
+import { AppError } from '../src/shared/app-error.ts';
 
 const ORG_SCOPE = 'openid profile sk_organisation';
 
@@ -90,5 +93,26 @@ describe('organisations under attack (security review of issue 19)', () => {
     const info = await oidc.fetchUserInfo(sso.config, tokens.access_token, tokens.claims()!.sub);
     expect(info).not.toHaveProperty('sk_org');
     expect(info).not.toHaveProperty('sk_org_roles');
+  });
+
+  it("refuses to change an organisation's name and postal code to another organisation's (join requests would go astray)", async () => {
+    const victim = await organisationWithAdmin(kontor);
+    const copy = await organisationWithAdmin(kontor, { postalCode: '10115', city: 'Berlin' });
+    const { organisations, joinRequests } = kontor.container.organisations;
+    const error = await refusal(organisations.update(copy.admin.accountId, copy.organisationId, { ...victim.input, contactEmail: 'copy@example.org' }));
+    expect(error).toBeInstanceOf(AppError);
+    expect((error as AppError).code).toBe('organisation.already_registered');
+    // Whitespace and case do not make it another organisation either.
+    const spaced = await refusal(
+      organisations.update(copy.admin.accountId, copy.organisationId, { ...victim.input, name: `  ${victim.input.name.toUpperCase()} ` }),
+    );
+    expect((spaced as AppError).code).toBe('organisation.already_registered');
+    // Its own data again is no clash.
+    await organisations.update(victim.admin.accountId, victim.organisationId, { ...victim.input, city: 'Köln-Porz' });
+
+    // A join request with the victim's data reaches the victim's admins only.
+    const member = await memberOf(kontor, victim.organisationId, victim.admin, victim.input);
+    expect((await kontor.container.organisations.access.organisationsOf(member.accountId)).map((row) => row.id)).toEqual([victim.organisationId]);
+    expect(await joinRequests.pending(copy.admin.accountId, copy.organisationId)).toEqual([]);
   });
 });

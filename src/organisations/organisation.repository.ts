@@ -117,11 +117,11 @@ export class OrganisationRepository {
     return { assigned: rows.length > 0, roles: [...new Set(rows.flatMap((row) => row.roles))].sort() };
   }
 
-  /** The organisation whose join data these are (name key, postal key), if exactly such one exists. */
-  async findByJoinData(nameKey: string, postalCode: string): Promise<{ id: string; registerNumber: string | null } | undefined> {
+  /** The organisation whose join data these are (name key, postal key), if exactly such one exists; `except` is left out. */
+  async findByJoinData(nameKey: string, postalCode: string, except?: string): Promise<{ id: string; registerNumber: string | null } | undefined> {
     const rows = await this.em.execute<Array<{ id: string; register_number: string | null }>>(
-      `select id, register_number from organisation where name_key = ? and upper(replace(postal_code, ' ', '')) = ?`,
-      [nameKey, postalCode],
+      `select id, register_number from organisation where name_key = ? and upper(replace(postal_code, ' ', '')) = ? ${except ? 'and id <> ?' : ''}`,
+      except ? [nameKey, postalCode, except] : [nameKey, postalCode],
       'all',
     );
     const row = rows[0];

@@ -119,6 +119,10 @@ export class OrganisationService {
     const data = checkOrganisation(input);
     return this.deps.em.fork().transactional(async (tx) => {
       await requireAdmin(tx, organisationId, actorId);
+      // Name and postal code are what join requests find an organisation by (seed 002): another
+      // organisation's would let this one collect the join requests meant for that one.
+      if (await new OrganisationRepository(tx).findByJoinData(nameKey(data.name), postalKey(data.postalCode), organisationId))
+        throw new AppError('organisation.already_registered', 409);
       const row = await tx.findOneOrFail(Organisation, { id: organisationId });
       const changed = (Object.keys(data) as Array<keyof OrganisationData>).filter((key) => row[key] !== data[key]);
       Object.assign(row, data, { nameKey: nameKey(data.name), updatedAt: this.deps.clock.now() });
