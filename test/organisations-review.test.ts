@@ -9,7 +9,7 @@ import * as oidc from 'openid-client';
 import { configFile, ROOMY_RATE_LIMITS } from './helpers/config-file.ts';
 import { startTestKontor, type TestKontor } from './helpers/kontor.ts';
 import { clientWithRoles, memberOf, organisationWithAdmin, refusal } from './helpers/organisations.ts';
-import { authorizationRequest, BrowserAgent, discover, formEndingWith, open, submitConsent, submitLogin } from './helpers/relying-party.ts';
+import { authorizationRequest, BrowserAgent, discover, formEndingWith, open, POST_LOGOUT_URI, submitConsent, submitLogin } from './helpers/relying-party.ts';
 import type { AgentResponse } from './helpers/browser-agent.ts';
 import { AppError } from '../src/shared/app-error.ts';
 
@@ -114,5 +114,68 @@ describe('organisations under attack (security review of issue 19)', () => {
     const member = await memberOf(kontor, victim.organisationId, victim.admin, victim.input);
     expect((await kontor.container.organisations.access.organisationsOf(member.accountId)).map((row) => row.id)).toEqual([victim.organisationId]);
     expect(await joinRequests.pending(copy.admin.accountId, copy.organisationId)).toEqual([]);
+  });
+
+  it('keeps an offline refresh token to the organisation its login chose, after the session ended and another login chose another', async () => {
+    const a = await organisationWithAdmin(kontor);
+    const b = await organisationWithAdmin(kontor);
+    const person = await memberOf(kontor, a.organisationId, a.admin, a.input);
+    const { joinRequests, subscriptions, assignments } = kontor.container.organisations;
+    const { requestId } = await joinRequests.request(person.accountId, {
+      name: b.input.name,
+      postalCode: b.input.postalCode,
+      registerNumber: b.input.registerNumber,
+    });
+    await joinRequests.accept(b.admin.accountId, b.organisationId, requestId);
+    const portal = await clientWithRoles(kontor, { scopes: ['openid', 'profile', 'sk_organisation', 'offline_access'] });
+    for (const [org, role] of [
+      [a, 'trainer'],
+      [b, 'trainee'],
+    ] as const) {
+      await subscriptions.subscribe(org.admin.accountId, org.organisationId, portal.clientId);
+      await assignments.assign(org.admin.accountId, org.organisationId, { accountId: person.accountId }, portal.clientId, [role]);
+    }
+    const choose = async (agent: BrowserAgent, page: AgentResponse, organisationId: string) => {
+      const form = formEndingWith(page.body, '/organisation');
+      return agent.follow(await agent.post(form.action, { ...form.fields, organisation: organisationId }), (location) =>
+        location.startsWith('http://127.0.0.1:4999'),
+      );
+    };
+    const redeem = async (login: Awaited<ReturnType<typeof start>>, back: AgentResponse) =>
+      oidc.authorizationCodeGrant(login.config, new URL(back.location!, back.url), {
+        pkceCodeVerifier: login.request.codeVerifier,
+        expectedState: login.request.state,
+        expectedNonce: login.request.nonce,
+      });
+
+    // The first browser's login chooses A, with a refresh token that outlives the session (offline_access).
+    const first = new BrowserAgent(kontor.url);
+    const atA = await start(first, portal, { scope: `${ORG_SCOPE} offline_access`, prompt: 'consent' });
+    const tokens = await redeem(
+      atA,
+      await consentIfAsked(first, await choose(first, await submitLogin(first, atA.page, person.email, person.password), a.organisationId)),
+    );
+    expect(tokens.refresh_token).toBeDefined();
+    const logout = oidc.buildEndSessionUrl(atA.config, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: POST_LOGOUT_URI });
+    expect((await open(first, logout)).status).toBe(303);
+
+    // Another browser's login chooses B (remembered for the portal from now on).
+    const second = new BrowserAgent(kontor.url);
+    const atB = await start(second, portal, { prompt: 'select_account' });
+    const chooser = await submitLogin(second, atB.page, person.email, person.password);
+    await redeem(atB, await consentIfAsked(second, await choose(second, chooser, b.organisationId)));
+
+    // The first login's refresh token still speaks for A: never B's organisation or roles.
+    const refreshed = await oidc.refreshTokenGrant(atA.config, tokens.refresh_token!);
+    const info = await oidc.fetchUserInfo(atA.config, refreshed.access_token, tokens.claims()!.sub);
+    expect(info.sk_org).toEqual({ id: a.organisationId, name: a.input.name });
+    expect(info.sk_org_roles).toEqual(['trainer']);
+
+    // Once the person left A, the token carries no organisation at all (not B, the only one left).
+    await kontor.container.organisations.members.leave(person.accountId, a.organisationId);
+    const later = await oidc.refreshTokenGrant(atA.config, refreshed.refresh_token!);
+    const after = await oidc.fetchUserInfo(atA.config, later.access_token, tokens.claims()!.sub);
+    expect(after).not.toHaveProperty('sk_org');
+    expect(after).not.toHaveProperty('sk_org_roles');
   });
 });

@@ -11,7 +11,7 @@ import {
   type ReleaseRecorder,
 } from '../consent/index.ts';
 import { authnMeansOf, levelOfAcr, TRUST_LEVELS, type AuthenticationLevel } from '../trust/index.ts';
-import { sessionOrganisationOf } from './organisation-policy.ts';
+import { grantOrganisationOf, sessionOrganisationOf } from './organisation-policy.ts';
 import { trustOf } from './session-trust.ts';
 
 /** The client metadata Kontor adds (i16 contract): what a portal may receive, how consent is asked, who it is. */
@@ -88,6 +88,7 @@ interface TokenLike {
   acr?: string;
   amr?: string[];
   sessionUid?: string;
+  grantId?: string;
   extra?: { acr?: unknown };
 }
 
@@ -119,6 +120,13 @@ async function sessionOf(ctx: KoaContextWithOIDC, token: TokenLike | undefined):
   return (session ?? undefined) as { kontor?: unknown } | undefined;
 }
 
+/** The token's grant: loaded already at /token; userinfo looks its account up before its grant (one read then). */
+async function grantOf(ctx: KoaContextWithOIDC, token: TokenLike | undefined): Promise<{ kontor?: unknown } | undefined> {
+  const loaded = (ctx.oidc.entities as { Grant?: { kontor?: unknown } }).Grant;
+  if (loaded) return loaded;
+  return token?.grantId ? (((await ctx.oidc.provider.Grant.find(token.grantId)) ?? undefined) as { kontor?: unknown } | undefined) : undefined;
+}
+
 function safeJson(text: string): unknown {
   try {
     return JSON.parse(text);
@@ -138,8 +146,9 @@ function claimsParameterNames(claims: unknown): string[] {
  * For whom the composer reads attributes: the client, the claims the token's grant can touch (the
  * organisations contributor runs only when `sk_organisation` or its claims were asked for), and the
  * organisation the login's session decided for this client (organisation-policy.ts; null: none, so no
- * organisation claims). A token whose session is gone (a refresh token outliving it) falls back to the
- * contributor's default: the remembered choice or the only organisation.
+ * organisation claims). A token whose session is gone (an offline refresh token outliving it) takes the
+ * decision its grant kept; only a grant that kept none falls back to the contributor's default (the
+ * remembered choice or the only organisation).
  */
 async function contributionContextOf(ctx: KoaContextWithOIDC, composer: ClaimsComposer, token: TokenLike | undefined): Promise<ContributionContext> {
   const clientId = ctx.oidc.client?.clientId;
@@ -151,7 +160,9 @@ async function contributionContextOf(ctx: KoaContextWithOIDC, composer: ClaimsCo
   const claims = new Set(composer.claimsTouchedBy(scope.split(' '), claimsParameterNames(requested)));
   const organisationClaims = SCOPE_CLAIMS.sk_organisation;
   if (!clientId || !organisationClaims.some((name) => claims.has(name))) return { clientId, claims };
-  const chosen = sessionOrganisationOf(await sessionOf(ctx, token), clientId);
+  // The session's decision while it lives; then the one its grant kept (an offline refresh token).
+  const inSession = sessionOrganisationOf(await sessionOf(ctx, token), clientId);
+  const chosen = inSession !== undefined ? inSession : grantOrganisationOf(await grantOf(ctx, token));
   if (chosen === null) for (const name of organisationClaims) claims.delete(name);
   return { clientId, claims, ...(chosen ? { organisationId: chosen } : {}) };
 }

@@ -1,4 +1,4 @@
-import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
+import { interactionPolicy, type KoaContextWithOIDC, type Provider } from 'oidc-provider';
 import { z } from 'zod';
 
 const { Check, Prompt } = interactionPolicy;
@@ -97,12 +97,14 @@ export function withOrganisationChoice<P extends ReturnType<typeof interactionPo
       const session = oidc.session as unknown as SessionFields;
       const clientId = oidc.client?.clientId;
       if (!session.accountId || !clientId || !wantsOrganisation(oidc.params?.scope)) return Check.NO_NEED_TO_PROMPT;
-      // A login that just decided checked the rule itself (interactions/login-flow.ts).
-      const earlier = (oidc.entities as { Interaction?: { lastSubmission?: Submission } }).Interaction?.lastSubmission;
-      if (handoverIn(oidc.result as Submission, clientId) || handoverIn(earlier, clientId)) return Check.NO_NEED_TO_PROMPT;
       const decided = sessionOrganisationOf(session, clientId);
-      if (!decided) return Check.NO_NEED_TO_PROMPT;
-      return (await mayUse(session.accountId, decided, clientId)) ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
+      if (decided === undefined) return Check.NO_NEED_TO_PROMPT;
+      // A login that decided in this authorization checked the rule itself (interactions/login-flow.ts).
+      const earlier = (oidc.entities as { Interaction?: { lastSubmission?: Submission } }).Interaction?.lastSubmission;
+      const justDecided = handoverIn(oidc.result as Submission, clientId) ?? handoverIn(earlier, clientId);
+      if (!justDecided && decided && !(await mayUse(session.accountId, decided, clientId))) return Check.REQUEST_PROMPT;
+      await bindToGrant(ctx, clientId, decided);
+      return Check.NO_NEED_TO_PROMPT;
     }),
   );
   // Requestable, but without checks of its own (oidc-provider adds a `select_account_prompt` check that would
@@ -111,4 +113,37 @@ export function withOrganisationChoice<P extends ReturnType<typeof interactionPo
   selectAccount.checks.remove('select_account_prompt');
   policy.add(selectAccount);
   return policy;
+}
+
+/** The decision as a grant keeps it (field `kontor`, see {@link keepOrganisationInGrants}). */
+const grantOrganisationSchema = z.object({ organisation: z.uuid().nullable() });
+
+/**
+ * oidc-provider saves only the fields its Grant model names (lib/models/grant.js IN_PAYLOAD, like the
+ * Session's in session-trust.ts); the organisation the authorization decided travels with the grant as
+ * `kontor`. The session keeps it only while it lives: an offline refresh token outlives it, and must
+ * neither fall back to whatever another login chose later nor to the only organisation left.
+ */
+export function keepOrganisationInGrants(provider: Provider): void {
+  const Grant = provider.Grant as unknown as { IN_PAYLOAD: string[] };
+  const fields = Grant.IN_PAYLOAD;
+  if (fields.includes('kontor')) return;
+  Object.defineProperty(Grant, 'IN_PAYLOAD', { configurable: true, get: () => [...fields, 'kontor'] });
+}
+
+/** The organisation a grant's authorization decided: its id, null for "none", undefined when it kept none. */
+export function grantOrganisationOf(grant: { kontor?: unknown } | undefined): string | null | undefined {
+  const parsed = grantOrganisationSchema.safeParse(grant?.kontor);
+  return parsed.success ? parsed.data.organisation : undefined;
+}
+
+type StoredGrant = { jti?: string; kontor?: unknown; save(): Promise<unknown> };
+
+/** Stamps the decision on the session's saved grant for the client (a new grant is made by the consent, which comes next). */
+async function bindToGrant(ctx: KoaContextWithOIDC, clientId: string, organisation: string | null): Promise<void> {
+  const grant = (ctx.oidc.entities as { Grant?: StoredGrant }).Grant;
+  const session = ctx.oidc.session as unknown as { grantIdFor(clientId: string): string | undefined };
+  if (!grant?.jti || session.grantIdFor(clientId) !== grant.jti || grantOrganisationOf(grant) === organisation) return;
+  grant.kontor = { organisation };
+  await grant.save();
 }

@@ -18,7 +18,7 @@ import { accessTokenAcr, clientClaimMetadata, findAccountThroughComposer } from 
 import type { Clock } from '../shared/clock.ts';
 import { keepTrustInSessions, sessionLimitsOf, shareSessionReads } from './session-trust.ts';
 import { sessionTtl, trustPolicy } from './trust-policy.ts';
-import { type OrganisationAccessCheck, withOrganisationChoice } from './organisation-policy.ts';
+import { keepOrganisationInGrants, type OrganisationAccessCheck, withOrganisationChoice } from './organisation-policy.ts';
 import { introspectionAllowed, revocationAllowed } from './token-policies.ts';
 import { applyConsentPolicy } from './consent-policy.ts';
 import { logoutPage, loggedOutPage, errorPage, type PageRenderer } from './provider-pages.ts';
@@ -156,6 +156,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   applyConsentPolicy(configuration, deps.composer);
   const provider: Provider = new Provider(config.issuer, configuration);
   keepTrustInSessions(provider);
+  keepOrganisationInGrants(provider);
   shareSessionReads(provider);
   registering.set(provider, new Set());
   // The provider answers its own errors (JSON or our error page); these events are where the causes are.
