@@ -4,11 +4,14 @@
  *   whose service or membership was taken away still got a code (seed 002: no role, no use).
  * - An admin could change the organisation's name and postal code to another organisation's, so join
  *   requests with that organisation's data could land in the copy (registration refuses the same data).
+ * - An offline refresh token outliving its session fell back to another organisation than its login chose.
+ * - Registration answered "already registered" without limit: the join request's hiding of which
+ *   organisations exist could be walked around.
  */
 import * as oidc from 'openid-client';
 import { configFile, ROOMY_RATE_LIMITS } from './helpers/config-file.ts';
 import { startTestKontor, type TestKontor } from './helpers/kontor.ts';
-import { clientWithRoles, memberOf, organisationWithAdmin, refusal } from './helpers/organisations.ts';
+import { adult, clientWithRoles, memberOf, organisationInput, organisationWithAdmin, refusal } from './helpers/organisations.ts';
 import { authorizationRequest, BrowserAgent, discover, formEndingWith, open, POST_LOGOUT_URI, submitConsent, submitLogin } from './helpers/relying-party.ts';
 import type { AgentResponse } from './helpers/browser-agent.ts';
 import { AppError } from '../src/shared/app-error.ts';
@@ -177,5 +180,24 @@ describe('organisations under attack (security review of issue 19)', () => {
     const after = await oidc.fetchUserInfo(atA.config, later.access_token, tokens.claims()!.sub);
     expect(after).not.toHaveProperty('sk_org');
     expect(after).not.toHaveProperty('sk_org_roles');
+  });
+
+  it('limits registration attempts with the join requests: "already registered" is no unlimited way to find out which organisations exist', async () => {
+    const known = await organisationWithAdmin(kontor);
+    const prober = await adult(kontor);
+    const { organisations, joinRequests } = kontor.container.organisations;
+    // The default limit is five an hour per account: three join attempts and two registrations of known data …
+    for (const postalCode of ['10115', '20095', '80331'])
+      expect(await refusal(joinRequests.request(prober.accountId, { name: known.input.name, postalCode }))).toMatchObject({
+        code: 'organisation.join_mismatch',
+      });
+    for (let attempt = 0; attempt < 2; attempt += 1)
+      expect(await refusal(organisations.register(prober.accountId, known.input))).toMatchObject({ code: 'organisation.already_registered' });
+    // … and the next probe is refused without an answer about the data, as is the next join request.
+    expect(await refusal(organisations.register(prober.accountId, known.input))).toMatchObject({ code: 'organisation.registration_limit', status: 429 });
+    expect(await refusal(organisations.register(prober.accountId, organisationInput()))).toMatchObject({ code: 'organisation.registration_limit' });
+    expect(await refusal(joinRequests.request(prober.accountId, { name: known.input.name, postalCode: known.input.postalCode }))).toMatchObject({
+      code: 'organisation.join_limit',
+    });
   });
 });

@@ -73,6 +73,11 @@ export class OrganisationService {
   async register(accountId: string, input: OrganisationInput): Promise<{ organisationId: string }> {
     const data = checkOrganisation(input);
     await requireOfAge(this.deps, accountId);
+    // `already_registered` tells whether an organisation with this name and postal code exists, which the
+    // join request hides behind one answer and a limit: both draw on the same count per account (on its own,
+    // before the transaction, so a refused attempt counts too).
+    const allowed = await this.deps.limiter.hit('organisation-join', accountId, this.deps.limits.joinRequestsPerAccount);
+    if (!allowed.allowed) throw new AppError('organisation.registration_limit', 429);
     return this.deps.em.fork().transactional(async (tx) => {
       if (!(await this.deps.people.personOf(tx, accountId))) throw new AppError('organisation.account_required', 403);
       if (await new OrganisationRepository(tx).findByJoinData(nameKey(data.name), postalKey(data.postalCode)))

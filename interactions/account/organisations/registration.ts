@@ -163,6 +163,8 @@ async function submitReview(deps: OrganisationPageDeps, ctx: Context): Promise<v
     }
     if (error instanceof AppError && error.code === 'organisation.already_registered')
       return showReview(deps, ctx, 'error.organisation.already_registered', 409);
+    if (error instanceof AppError && error.code === 'organisation.registration_limit')
+      return showReview(deps, ctx, 'error.organisation.registration_limit', 429);
     throw error;
   }
 }
