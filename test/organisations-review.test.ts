@@ -5,6 +5,7 @@
  * - An admin could change the organisation's name and postal code to another organisation's, so join
  *   requests with that organisation's data could land in the copy (registration refuses the same data).
  * - An offline refresh token outliving its session fell back to another organisation than its login chose.
+ * - Roles taken out of a client's catalogue stayed in its tokens (assignments keep the keys they were given).
  * - Registration answered "already registered" without limit: the join request's hiding of which
  *   organisations exist could be walked around.
  */
@@ -199,5 +200,23 @@ describe('organisations under attack (security review of issue 19)', () => {
     expect(await refusal(joinRequests.request(prober.accountId, { name: known.input.name, postalCode: known.input.postalCode }))).toMatchObject({
       code: 'organisation.join_limit',
     });
+  });
+
+  it("never puts a role into sk_org_roles that the client's catalogue no longer has", async () => {
+    const org = await organisationWithAdmin(kontor);
+    const member = await memberOf(kontor, org.organisationId, org.admin, org.input);
+    const portal = await clientWithRoles(kontor);
+    const { subscriptions, assignments, access } = kontor.container.organisations;
+    await subscriptions.subscribe(org.admin.accountId, org.organisationId, portal.clientId);
+    await assignments.assign(org.admin.accountId, org.organisationId, { accountId: member.accountId }, portal.clientId, ['trainer', 'trainee']);
+    // The operator takes `trainer` out of the catalogue (CLI `client roles`).
+    await kontor.container.clients.setOrganisationTerms(
+      portal.clientId,
+      { roles: [{ key: 'trainee', label: { de: 'Auszubildende', en: 'Trainee' } }] },
+      kontor.container.validateClientMetadata,
+    );
+    const released = await access.attributesOf(member.accountId, { clientId: portal.clientId });
+    expect(released.find((attribute) => attribute.name === 'sk_org_roles')?.value).toEqual(['trainee']);
+    expect(await access.accessDecision(member.accountId, org.organisationId, portal.clientId)).toEqual({ allowed: true, roles: ['trainee'] });
   });
 });

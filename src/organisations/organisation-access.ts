@@ -109,7 +109,11 @@ export class OrganisationAccess {
     if (status !== 'approved') return { allowed: false, reason: 'not_subscribed' };
     if (membership.role === 'admin' && !membership.adminsMayUseServices) return { allowed: false, reason: 'no_role' };
     const { assigned, roles } = await repository.rolesFor(membership.membershipId, clientId);
-    return assigned ? { allowed: true, roles } : { allowed: false, reason: 'no_role' };
+    if (!assigned) return { allowed: false, reason: 'no_role' };
+    // Assignments keep the keys they were given; the operator may have taken some out of the catalogue since
+    // (`client roles`): only keys it still has reach the client's tokens.
+    const known = new Set((await this.deps.services(clientId))?.roles.map((role) => role.key));
+    return { allowed: true, roles: roles.filter((role) => known.has(role)) };
   }
 }
 
