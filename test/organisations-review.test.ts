@@ -6,13 +6,14 @@
  *   requests with that organisation's data could land in the copy (registration refuses the same data).
  * - An offline refresh token outliving its session fell back to another organisation than its login chose.
  * - Roles taken out of a client's catalogue stayed in its tokens (assignments keep the keys they were given).
+ * - A removed or demoted admin's open invitations stayed valid (an admin invitation to their own address).
  * - Registration answered "already registered" without limit: the join request's hiding of which
  *   organisations exist could be walked around.
  */
 import * as oidc from 'openid-client';
 import { configFile, ROOMY_RATE_LIMITS } from './helpers/config-file.ts';
 import { startTestKontor, type TestKontor } from './helpers/kontor.ts';
-import { adult, clientWithRoles, memberOf, organisationInput, organisationWithAdmin, refusal } from './helpers/organisations.ts';
+import { adult, auditOf, clientWithRoles, memberOf, organisationInput, organisationWithAdmin, refusal, setBirthdate } from './helpers/organisations.ts';
 import { authorizationRequest, BrowserAgent, discover, formEndingWith, open, POST_LOGOUT_URI, submitConsent, submitLogin } from './helpers/relying-party.ts';
 import type { AgentResponse } from './helpers/browser-agent.ts';
 import { AppError } from '../src/shared/app-error.ts';
@@ -218,5 +219,27 @@ describe('organisations under attack (security review of issue 19)', () => {
     const released = await access.attributesOf(member.accountId, { clientId: portal.clientId });
     expect(released.find((attribute) => attribute.name === 'sk_org_roles')?.value).toEqual(['trainee']);
     expect(await access.accessDecision(member.accountId, org.organisationId, portal.clientId)).toEqual({ allowed: true, roles: ['trainee'] });
+  });
+
+  it('withdraws the open invitations of an admin who is removed or demoted: no way back in as admin through one of their own', async () => {
+    const org = await organisationWithAdmin(kontor);
+    const { members, invitations } = kontor.container.organisations;
+    const second = await memberOf(kontor, org.organisationId, org.admin, org.input);
+    const third = await memberOf(kontor, org.organisationId, org.admin, org.input);
+    for (const user of [second, third]) {
+      await setBirthdate(kontor, user.accountId, '1980-01-01');
+      await members.setRole(org.admin.accountId, org.organisationId, user.accountId, 'admin');
+    }
+    // The second admin invites an address of their own as admin, and so does the third; both lose the role.
+    await invitations.invite(second.accountId, org.organisationId, { email: 'second.back@example.org', role: 'admin' });
+    await invitations.invite(third.accountId, org.organisationId, { email: 'third.back@example.org', role: 'admin' });
+    const kept = await invitations.invite(org.admin.accountId, org.organisationId, { email: 'colleague@example.org' });
+    await members.remove(org.admin.accountId, org.organisationId, second.accountId);
+    await members.setRole(org.admin.accountId, org.organisationId, third.accountId, 'member');
+
+    expect((await invitations.invitations(org.admin.accountId, org.organisationId)).map((row) => row.id)).toEqual([kept.invitationId]);
+    const withdrawn = await auditOf(kontor, 'organisation.invitation_withdrawn', org.organisationId);
+    expect(withdrawn).toHaveLength(2);
+    expect(withdrawn.every((event) => event.accountId === org.admin.accountId && event.details.reason === 'inviter_no_admin')).toBe(true);
   });
 });

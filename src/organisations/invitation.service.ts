@@ -4,7 +4,7 @@ import type { Locale } from '../i18n/index.ts';
 import { AppError } from '../shared/app-error.ts';
 import { OrganisationInvitation } from './invitation.entity.ts';
 import { OrganisationMembership, type MembershipRole } from './membership.entity.ts';
-import type { OrganisationDeps } from './organisation-deps.ts';
+import type { Actor, OrganisationDeps } from './organisation-deps.ts';
 import { Organisation } from './organisation.entity.ts';
 import { OrganisationMail, person, recordChange, requireAdmin, requireIds, requireOfAge } from './organisation-support.ts';
 
@@ -31,6 +31,23 @@ export interface InvitationView {
 }
 
 const PURPOSE = 'organisation_invitation' as const;
+
+/**
+ * Withdraws the open invitations an admin sent, when they stop being one (removed, left, demoted): the
+ * invitation carried their right to invite, and an admin invitation to an address of their own would
+ * otherwise bring them back as admin within its 24 hours. In the caller's transaction, audited.
+ */
+export async function withdrawInvitationsBy(deps: OrganisationDeps, tx: EntityManager, actor: Actor, organisationId: string, inviter: string): Promise<void> {
+  const open = await tx.find(OrganisationInvitation, { organisation: organisationId, invitedBy: inviter, status: 'pending' });
+  for (const row of open) {
+    row.status = 'withdrawn';
+    recordChange(deps, tx, actor, 'organisation.invitation_withdrawn', organisationId, { invitation: row.id, reason: 'inviter_no_admin' });
+  }
+  await deps.verification.voidAddressLinks(
+    tx,
+    open.map((row) => row.linkId),
+  );
+}
 
 /**
  * Invitations by e-mail to registered and unregistered people (seed 002; 24 h, seed 001). The link is a

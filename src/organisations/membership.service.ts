@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/sql';
 import { AppError } from '../shared/app-error.ts';
 import { OrganisationMembership, type MembershipRole } from './membership.entity.ts';
+import { withdrawInvitationsBy } from './invitation.service.ts';
 import { OrganisationChoice } from './organisation-choice.entity.ts';
 import type { OrganisationDeps } from './organisation-deps.ts';
 import { person, recordChange, requireAdmin, requireIds, requireMember, requireOfAge } from './organisation-support.ts';
@@ -46,6 +47,7 @@ export class MembershipService {
       const membership = await requireMember(tx, organisationId, accountId);
       await this.dropMembership(tx, organisationId, membership, accountId);
       recordChange(this.deps, tx, person(accountId), 'organisation.member_left', organisationId, { member: accountId, role: membership.role });
+      if (membership.role === 'admin') await withdrawInvitationsBy(this.deps, tx, person(accountId), organisationId, accountId);
     });
   }
 
@@ -58,6 +60,7 @@ export class MembershipService {
       if (!membership) throw new AppError('organisation.unknown_member', 404);
       await this.dropMembership(tx, organisationId, membership, memberId);
       recordChange(this.deps, tx, person(actorId), 'organisation.member_removed', organisationId, { member: memberId, role: membership.role });
+      if (membership.role === 'admin') await withdrawInvitationsBy(this.deps, tx, person(actorId), organisationId, memberId);
     });
   }
 
@@ -81,6 +84,7 @@ export class MembershipService {
       if (row.role === role) return;
       if (row.role === 'admin' && (await repository.adminCount(organisationId)) <= 1) throw new AppError('organisation.last_admin', 409);
       recordChange(this.deps, tx, person(actorId), 'organisation.member_role_changed', organisationId, { member: memberId, from: row.role, to: role });
+      if (row.role === 'admin') await withdrawInvitationsBy(this.deps, tx, person(actorId), organisationId, memberId);
       row.role = role;
     });
   }
