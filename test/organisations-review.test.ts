@@ -242,4 +242,26 @@ describe('organisations under attack (security review of issue 19)', () => {
     expect(withdrawn).toHaveLength(2);
     expect(withdrawn.every((event) => event.accountId === org.admin.accountId && event.details.reason === 'inviter_no_admin')).toBe(true);
   });
+
+  it('keeps one admin when two admins demote or remove each other at the same moment', async () => {
+    const { members } = kontor.container.organisations;
+    for (const [first, second] of [
+      ['setRole', 'setRole'],
+      ['remove', 'remove'],
+      ['setRole', 'remove'],
+    ] as const) {
+      const org = await organisationWithAdmin(kontor);
+      const other = await memberOf(kontor, org.organisationId, org.admin, org.input);
+      await setBirthdate(kontor, other.accountId, '1980-01-01');
+      await members.setRole(org.admin.accountId, org.organisationId, other.accountId, 'admin');
+      const act = (kind: 'setRole' | 'remove', actor: string, target: string) =>
+        kind === 'setRole' ? members.setRole(actor, org.organisationId, target, 'member') : members.remove(actor, org.organisationId, target);
+      const results = await Promise.allSettled([act(first, org.admin.accountId, other.accountId), act(second, other.accountId, org.admin.accountId)]);
+      expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+      const refused = results.find((result) => result.status === 'rejected') as PromiseRejectedResult;
+      expect(['organisation.last_admin', 'organisation.not_admin']).toContain((refused.reason as AppError).code);
+      const left = await members.members(results[0].status === 'fulfilled' ? org.admin.accountId : other.accountId, org.organisationId);
+      expect(left.filter((member) => member.role === 'admin')).toHaveLength(1);
+    }
+  });
 });

@@ -44,6 +44,7 @@ export class MembershipService {
   /** The person leaves the organisation; the last admin cannot (`organisation.last_admin`). */
   async leave(accountId: string, organisationId: string): Promise<void> {
     await this.deps.em.fork().transactional(async (tx) => {
+      await new OrganisationRepository(tx).lock(organisationId);
       const membership = await requireMember(tx, organisationId, accountId);
       await this.dropMembership(tx, organisationId, membership, accountId);
       recordChange(this.deps, tx, person(accountId), 'organisation.member_left', organisationId, { member: accountId, role: membership.role });
@@ -55,6 +56,8 @@ export class MembershipService {
   async remove(actorId: string, organisationId: string, memberId: string): Promise<void> {
     requireIds('organisation.unknown_member', memberId);
     await this.deps.em.fork().transactional(async (tx) => {
+      // Lock first (dropMembership locks again, a no-op): the check and the member's role are read after it.
+      await new OrganisationRepository(tx).lock(organisationId);
       await requireAdmin(tx, organisationId, actorId);
       const membership = await new OrganisationRepository(tx).membership(organisationId, memberId);
       if (!membership) throw new AppError('organisation.unknown_member', 404);
@@ -76,9 +79,10 @@ export class MembershipService {
       await requireOfAge(this.deps, memberId);
     }
     await this.deps.em.fork().transactional(async (tx) => {
-      await requireAdmin(tx, organisationId, actorId);
+      // Lock first, then check who asks: an admin demoted by a concurrent change acts no more.
       const repository = new OrganisationRepository(tx);
       await repository.lock(organisationId);
+      await requireAdmin(tx, organisationId, actorId);
       const row = await tx.findOne(OrganisationMembership, { organisation: organisationId, account: memberId });
       if (!row) throw new AppError('organisation.unknown_member', 404);
       if (row.role === role) return;
