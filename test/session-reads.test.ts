@@ -5,7 +5,7 @@ import { recordStatements } from './helpers/statements.ts';
 
 // The code exchange reads the login session once: oidc-provider checks the code's session binding, and the
 // ID token's sk_authn_means needs the step the session holds. Within one request the two share the read
-// (src/oidc/session-trust.ts shareSessionReads); the benchmark counts it (docs/performance.md).
+// (src/oidc/provider-internals.ts shareSessionReads); the benchmark counts it (docs/performance.md).
 
 const SESSION_BY_UID = /from oidc_payload where kind = 'Session' and uid = /;
 

@@ -10,13 +10,13 @@ export {
   trustOf,
   authenticationStepSchema,
   sessionLimitsOf,
-  withSessionReads,
   acrRequestOf,
   requirementOfInteraction,
   type SessionAuthentication,
   type LoginHandover,
 } from './session-trust.ts';
 export { LEVEL_BELOW_REQUIREMENT } from './trust-policy.ts';
+export { withSessionReads } from './provider-internals.ts';
 export { ORGANISATION_CHOICE, organisationHandoverSchema, wantsOrganisation, type OrganisationHandover } from './organisation-policy.ts';
 export {
   ESSENTIAL_CLAIMS_UNAVAILABLE,

@@ -1,4 +1,4 @@
-import { interactionPolicy, type KoaContextWithOIDC, type Provider } from 'oidc-provider';
+import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import { z } from 'zod';
 
 const { Check, Prompt } = interactionPolicy;
@@ -115,21 +115,8 @@ export function withOrganisationChoice<P extends ReturnType<typeof interactionPo
   return policy;
 }
 
-/** The decision as a grant keeps it (field `kontor`, see {@link keepOrganisationInGrants}). */
+/** The decision as a grant keeps it (field `kontor`, kept by provider-internals.ts `keepKontorFields`). */
 const grantOrganisationSchema = z.object({ organisation: z.uuid().nullable() });
-
-/**
- * oidc-provider saves only the fields its Grant model names (lib/models/grant.js IN_PAYLOAD, like the
- * Session's in session-trust.ts); the organisation the authorization decided travels with the grant as
- * `kontor`. The session keeps it only while it lives: an offline refresh token outlives it, and must
- * neither fall back to whatever another login chose later nor to the only organisation left.
- */
-export function keepOrganisationInGrants(provider: Provider): void {
-  const Grant = provider.Grant as unknown as { IN_PAYLOAD: string[] };
-  const fields = Grant.IN_PAYLOAD;
-  if (fields.includes('kontor')) return;
-  Object.defineProperty(Grant, 'IN_PAYLOAD', { configurable: true, get: () => [...fields, 'kontor'] });
-}
 
 /** The organisation a grant's authorization decided: its id, null for "none", undefined when it kept none. */
 export function grantOrganisationOf(grant: { kontor?: unknown } | undefined): string | null | undefined {

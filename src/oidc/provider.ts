@@ -16,9 +16,10 @@ import { pairwiseSubject, sectorOf } from './pairwise.ts';
 import { acrValuesUpTo } from '../trust/index.ts';
 import { accessTokenAcr, clientClaimMetadata, findAccountThroughComposer } from './claims-release.ts';
 import type { Clock } from '../shared/clock.ts';
-import { keepTrustInSessions, sessionLimitsOf, shareSessionReads } from './session-trust.ts';
+import { sessionLimitsOf } from './session-trust.ts';
+import { keepKontorFields, shareSessionReads } from './provider-internals.ts';
 import { sessionTtl, trustPolicy } from './trust-policy.ts';
-import { keepOrganisationInGrants, type OrganisationAccessCheck, withOrganisationChoice } from './organisation-policy.ts';
+import { type OrganisationAccessCheck, withOrganisationChoice } from './organisation-policy.ts';
 import { introspectionAllowed, revocationAllowed } from './token-policies.ts';
 import { applyConsentPolicy } from './consent-policy.ts';
 import { logoutPage, loggedOutPage, errorPage, type PageRenderer } from './provider-pages.ts';
@@ -155,8 +156,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   // essential claims that cannot be released stopped before any release.
   applyConsentPolicy(configuration, deps.composer);
   const provider: Provider = new Provider(config.issuer, configuration);
-  keepTrustInSessions(provider);
-  keepOrganisationInGrants(provider);
+  keepKontorFields(provider);
   shareSessionReads(provider);
   registering.set(provider, new Set());
   // The provider answers its own errors (JSON or our error page); these events are where the causes are.

@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type Provider from 'oidc-provider';
 import { z } from 'zod';
 import type { Config } from '../../config/schema.ts';
@@ -71,55 +70,11 @@ export function trustOf(session: { kontor?: unknown }): SessionTrust | undefined
 }
 
 /**
- * oidc-provider saves only the fields its Session model names (lib/models/session.js IN_PAYLOAD); the
- * steps travel with the session as one more field, `kontor`. This is the one place that relies on that
- * internal list (the package is pinned to 9.13.x): it must run before the first session is read.
- */
-export function keepTrustInSessions(provider: Provider): void {
-  const Session = provider.Session as unknown as { IN_PAYLOAD: string[] };
-  const fields = Session.IN_PAYLOAD;
-  if (fields.includes('kontor')) return;
-  Object.defineProperty(Session, 'IN_PAYLOAD', { configurable: true, get: () => [...fields, 'kontor'] });
-}
-
-/**
  * The steps that count for a request of `clientId`: a step bound to one portal (federated login from an
  * upstream with `sso: false`) gives no single sign-on into the others, which send the person upstream anew.
  */
 export function stepsForClient<T extends { client?: string }>(steps: T[], clientId: string | undefined): T[] {
   return steps.filter((step) => !step.client || step.client === clientId);
-}
-
-/** The sessions one request has read by uid (see {@link shareSessionReads}). */
-const sessionReads = new AsyncLocalStorage<Map<string, Promise<unknown>>>();
-
-/** Runs one request with its own memory of session reads (app.ts wraps every request in it). */
-export function withSessionReads<T>(run: () => Promise<T>): Promise<T> {
-  return sessionReads.run(new Map(), run);
-}
-
-/**
- * oidc-provider reads the login session of a session-bound code or token by uid (its token_helpers.js
- * `checkSessionBinding`), and Kontor needs the same session again in the same request (the step a token
- * stands on names `sk_authn_means`, FINK for a federated login; the organisation the login chose). Within
- * one request the second read reuses the first: a statement less at /token. Outside a request scope (the
- * CLI, background jobs) nothing is shared.
- */
-export function shareSessionReads(provider: Provider): void {
-  const Session = provider.Session as unknown as { findByUid(uid: string): Promise<unknown>; kontorShared?: boolean };
-  if (Session.kontorShared) return;
-  const read = Session.findByUid.bind(Session);
-  Session.findByUid = (uid: string) => {
-    const memo = sessionReads.getStore();
-    if (!memo || !uid) return read(uid);
-    let found = memo.get(uid);
-    if (!found) {
-      found = read(uid);
-      memo.set(uid, found);
-    }
-    return found;
-  };
-  Session.kontorShared = true;
 }
 
 /** The per-level limits of the configuration, in seconds. */
