@@ -7,9 +7,9 @@
  *
  * Needs PostgreSQL at 127.0.0.1:5432 and /usr/bin/chromium (apt-get install chromium).
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { startTestKontor, type TestKontor } from '../helpers/kontor.ts';
-import { expectAccessible, launchBrowser } from '../helpers/browser.ts';
+import { expectAccessible, launchBrowser, openPage } from '../helpers/browser.ts';
 import { BrowserAgent } from '../helpers/browser-agent.ts';
 import { createUser } from '../helpers/relying-party.ts';
 import { openAccountArea } from '../helpers/account-area.ts';
@@ -49,13 +49,7 @@ const WORDS = {
   },
 } as const;
 
-async function newPage(locale: string): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ locale, viewport: { width: 1024, height: 768 } });
-  const page = await context.newPage();
-  page.setDefaultTimeout(STEP_TIMEOUT_MS);
-  page.setDefaultNavigationTimeout(STEP_TIMEOUT_MS);
-  return { context, page };
-}
+const newPage = (locale: string) => openPage(browser, locale, { timeoutMs: STEP_TIMEOUT_MS });
 
 const onKontor = (path: string) => (url: URL) => url.origin === kontor.url && url.pathname === path;
 

@@ -8,9 +8,9 @@
  *
  * Needs PostgreSQL at 127.0.0.1:5432 and /usr/bin/chromium (apt-get install chromium).
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { startTestKontor, type TestKontor } from '../helpers/kontor.ts';
-import { expectAccessible, launchBrowser } from '../helpers/browser.ts';
+import { expectAccessible, launchBrowser, openPage } from '../helpers/browser.ts';
 import { createUser } from '../helpers/relying-party.ts';
 import { SmtpSink } from '../helpers/smtp-sink.ts';
 import { enrolTotp, nextTotpStep, totpAt } from '../helpers/step-up.ts';
@@ -60,13 +60,7 @@ const WORDS = {
   },
 } as const;
 
-async function newPage(locale: string): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ locale, viewport: { width: 1024, height: 900 } });
-  const page = await context.newPage();
-  page.setDefaultTimeout(STEP_TIMEOUT_MS);
-  page.setDefaultNavigationTimeout(STEP_TIMEOUT_MS);
-  return { context, page };
-}
+const newPage = (locale: string) => openPage(browser, locale, { timeoutMs: STEP_TIMEOUT_MS, height: 900 });
 
 const onKontor = (path: string) => (url: URL) => url.origin === kontor.url && url.pathname === path;
 

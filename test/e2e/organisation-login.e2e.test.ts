@@ -7,9 +7,9 @@
  *
  * Needs PostgreSQL at 127.0.0.1:5432 and /usr/bin/chromium (apt-get install chromium).
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { startTestKontor, type TestKontor } from '../helpers/kontor.ts';
-import { expectAccessible, launchBrowser } from '../helpers/browser.ts';
+import { expectAccessible, launchBrowser, openPage } from '../helpers/browser.ts';
 import { startDemoPortal, type RunningDemoPortal } from '../helpers/demo-portal.ts';
 import { memberOf, organisationWithAdmin } from '../helpers/organisations.ts';
 import type { TestUser } from '../helpers/relying-party.ts';
@@ -32,13 +32,7 @@ const WORDS = {
   en: { login: 'Log in', consent: 'Agree and continue', next: 'Continue', chooser: 'Which organisation are you logging in for?', refused: 'You have no role' },
 } as const;
 
-async function newPage(locale: string): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ locale, viewport: { width: 1024, height: 768 } });
-  const page = await context.newPage();
-  page.setDefaultTimeout(STEP_TIMEOUT_MS);
-  page.setDefaultNavigationTimeout(STEP_TIMEOUT_MS);
-  return { context, page };
-}
+const newPage = (locale: string) => openPage(browser, locale, { timeoutMs: STEP_TIMEOUT_MS });
 
 const onKontor = (path: string) => (url: URL) => url.origin === kontor.url && url.pathname.includes(path);
 const onPortal = (path: string) => (url: URL) => url.origin === portal.url && url.pathname === path;

@@ -6,9 +6,9 @@
  *
  * Needs PostgreSQL at 127.0.0.1:5432 and /usr/bin/chromium (apt-get install chromium).
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { startTestKontor, type TestKontor } from '../helpers/kontor.ts';
-import { expectAccessible, launchBrowser } from '../helpers/browser.ts';
+import { expectAccessible, launchBrowser, openPage } from '../helpers/browser.ts';
 import { clientWithRoles, memberOf, organisationWithAdmin } from '../helpers/organisations.ts';
 import type { TestUser } from '../helpers/relying-party.ts';
 
@@ -50,13 +50,7 @@ const WORDS = {
   },
 } as const;
 
-async function newPage(locale: string): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ locale, viewport: { width: 1024, height: 768 } });
-  const page = await context.newPage();
-  page.setDefaultTimeout(STEP_TIMEOUT_MS);
-  page.setDefaultNavigationTimeout(STEP_TIMEOUT_MS);
-  return { context, page };
-}
+const newPage = (locale: string) => openPage(browser, locale, { timeoutMs: STEP_TIMEOUT_MS });
 
 /** Opens `path` of the account area, logging in on Kontor's login page on the way. */
 async function openLoggedIn(page: Page, user: TestUser, path: string, lang: 'de' | 'en'): Promise<void> {

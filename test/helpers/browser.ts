@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
 
 /** Debian's Chromium (apt-get install chromium); override with CHROMIUM_PATH. */
@@ -27,6 +27,22 @@ export async function launchBrowser(): Promise<Browser> {
       '--disable-sync',
     ],
   });
+}
+
+/**
+ * A new browser context (its own cookies: one person) with one page in `locale`, every step waiting at most
+ * `timeoutMs`; the browser tests' usual 1024 px wide window.
+ */
+export async function openPage(
+  browser: Browser,
+  locale: string,
+  options: { timeoutMs: number; height?: number },
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ locale, viewport: { width: 1024, height: options.height ?? 768 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(options.timeoutMs);
+  page.setDefaultNavigationTimeout(options.timeoutMs);
+  return { context, page };
 }
 
 export interface AxeViolationSummary {
