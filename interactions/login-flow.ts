@@ -121,8 +121,7 @@ export async function nextStep(deps: InteractionDeps, details: InteractionDetail
   if (!flow.accountId) return { kind: 'password' };
   const secondDone = flow.steps.some((step) => step.amr.includes('mfa'));
   // Which factors the account has matters only while none has been used in this login (one query saved
-  // on the step after the second factor, the hot one).
-  // Another state's account stands on its own: its level is the upstream's (mapped and capped), the
+  // on the step after the second factor, the hot one). Another state's account stands on its own: its level is the upstream's (mapped and capped), the
   // account's second factor belongs to the logins at Kontor.
   const federated = flow.steps.some((step) => step.method === 'federated');
   // A session that already meets what this request needs (SSO into a portal that asks only for the
@@ -133,7 +132,7 @@ export async function nextStep(deps: InteractionDeps, details: InteractionDetail
     const hasFactor = factors.totp || factors.emailCode;
     // Always asked in a fresh login.
     if (hasFactor) return { kind: 'second_factor', factors, requirement };
-    if (!hasFactor && requirement && !meetsRequirement(deps, flow, requirement)) return { kind: 'enrol', requirement };
+    if (requirement && !meetsRequirement(deps, flow, requirement)) return { kind: 'enrol', requirement };
   }
   if (requirement && !meetsRequirement(deps, flow, requirement)) {
     return { kind: 'unreachable', requirement, asked: requirement.asked, essential: requirement.essential };
@@ -224,7 +223,10 @@ export async function finishLogin(deps: InteractionDeps, ctx: Context, flow: Log
   // The lock holds for every way in (password, federation, later eID) here, at the one completion point: a
   // locked account never reaches a portal, whichever method proved who the person is (issue 17 item 8).
   const status = await deps.accountStatus(flow.accountId);
-  if (status === 'locked') return showLocked(deps, ctx, flow.accountId);
+  if (status === 'locked') {
+    const names = await deps.loginNames(flow.accountId);
+    return showLocked(deps, ctx, { username: names?.username ?? names?.email ?? '' });
+  }
   if (status !== 'active') throw new AppError('interaction.unexpected_step', 403);
   // "Link my account": the account's own login is complete now (password, and its second factor if any).
   if (flow.federationLink) await deps.federation?.linkPending?.(ctx, flow.federationLink, flow.accountId);
@@ -235,13 +237,15 @@ export async function finishLogin(deps: InteractionDeps, ctx: Context, flow: Log
   });
 }
 
-/** The owner of a locked account learns why and how to unlock (the page the password login shows too). */
-async function showLocked(deps: InteractionDeps, ctx: Context, accountId: string): Promise<void> {
-  const names = await deps.loginNames(accountId);
+/**
+ * The owner of a locked account learns why and how to unlock: after the right password (login.ts) or at the
+ * completion point for any other method. Nobody without the credential gets this far.
+ */
+export function showLocked(deps: InteractionDeps, ctx: Context, input: { username: string; interaction?: string }): void {
   deps.views.render(
     ctx,
     'account-lock/login-locked',
-    { username: names?.username ?? names?.email ?? '', resendAction: '/account/unlock/resend' },
+    { ...input, resendAction: '/account/unlock/resend' },
     { title: 'account.lock.login_locked_title', status: 403 },
   );
 }

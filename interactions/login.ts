@@ -4,7 +4,7 @@ import { loginForm } from './interaction.schemas.ts';
 import { clientNameOf, type InteractionDetails } from './interaction-context.ts';
 import { errorSummary, fieldMessages, parseForm, type FormField } from '../src/http/validate.ts';
 import type { Translate } from '../src/i18n/index.ts';
-import { readFlow, recordStep } from './login-flow.ts';
+import { readFlow, recordStep, showLocked } from './login-flow.ts';
 import { renderTooManyRequests, waitText } from './abuse-protection.ts';
 
 export interface LoginPageExtras {
@@ -109,12 +109,7 @@ export async function submitLogin(deps: InteractionDeps, ctx: Context, details: 
     case 'locked':
       // Only after the right password (a wrong one got the generic failure above): the owner learns why, and
       // how to unlock; nobody without the password can tell a locked account from any other.
-      return deps.views.render(
-        ctx,
-        'account-lock/login-locked',
-        { username: form.data.username, resendAction: '/account/unlock/resend', interaction: details.uid },
-        { title: 'account.lock.login_locked_title', status: 403 },
-      );
+      return showLocked(deps, ctx, { username: form.data.username, interaction: details.uid });
     case 'succeeded': {
       const { result } = outcome;
       deps.logger.info({ interaction: details.uid, accountId: result.accountId, amr: result.amr }, 'login succeeded');

@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
 import type { RegistrationDraft } from '../src/accounts/index.ts';
-import { decrypt, deriveKey, encrypt } from '../src/shared/crypto.ts';
+import { sealedCookie } from './sealed-cookie.ts';
 
 /** What the registration steps carry between requests, sealed in a cookie of this browser. */
 export interface RegistrationState {
@@ -37,22 +37,9 @@ function withoutPassword(draft: Partial<RegistrationDraft>): CarriedDraft {
  * person gives up, and the password travels only as its argon2id hash.
  */
 export function registrationCookie(secret: string, secure: boolean) {
-  const key = deriveKey(secret, 'registration-cookie');
-  const name = secure ? '__Host-kontor.registration' : 'kontor.registration';
-  const options = { httpOnly: true, sameSite: 'lax' as const, secure, path: '/', overwrite: true, signed: false };
-
-  const seal = (ctx: Context, state: RegistrationState) => {
-    ctx.cookies.set(name, encrypt(key, JSON.stringify(state), 'registration'), { ...options, maxAge: (LIFETIME_SECONDS + GRACE_SECONDS) * 1000 });
-  };
-  const open = (ctx: Context): RegistrationState | undefined => {
-    const value = ctx.cookies.get(name, { signed: false });
-    if (!value) return undefined;
-    try {
-      return JSON.parse(decrypt(key, value, 'registration')) as RegistrationState;
-    } catch {
-      return undefined;
-    }
-  };
+  const cookie = sealedCookie<RegistrationState>(secret, 'registration-cookie', 'kontor.registration', secure, 'registration');
+  const seal = (ctx: Context, state: RegistrationState) => cookie.seal(ctx, state, LIFETIME_SECONDS + GRACE_SECONDS);
+  const open = (ctx: Context) => cookie.open(ctx);
 
   return {
     read(ctx: Context, uid: string): RegistrationState | undefined {
@@ -82,7 +69,7 @@ export function registrationCookie(secret: string, secure: boolean) {
       return state?.uid === CARRIED && state.exp > Date.now() / 1000 ? state.draft : undefined;
     },
     clear(ctx: Context): void {
-      ctx.cookies.set(name, '', { ...options, maxAge: 0 });
+      cookie.clear(ctx);
     },
   };
 }

@@ -1,4 +1,5 @@
 import { AppError } from '../shared/app-error.ts';
+import { hasInvisibleCharacters } from '../accounts/index.ts';
 import { checkRoles, requireApproved } from './assignment.service.ts';
 import type { OrganisationDeps } from './organisation-deps.ts';
 import { Organisation } from './organisation.entity.ts';
@@ -26,9 +27,6 @@ export interface OwnRoleRequestView {
   decidedAt: Date | null;
 }
 
-/** Invisible characters would hide text from the admin who decides; 1–1000 characters otherwise free. */
-const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Co}\p{Cs}\p{Cn}]/u;
-
 /** Role requests with a justification (seed 002 "Rolle beantragen"); admins approve or reject, the member gets a mail. */
 export class RoleRequestService {
   private readonly deps: OrganisationDeps;
@@ -45,7 +43,8 @@ export class RoleRequestService {
     input: { clientId: string; roles: string[]; justification: string },
   ): Promise<{ requestId: string }> {
     const justification = input.justification.replace(/\r\n?/g, '\n').trim();
-    if (!justification || justification.length > 1000 || INVISIBLE.test(justification.replace(/\n/g, ' ')))
+    // Invisible characters would hide text from the admin who decides; 1–1000 characters otherwise free.
+    if (!justification || justification.length > 1000 || hasInvisibleCharacters(justification.replace(/\n/g, ' ')))
       throw new AppError('organisation.justification_invalid', 400);
     if (!input.roles.length) throw new AppError('organisation.roles_required', 400);
     const roles = checkRoles(await this.deps.services(input.clientId), input.roles);
